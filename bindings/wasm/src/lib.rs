@@ -1,0 +1,47 @@
+//! wasm-bindgen surface of poscore.
+//!
+//! This layer only maps types: structured values cross as JSON text (serde on the Rust side,
+//! `JSON.parse` in `web/src/`), byte strings as `Uint8Array`, and every error becomes a JS
+//! `Error` carrying `module` and a stable `code`, which `web/src/errors.js` turns into the
+//! matching `PoscoreError` subclass. All logic is in the `poscore` crate.
+#![forbid(unsafe_code)]
+
+use serde::Serialize;
+use wasm_bindgen::prelude::*;
+
+mod card;
+
+/// Map a poscore error to a JS `Error` with `module`, `code` and (when known) `offset`.
+pub(crate) fn js_error(e: impl Into<poscore::Error>) -> JsValue {
+    let e: poscore::Error = e.into();
+    let err = js_sys::Error::new(&e.to_string());
+    let obj: &JsValue = err.as_ref();
+    let set = |k: &str, v: JsValue| {
+        // Reflect.set on a fresh Error object cannot fail.
+        let _ = js_sys::Reflect::set(obj, &JsValue::from_str(k), &v);
+    };
+    set("module", JsValue::from_str(e.module()));
+    set("code", JsValue::from_str(e.code()));
+    if let Some(offset) = error_offset(&e) {
+        set("offset", JsValue::from_f64(offset as f64));
+    }
+    err.into()
+}
+
+fn error_offset(e: &poscore::Error) -> Option<usize> {
+    match e {
+        poscore::Error::Card(c) => c.offset(),
+        _ => None,
+    }
+}
+
+/// Serialize a value to the JSON text the JS wrapper parses.
+pub(crate) fn to_json<T: Serialize>(v: &T) -> Result<String, JsValue> {
+    serde_json::to_string(v).map_err(|e| js_sys::Error::new(&e.to_string()).into())
+}
+
+/// Version of the core, for diagnostics.
+#[wasm_bindgen(js_name = version)]
+pub fn version() -> String {
+    env!("CARGO_PKG_VERSION").to_owned()
+}

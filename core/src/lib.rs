@@ -1,0 +1,19 @@
+//! # poscore
+//!
+//! The portable payment core that a POS terminal runs: card data, ISO 8583 messaging, PIN-block
+//! and MAC cryptography, response-code diagnosis, reversal (冲正) handling and receipts (出票).
+//!
+//! poscore is **sans-IO**: it builds the bytes to send and consumes the bytes received. Sockets,
+//! timers, clocks, randomness and storage belong to the host and come in through small traits or
+//! as arguments (`now`). That is what lets one core run natively, in a browser (wasm) and on
+//! Android (UniFFI), and be tested deterministically.
+//!
+//! Start with [`card`] for card numbers, track 2 and scanned payment codes. See `ARCHITECTURE.md`
+//! in the repository for the layers and the flow of a sale.
+#![forbid(unsafe_code)]
+#![warn(missing_docs)]
+
+pub mod card;
+pub mod error;
+
+pub use error::{Error, Result};

@@ -1,0 +1,112 @@
+//! Runs tests/vectors/card.json, the vectors every surface runs.
+
+use poscore::card::{self, MaskPolicy, Track2};
+use serde_json::Value;
+
+fn vectors() -> Value {
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../tests/vectors/card.json");
+    serde_json::from_str(&std::fs::read_to_string(path).expect("read card.json")).expect("parse card.json")
+}
+
+fn list<'a>(v: &'a Value, key: &str) -> &'a Vec<Value> {
+    let l = v[key].as_array().unwrap_or_else(|| panic!("{key} missing"));
+    assert!(!l.is_empty(), "{key} is empty");
+    l
+}
+
+fn s<'a>(v: &'a Value, key: &str) -> &'a str {
+    v[key].as_str().unwrap_or_else(|| panic!("{key} missing in {v}"))
+}
+
+/// Asserts a vector that expects an error got that error (code and, when given, offset).
+fn check_error(v: &Value, e: &card::CardError) {
+    assert_eq!(e.code(), s(v, "error"), "{v}");
+    if let Some(o) = v["offset"].as_u64() {
+        assert_eq!(e.offset(), Some(o as usize), "{v}");
+    }
+}
+
+#[test]
+fn every_vector_cites_a_source() {
+    let v = vectors();
+    for (key, group) in v.as_object().unwrap() {
+        if let Some(items) = group.as_array() {
+            for item in items {
+                assert!(item["source"].is_string(), "{key}: {item} has no source");
+            }
+        }
+    }
+}
+
+#[test]
+fn luhn() {
+    for v in list(&vectors(), "luhn") {
+        assert_eq!(card::luhn_valid(s(v, "input")), v["valid"].as_bool().unwrap(), "{v}");
+    }
+}
+
+#[test]
+fn check_digit() {
+    for v in list(&vectors(), "check_digit") {
+        match card::luhn_check_digit(s(v, "partial")) {
+            Ok(d) => assert_eq!(u64::from(d), v["digit"].as_u64().unwrap(), "{v}"),
+            Err(e) => check_error(v, &e),
+        }
+    }
+}
+
+#[test]
+fn mask() {
+    for v in list(&vectors(), "mask") {
+        let policy = MaskPolicy {
+            keep_first: v["keep_first"].as_u64().unwrap() as usize,
+            keep_last: v["keep_last"].as_u64().unwrap() as usize,
+            mask_char: '*',
+        };
+        match card::mask_pan(s(v, "pan"), &policy) {
+            Ok(m) => assert_eq!(m, s(v, "masked"), "{v}"),
+            Err(e) => check_error(v, &e),
+        }
+    }
+}
+
+#[test]
+fn brand() {
+    for v in list(&vectors(), "brand") {
+        assert_eq!(card::brand(s(v, "pan")).as_str(), s(v, "brand"), "{v}");
+    }
+}
+
+#[test]
+fn track2() {
+    for v in list(&vectors(), "track2") {
+        match Track2::parse(s(v, "input")) {
+            Ok(t) => {
+                assert!(v["error"].is_null(), "expected an error: {v}");
+                assert_eq!(serde_json::to_value(t.summary()).unwrap(), v["expect"], "{v}");
+            }
+            Err(e) => check_error(v, &e),
+        }
+    }
+}
+
+#[test]
+fn payment_code() {
+    for v in list(&vectors(), "payment_code") {
+        let got = card::classify_payment_code(s(v, "code")).map(card::PaymentCodeKind::as_str);
+        assert_eq!(got, v["kind"].as_str(), "{v}");
+    }
+}
+
+#[test]
+fn inspect() {
+    for v in list(&vectors(), "inspect") {
+        match card::inspect(s(v, "input")) {
+            Ok(i) => {
+                assert!(v["error"].is_null(), "expected an error: {v}");
+                assert_eq!(serde_json::to_value(i).unwrap(), v["expect"], "{v}");
+            }
+            Err(e) => check_error(v, &e),
+        }
+    }
+}
