@@ -86,9 +86,9 @@ impl CardError {
     /// The character offset the error points at, when there is one.
     pub fn offset(&self) -> Option<usize> {
         match self {
-            Self::UnexpectedChar { offset, .. } | Self::Truncated { offset, .. } | Self::BadExpiryMonth { offset, .. } => {
-                Some(*offset)
-            }
+            Self::UnexpectedChar { offset, .. }
+            | Self::Truncated { offset, .. }
+            | Self::BadExpiryMonth { offset, .. } => Some(*offset),
             Self::Empty { .. } | Self::BadLength { .. } => None,
         }
     }
@@ -123,7 +123,11 @@ fn luhn_sum(digits: &[u8], double_last: bool) -> u32 {
             let d = u32::from(d - b'0');
             if (i % 2 == 0) == double_last {
                 let x = d * 2;
-                if x > 9 { x - 9 } else { x }
+                if x > 9 {
+                    x - 9
+                } else {
+                    x
+                }
             } else {
                 d
             }
@@ -407,7 +411,8 @@ impl Track2 {
                 Some(_) => {}
             }
         }
-        let num = |a: usize, b: usize| chars[a..b].iter().fold(0u16, |acc, c| acc * 10 + c.to_digit(10).unwrap_or(0) as u16);
+        let num =
+            |a: usize, b: usize| chars[a..b].iter().fold(0u16, |acc, c| acc * 10 + c.to_digit(10).unwrap_or(0) as u16);
         let year = num(fixed_start, fixed_start + 2) as u8;
         let month = num(fixed_start + 2, fixed_start + 4) as u8;
         if !(1..=12).contains(&month) {
