@@ -17,3 +17,8 @@ pub mod card;
 pub mod error;
 
 pub use error::{Error, Result};
+
+/// The README's Rust example is compiled and run as a doc test.
+#[cfg(doctest)]
+#[doc = include_str!("../../README.md")]
+struct ReadmeDoctests;

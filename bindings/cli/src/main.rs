@@ -9,6 +9,7 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 
 mod card;
+mod demo;
 
 #[derive(Debug, Parser)]
 #[command(name = "poscore", version, about = "Portable POS payment core: tools and demo")]
@@ -25,6 +26,8 @@ enum Command {
     /// Card numbers, track 2 data and scanned payment codes.
     #[command(subcommand)]
     Card(card::CardCmd),
+    /// The demo terminal day (what scripts/demo runs).
+    Demo,
 }
 
 /// What a subcommand produced: a JSON value and its text rendering.
@@ -45,6 +48,7 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Card(c) => card::run(c),
+        Command::Demo => Ok(demo::run()),
     };
     match result {
         Ok(out) => {

@@ -1,0 +1,54 @@
+package org.poscore
+
+import org.json.JSONArray
+import org.json.JSONObject
+import org.junit.jupiter.api.Assertions.assertEquals
+import org.junit.jupiter.api.Assertions.assertTrue
+import org.junit.jupiter.api.Assertions.fail
+import org.junit.jupiter.api.DynamicTest
+import java.io.File
+
+/** Loads tests/vectors/NAME.json, the vectors every surface runs. */
+object Vectors {
+    private val dir = File(System.getProperty("poscore.vectors") ?: "../tests/vectors")
+
+    fun load(name: String): JSONObject = JSONObject(File(dir, "$name.json").readText())
+
+    /** One dynamic test per vector of [group], named `file.group[i]`. */
+    fun cases(file: JSONObject, group: String, check: (JSONObject) -> Unit): List<DynamicTest> {
+        val arr: JSONArray = file.getJSONArray(group)
+        assertTrue(arr.length() > 0, "$group is empty")
+        return (0 until arr.length()).map { i ->
+            val v = arr.getJSONObject(i)
+            DynamicTest.dynamicTest("$group[$i]") { check(v) }
+        }
+    }
+
+    /** Runs [block]; when the vector expects an error, checks the exception's code and offset. */
+    fun <T> expect(v: JSONObject, block: () -> T, onOk: (T) -> Unit) {
+        val result = try {
+            block()
+        } catch (e: PoscoreException) {
+            if (!v.has("error")) throw e
+            assertEquals(v.getString("error"), errorCode(e), "$v")
+            if (v.has("offset")) assertEquals(v.getInt("offset"), errorOffset(e), "$v")
+            return
+        }
+        if (v.has("error")) fail<Unit>("expected ${v.getString("error")} for $v, got $result")
+        onOk(result)
+    }
+
+    fun errorCode(e: PoscoreException): String = when (e) {
+        is PoscoreException.Card -> e.code
+    }
+
+    fun errorOffset(e: PoscoreException): Int? = when (e) {
+        is PoscoreException.Card -> e.offset?.toInt()
+    }
+
+    /** JSON null -> Kotlin null. */
+    fun JSONObject.optStringOrNull(key: String): String? = if (isNull(key)) null else getString(key)
+}
+
+/** `UNION_PAY` -> `union_pay`: UniFFI enum constants back to the vectors' spelling. */
+val Enum<*>.wire: String get() = name.lowercase()

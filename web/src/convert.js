@@ -1,0 +1,18 @@
+// Structured values cross the wasm boundary as JSON with snake_case keys (the same JSON the CLI
+// prints and the shared vectors use); JS callers get camelCase keys.
+
+const camel = (k) => k.replace(/_([a-z0-9])/g, (_, c) => c.toUpperCase());
+const snake = (k) => k.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
+
+function mapKeys(value, f) {
+  if (Array.isArray(value)) return value.map((v) => mapKeys(v, f));
+  if (value && typeof value === 'object' && !(value instanceof Uint8Array)) {
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [f(k), mapKeys(v, f)]));
+  }
+  return value;
+}
+
+/** Parse JSON from the core and camelCase its keys. */
+export const fromCore = (json) => mapKeys(JSON.parse(json), camel);
+/** snake_case a JS object's keys and serialise it for the core. */
+export const toCore = (obj) => JSON.stringify(mapKeys(obj, snake));

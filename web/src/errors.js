@@ -1,0 +1,42 @@
+// Errors thrown by poscore. The wasm layer throws a plain Error carrying `module` and a stable
+// `code`; `rethrow` turns it into the subclass for that module so callers can use `instanceof`.
+
+/** Base class of every error poscore throws. `code` is stable (`card.unexpected_char`). */
+export class PoscoreError extends Error {
+  constructor(message, { code, module, offset, cause } = {}) {
+    super(message, cause === undefined ? undefined : { cause });
+    this.name = 'PoscoreError';
+    this.code = code ?? 'poscore.unknown';
+    this.module = module ?? 'poscore';
+    if (offset !== undefined) this.offset = offset;
+  }
+}
+
+/** Card number, track 2 or payment-code parsing failed. */
+export class CardError extends PoscoreError {
+  constructor(message, details) {
+    super(message, details);
+    this.name = 'CardError';
+  }
+}
+
+const byModule = { card: CardError };
+
+/** Convert an error thrown by the wasm layer to the right PoscoreError subclass. */
+export function toPoscoreError(e) {
+  if (e instanceof PoscoreError) return e;
+  if (e && typeof e === 'object' && typeof e.code === 'string' && typeof e.module === 'string') {
+    const Cls = byModule[e.module] ?? PoscoreError;
+    return new Cls(e.message, { code: e.code, module: e.module, offset: e.offset });
+  }
+  return e;
+}
+
+/** Call a wasm export, mapping its errors. */
+export function call(fn, ...args) {
+  try {
+    return fn(...args);
+  } catch (e) {
+    throw toPoscoreError(e);
+  }
+}
