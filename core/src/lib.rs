@@ -15,5 +15,6 @@
 
 pub mod card;
 pub mod error;
+pub mod response;
 
 pub use error::{Error, Result};
