@@ -4,11 +4,13 @@
 //! Errors go to stderr (`error[code]: message`, or `{"error":{...}}` with `--json`) with exit
 //! status 1; usage errors exit 2.
 
+use std::io::Write as _;
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
 mod card;
+mod explain;
 
 #[derive(Debug, Parser)]
 #[command(name = "poscore", version, about = "Portable POS payment core: tools and demo")]
@@ -25,6 +27,8 @@ enum Command {
     /// Card numbers, track 2 data and scanned payment codes.
     #[command(subcommand)]
     Card(card::CardCmd),
+    /// What a response code or local failure means, its cause, the remedies and the next action.
+    Explain(explain::ExplainArgs),
 }
 
 /// What a subcommand produced: a JSON value and its text rendering.
@@ -45,14 +49,14 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Card(c) => card::run(c),
+        Command::Explain(a) => explain::run(a),
     };
     match result {
         Ok(out) => {
-            if cli.json {
-                println!("{}", out.json);
-            } else {
-                println!("{}", out.text.trim_end());
-            }
+            // A closed pipe (`poscore explain --all | head`) is not an error worth a panic.
+            let mut stdout = std::io::stdout().lock();
+            let _ =
+                if cli.json { writeln!(stdout, "{}", out.json) } else { writeln!(stdout, "{}", out.text.trim_end()) };
             ExitCode::SUCCESS
         }
         Err(e) => {

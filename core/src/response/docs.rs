@@ -141,27 +141,7 @@ fn event_for(reg: &Registry, e: &Entry) -> Event {
     Event::HostResponse { code: e.code.clone() }
 }
 
-/// The whole support-desk page, both languages, from the bundled registries.
-pub fn markdown() -> String {
-    let up = Registry::unionpay();
-    let iso = Registry::iso();
-    let mut out = String::new();
-    out.push_str("# 响应码与故障处理 / Response codes and failure diagnosis\n\n");
-    out.push_str(
-        "<!-- Generated from core/data/response/*.json by `poscore explain --all --format markdown`. \
-         Do not edit: core/tests/response_docs.rs fails when this file and the registry differ. -->\n\n",
-    );
-    out.push_str(
-        "每个代码对应一个结果类别、一个原因类别和按顺序排列的处理建议。终端本地代码（不是主机返回的）\
-         以 `T`、`103`、`9997` 开头。🔒 表示顾客提示不透露拒绝原因。\n\n\
-         Every code means one outcome class, one cause category and an ordered list of remedies. \
-         Terminal-local codes (not sent by the host) start with `T`, `103` or `9997`. 🔒 marks \
-         declines whose customer text does not reveal the reason. The last column is what the \
-         terminal does next after a sale (消费); for a reversal (冲正), host codes ",
-    );
-    out.push_str(&up.reversal_done_codes().iter().map(|c| format!("`{c}`")).collect::<Vec<_>>().join(", "));
-    out.push_str(" end it and anything else sends it again.\n\n");
-
+fn legend(out: &mut String, reg: &Registry) {
     out.push_str("## 结果类别 / Outcome classes\n\n| Outcome | 中文 | English |\n|---|---|---|\n");
     for o in Outcome::ALL {
         let (zh, en) = outcome_text(o);
@@ -188,22 +168,38 @@ pub fn markdown() -> String {
         let _ = writeln!(out, "| `{c}` | {zh} | {en} |");
     }
     out.push_str("\n## 处理建议 / Remedies\n\n| Id | 中文 | English |\n|---|---|---|\n");
-    for r in up.remedies() {
+    for r in reg.remedies() {
         let _ = writeln!(out, "| `{}` | {} | {} |", r.id, cell(r.text.get(Lang::Zh)), cell(r.text.get(Lang::En)));
     }
+    out.push('\n');
+}
 
-    out.push_str("\n## 终端本地代码 / Terminal-local codes\n\n");
-    let term: Vec<&Entry> = up.entries().filter(|e| e.source == Source::Terminal).collect();
-    code_table(&mut out, &up, &term, false);
+fn intro(out: &mut String, reg: &Registry) {
+    out.push_str(
+        "每个代码对应一个结果类别、一个原因类别和按顺序排列的处理建议。终端本地代码（不是主机返回的）\
+         以 `T`、`103`、`9997` 开头。🔒 表示顾客提示不透露拒绝原因。\n\n\
+         Every code means one outcome class, one cause category and an ordered list of remedies. \
+         Terminal-local codes (not sent by the host) start with `T`, `103` or `9997`. 🔒 marks \
+         declines whose customer text does not reveal the reason. The `Sale →` column is what the \
+         terminal does next after a sale (消费); for a reversal (冲正), host codes ",
+    );
+    out.push_str(&reg.reversal_done_codes().iter().map(|c| format!("`{c}`")).collect::<Vec<_>>().join(", "));
+    out.push_str(" end it and anything else sends it again.\n\n");
+}
+
+fn terminal_section(out: &mut String, reg: &Registry) {
+    out.push_str("## 终端本地代码 / Terminal-local codes\n\n");
+    let term: Vec<&Entry> = reg.entries().filter(|e| e.source == Source::Terminal).collect();
+    code_table(out, reg, &term, false);
     out.push_str(
         "### 本地故障 → 代码 / Local failure → code\n\n| Failure key | Code | 消费 / Sale → |\n|---|---|---|\n",
     );
-    for (key, code) in up.local_map() {
+    for (key, code) in reg.local_map() {
         let shown = Event::parse(key).or_else(|_| Event::parse(&format!("{key}.before_send")));
         let action = shown.map_or_else(
             |_| String::new(),
             |ev| {
-                let d = up.diagnose(&Context { request: Request::Financial, event: ev });
+                let d = reg.diagnose(&Context { request: Request::Financial, event: ev });
                 match d.reversal_reason {
                     Some(r) => format!("`{}` ({r})", d.action),
                     None => format!("`{}`", d.action),
@@ -212,17 +208,11 @@ pub fn markdown() -> String {
         );
         let _ = writeln!(out, "| `{key}` | {code} | {action} |");
     }
+    out.push('\n');
+}
 
-    out.push_str("\n## 银联 / China UnionPay (profile `unionpay`)\n\n");
-    out.push_str("UnionPay meanings over ISO 8583:1987; the Source column says which table each row comes from.\n\n");
-    let host: Vec<&Entry> = up.entries().filter(|e| e.source != Source::Terminal).collect();
-    code_table(&mut out, &up, &host, true);
-
-    out.push_str("## ISO 8583:1987 field 39 (profile `iso`)\n\n");
-    let host: Vec<&Entry> = iso.entries().filter(|e| e.source != Source::Terminal).collect();
-    code_table(&mut out, &iso, &host, false);
-
-    let (unknown, _) = up.resolve("??");
+fn unknown_section(out: &mut String, reg: &Registry) {
+    let (unknown, _) = reg.resolve("??");
     let _ = writeln!(
         out,
         "## 未知代码 / Unknown codes\n\nA code in no table gets the default entry (flagged `unknown`): outcome `{}`, cause `{}`, \
@@ -233,5 +223,45 @@ pub fn markdown() -> String {
         cell(&unknown.operator.en),
         unknown.remedies.iter().map(|r| format!("`{r}`")).collect::<Vec<_>>().join(", ")
     );
+}
+
+/// The whole support-desk page, both languages, from the bundled registries: what
+/// `docs/response-codes.md` holds.
+pub fn markdown() -> String {
+    let up = Registry::unionpay();
+    let iso = Registry::iso();
+    let mut out = String::new();
+    out.push_str("# 响应码与故障处理 / Response codes and failure diagnosis\n\n");
+    out.push_str(
+        "<!-- Generated from core/data/response/*.json by `poscore explain --all --format markdown`. \
+         Do not edit: core/tests/response_docs.rs fails when this file and the registry differ. -->\n\n",
+    );
+    intro(&mut out, &up);
+    legend(&mut out, &up);
+    terminal_section(&mut out, &up);
+    out.push_str("## 银联 / China UnionPay (profile `unionpay`)\n\n");
+    out.push_str("UnionPay meanings over ISO 8583:1987; the Source column says which table each row comes from.\n\n");
+    let host: Vec<&Entry> = up.entries().filter(|e| e.source != Source::Terminal).collect();
+    code_table(&mut out, &up, &host, true);
+    out.push_str("## ISO 8583:1987 field 39 (profile `iso`)\n\n");
+    let host: Vec<&Entry> = iso.entries().filter(|e| e.source != Source::Terminal).collect();
+    code_table(&mut out, &iso, &host, false);
+    unknown_section(&mut out, &up);
+    out
+}
+
+/// The same page for one registry (an acquirer profile): its remedies, terminal codes and host
+/// codes with their sources.
+pub fn markdown_profile(reg: &Registry) -> String {
+    let mut out = String::new();
+    let _ = writeln!(out, "# 响应码 / Response codes: profile `{}`\n", reg.name());
+    let _ = writeln!(out, "Profiles, root first: {}.\n", reg.chain().join(" → "));
+    intro(&mut out, reg);
+    legend(&mut out, reg);
+    terminal_section(&mut out, reg);
+    out.push_str("## 主机代码 / Host codes\n\n");
+    let host: Vec<&Entry> = reg.entries().filter(|e| e.source != Source::Terminal).collect();
+    code_table(&mut out, reg, &host, true);
+    unknown_section(&mut out, reg);
     out
 }

@@ -40,7 +40,7 @@ use serde::{Deserialize, Serialize};
 mod docs;
 mod event;
 
-pub use docs::markdown;
+pub use docs::{markdown, markdown_profile};
 pub use event::{CardReadError, CommError, Event, KeyProblem, Phase, PrinterFault, ResponseProblem, VerifyFailure};
 
 /// Errors from loading a profile, parsing a language or an event key.
@@ -706,6 +706,7 @@ pub struct Registry {
     local: BTreeMap<String, String>,
     reversal_done: Vec<String>,
     default: Entry,
+    host_source: Source,
 }
 
 impl Default for Registry {
@@ -772,6 +773,7 @@ impl Registry {
             remedies: Vec::new(),
             local: BTreeMap::new(),
             reversal_done: vec!["00".into(), "12".into(), "25".into()],
+            host_source: Source::Iso,
             default: Entry {
                 code: String::new(),
                 source: Source::Terminal,
@@ -858,6 +860,9 @@ impl Registry {
         }
         // The catalogue only grows and local targets are checked above, so entries this
         // profile did not touch stay valid.
+        if source != Source::Terminal {
+            self.host_source = source;
+        }
         self.chain.push(pname.clone());
         self.name = pname;
         Ok(())
@@ -946,6 +951,10 @@ impl Registry {
         e.operator.en = e.operator.en.replace("{code}", &shown);
         e.customer.zh = e.customer.zh.replace("{code}", &shown);
         e.customer.en = e.customer.en.replace("{code}", &shown);
+        // Two characters is field 39's size: an unknown code of that shape came from the host.
+        if code.len() <= 2 {
+            e.source = self.host_source;
+        }
         e.code = code;
         (e, true)
     }
