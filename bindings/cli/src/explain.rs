@@ -1,5 +1,7 @@
 //! `poscore explain ...`: what a response code or local failure means and what to do.
 
+use std::fmt::Write as _;
+
 use clap::{Args, ValueEnum};
 use poscore::response::{self, Context, Event, Explanation, Lang, Registry, Request, ResponseError};
 use serde_json::json;
@@ -26,8 +28,8 @@ pub struct ExplainArgs {
     /// Language: `zh` / `zh-CN` (default) or `en`.
     #[arg(long, default_value = "zh")]
     lang: String,
-    /// Also say what the engine does next after this request kind: financial, advice, reversal,
-    /// inquiry, sign_on, settlement, management.
+    /// Also say what the engine does next after this request kind: `financial`, `advice`,
+    /// `reversal`, `inquiry`, `sign_on`, `settlement`, `management`.
     #[arg(long)]
     request: Option<String>,
     /// Print the whole table instead of one code.
@@ -68,9 +70,9 @@ fn text(e: &Explanation, lang: Lang) -> String {
         e.customer_text
     );
     if !e.remedies.is_empty() {
-        s += &format!("{rem}:\n");
+        let _ = writeln!(s, "{rem}:");
         for (i, r) in e.remedies.iter().enumerate() {
-            s += &format!("  {}. {r}\n", i + 1);
+            let _ = writeln!(s, "  {}. {r}", i + 1);
         }
     }
     s
@@ -87,7 +89,8 @@ pub fn run(args: ExplainArgs) -> poscore::Result<Output> {
         let all: Vec<Explanation> = reg.entries().map(|e| reg.explain(&e.code, lang)).collect();
         let mut t = String::new();
         for e in &all {
-            t += &format!("{:<8} {:<17} {:<19} {}\n", e.code, e.outcome.as_str(), e.cause.as_str(), e.operator_text);
+            let _ =
+                writeln!(t, "{:<8} {:<17} {:<19} {}", e.code, e.outcome.as_str(), e.cause.as_str(), e.operator_text);
         }
         return Ok(Output::new(json!({ "profile": reg.name(), "entries": all }), t));
     }
@@ -115,9 +118,9 @@ pub fn run(args: ExplainArgs) -> poscore::Result<Output> {
     let d = reg.diagnose(&Context { request, event });
     let e = d.explain(&reg, lang);
     let mut t = text(&e, lang);
-    t += &format!("next: {}", d.action);
+    let _ = write!(t, "next: {}", d.action);
     if let Some(r) = &d.reversal_reason {
-        t += &format!(" (reversal reason {r})");
+        let _ = write!(t, " (reversal reason {r})");
     }
     let mut json = serde_json::to_value(&e).expect("explanation serializes");
     json["action"] = json!(d.action);

@@ -1030,7 +1030,7 @@ impl Registry {
     fn decide(&self, request: Request, e: &Entry, from_host: bool) -> (NextAction, Option<String>) {
         use NextAction as A;
         if request == Request::Reversal {
-            if from_host && self.reversal_done.iter().any(|c| *c == e.code) {
+            if from_host && self.reversal_done.contains(&e.code) {
                 return (A::ReversalDone, None);
             }
             if e.outcome == Outcome::SignOnAgain {
