@@ -150,7 +150,7 @@ pub enum ResponseError {
     /// An event key or request kind that does not parse.
     #[error("bad {what} {input:?} at segment {segment}: expected {expected}")]
     BadKey {
-        /// `event` or `request`.
+        /// `event`, `request` or `local failure key`.
         what: &'static str,
         /// The whole input.
         input: String,
@@ -538,6 +538,7 @@ pub struct Entry {
     pub remedies: Vec<String>,
     /// A decline whose reason must not be shown to the cardholder (pick-up, fraud, lost, stolen,
     /// restricted): the customer text is the generic one.
+    #[serde(default)]
     pub sensitive: bool,
     /// An action that overrides the one derived from the outcome (94 → `query`).
     pub action: Option<NextAction>,
@@ -851,6 +852,20 @@ impl Registry {
             self.entries.insert(code, entry);
         }
         for (key, code) in profile.local {
+            // A typo in a key would silently never match: every key must name a local event
+            // (comm and card keys may leave out the phase to cover all phases).
+            let parsed = Event::parse(&key).or_else(|_| Event::parse(&format!("{key}.before_send")));
+            match parsed {
+                Ok(Event::HostResponse { .. }) | Err(_) => {
+                    return Err(ResponseError::BadKey {
+                        what: "local failure key",
+                        input: key,
+                        segment: 0,
+                        expected: "a local event key such as comm.receive_timeout.after_send",
+                    })
+                }
+                Ok(_) => {}
+            }
             self.local.insert(key, normalize(&code));
         }
         for (key, code) in &self.local {
