@@ -316,14 +316,14 @@ fn profiles_override_and_extend() {
 #[test]
 fn diagnosis_serializes_for_the_bindings() {
     let reg = Registry::unionpay();
-    let d = reg.diagnose(&Context::local(Request::Financial, "response.mac_failed").unwrap());
+    let d = reg.diagnose(&Context::from_key(Request::Financial, "response.mac_failed").unwrap());
     let v = serde_json::to_value(&d).unwrap();
     assert_eq!(v["action"], "reverse");
     assert_eq!(v["reversal_reason"], "A0");
     assert_eq!(v["entry"]["outcome"], "ReverseThenRetry");
     assert_eq!(v["entry"]["cause"], "terminal_software");
     assert_eq!(v["profile"], "unionpay");
-    let ctx = Context::local(Request::Reversal, "comm.receive_timeout.after_send").unwrap();
+    let ctx = Context::from_key(Request::Reversal, "comm.receive_timeout.after_send").unwrap();
     let cv = serde_json::to_value(&ctx).unwrap();
     assert_eq!(
         cv,

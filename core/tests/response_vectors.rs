@@ -66,7 +66,7 @@ fn profile_lookup() {
 fn diagnose_group(group: &str) {
     for v in list(&vectors(), group) {
         let reg = registry(v);
-        let ctx = Context::local(Request::parse(s(v, "request")).unwrap(), s(v, "event")).unwrap();
+        let ctx = Context::from_key(Request::parse(s(v, "request")).unwrap(), s(v, "event")).unwrap();
         let d = reg.diagnose(&ctx);
         let got = json!({
             "code": d.entry.code,

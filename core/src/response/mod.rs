@@ -18,8 +18,31 @@
 //! [`Registry::diagnose`] is the single place that decides what happens after a failure, so the
 //! engine, the demo and every binding agree on when a reversal (冲正) is needed.
 //!
+//! An acquirer profile overrides only what differs; a new code must give every field:
+//!
 //! ```
-//! use poscore::response::{Context, Event, Lang, NextAction, Outcome, Registry, Request};
+//! use poscore::response::{Lang, Outcome, Registry};
+//! let reg = Registry::from_profile_json(r#"{
+//!     "name": "acme-bank",
+//!     "base": "unionpay",
+//!     "remedies": [{"id": "call_acme", "text": {"zh": "致电 ACME 客服", "en": "Call ACME support"}}],
+//!     "entries": [
+//!         {"code": "51", "remedies": ["lower_amount", "call_acme"]},
+//!         {"code": "N7", "outcome": "Declined", "cause": "card",
+//!          "operator": {"zh": "CVN2 错误", "en": "CVN2 mismatch"},
+//!          "customer": {"zh": "交易失败，请换卡", "en": "Declined, please use another card"},
+//!          "remedies": ["another_card"]}
+//!     ]
+//! }"#).unwrap();
+//! assert_eq!(reg.explain("51", Lang::En).remedies[1], "Call ACME support");
+//! assert_eq!(reg.get("N7").unwrap().outcome, Outcome::Declined);
+//! ```
+//!
+//! The remedy ids, causes and outcome spellings a profile may use are listed in
+//! `docs/response-codes.md`, which is generated from these tables.
+//!
+//! ```
+//! use poscore::response::{Context, Lang, NextAction, Outcome, Registry, Request};
 //! let reg = Registry::unionpay();
 //! let d = reg.diagnose(&Context::host(Request::Financial, "51"));
 //! assert_eq!(d.entry.outcome, Outcome::Declined);
@@ -27,7 +50,7 @@
 //! assert_eq!(d.explain(&reg, Lang::En).customer_text, "Insufficient funds, please use another card or payment method");
 //!
 //! // The request left and no answer came: the outcome is unknown, so reverse it (reason 98).
-//! let d = reg.diagnose(&Context::local(Request::Financial, "comm.receive_timeout.after_send").unwrap());
+//! let d = reg.diagnose(&Context::from_key(Request::Financial, "comm.receive_timeout.after_send").unwrap());
 //! assert_eq!(d.action, NextAction::Reverse);
 //! assert_eq!(d.reversal_reason.as_deref(), Some("98"));
 //! ```
@@ -513,8 +536,9 @@ impl Context {
     }
 
     /// A local failure or host response from its portable key (see [`Event::parse`]):
-    /// `comm.receive_timeout.after_send`, `printer.out_of_paper`, `code:94`, ...
-    pub fn local(request: Request, key: &str) -> Result<Self, ResponseError> {
+    /// `comm.receive_timeout.after_send`, `printer.out_of_paper`, `code:94`, ... This is the form
+    /// the shared vectors and the JS/Kotlin surfaces use.
+    pub fn from_key(request: Request, key: &str) -> Result<Self, ResponseError> {
         Ok(Self { request, event: Event::parse(key)? })
     }
 }
