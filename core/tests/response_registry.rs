@@ -118,6 +118,7 @@ fn all_local_events() -> Vec<Event> {
             .map(|reason| Event::CannotVerify { reason }),
     );
     v.push(Event::HostMaintenance);
+    v.push(Event::ReversalExhausted);
     v.push(Event::General);
     v
 }

@@ -152,6 +152,9 @@ pub enum Event {
         /// The broken-down reason.
         reason: VerifyFailure,
     },
+    /// The pending reversal could not be delivered within the retry limit: the terminal keeps
+    /// it and refuses further financial transactions until it is reconciled.
+    ReversalExhausted,
     /// A failure with no more detail (the 103 family).
     General,
 }
@@ -200,7 +203,7 @@ names!(VerifyFailure {
 impl Event {
     /// The portable key: `code:51`, `comm.receive_timeout.after_send`, `card.card_removed.after_approval`,
     /// `printer.out_of_paper`, `keys.kcv_mismatch`, `response.mac_failed`, `host.maintenance`,
-    /// `verify.pin`, `general`.
+    /// `verify.pin`, `reversal.exhausted`, `general`.
     pub fn key(&self) -> String {
         match self {
             Self::HostResponse { code } => format!("code:{code}"),
@@ -211,6 +214,7 @@ impl Event {
             Self::Response { problem } => format!("response.{}", problem.as_str()),
             Self::HostMaintenance => "host.maintenance".to_owned(),
             Self::CannotVerify { reason } => format!("verify.{}", reason.as_str()),
+            Self::ReversalExhausted => "reversal.exhausted".to_owned(),
             Self::General => "general".to_owned(),
         }
     }
@@ -269,11 +273,19 @@ impl Event {
                     Err(bad(1, "maintenance"))
                 }
             }
+            "reversal" => {
+                want(2)?;
+                if segs[1] == "exhausted" {
+                    Ok(Self::ReversalExhausted)
+                } else {
+                    Err(bad(1, "exhausted"))
+                }
+            }
             "general" => {
                 want(1)?;
                 Ok(Self::General)
             }
-            _ => Err(bad(0, "code:XX, comm, card, printer, keys, response, verify, host or general")),
+            _ => Err(bad(0, "code:XX, comm, card, printer, keys, response, verify, host, reversal or general")),
         }
     }
 }
