@@ -118,9 +118,13 @@ pub fn run(args: ExplainArgs) -> poscore::Result<Output> {
     let d = reg.diagnose(&Context { request, event });
     let e = d.explain(&reg, lang);
     let mut t = text(&e, lang);
-    let _ = write!(t, "next: {}", d.action);
+    let (next, reason) = match lang {
+        Lang::Zh => ("下一步", "冲正原因"),
+        Lang::En => ("next", "reversal reason"),
+    };
+    let _ = write!(t, "{next}: {}", d.action);
     if let Some(r) = &d.reversal_reason {
-        let _ = write!(t, " (reversal reason {r})");
+        let _ = write!(t, " ({reason} {r})");
     }
     let mut json = serde_json::to_value(&e).expect("explanation serializes");
     json["action"] = json!(d.action);
