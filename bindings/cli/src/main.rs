@@ -4,12 +4,14 @@
 //! Errors go to stderr (`error[code]: message`, or `{"error":{...}}` with `--json`) with exit
 //! status 1; usage errors exit 2.
 
+use std::io::Write as _;
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
 mod card;
 mod demo;
+mod explain;
 
 #[derive(Debug, Parser)]
 #[command(name = "poscore", version, about = "Portable POS payment core: tools and demo")]
@@ -28,6 +30,8 @@ enum Command {
     Card(card::CardCmd),
     /// The demo terminal day (what scripts/demo runs).
     Demo,
+    /// What a response code or local failure means, its cause, the remedies and the next action.
+    Explain(explain::ExplainArgs),
 }
 
 /// What a subcommand produced: a JSON value and its text rendering.
@@ -49,14 +53,14 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Card(c) => card::run(c),
         Command::Demo => Ok(demo::run()),
+        Command::Explain(a) => explain::run(a),
     };
     match result {
         Ok(out) => {
-            if cli.json {
-                println!("{}", out.json);
-            } else {
-                println!("{}", out.text.trim_end());
-            }
+            // A closed pipe (`poscore explain --all | head`) is not an error worth a panic.
+            let mut stdout = std::io::stdout().lock();
+            let _ =
+                if cli.json { writeln!(stdout, "{}", out.json) } else { writeln!(stdout, "{}", out.text.trim_end()) };
             ExitCode::SUCCESS
         }
         Err(e) => {
