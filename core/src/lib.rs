@@ -8,12 +8,14 @@
 //! as arguments (`now`). That is what lets one core run natively, in a browser (wasm) and on
 //! Android (UniFFI), and be tested deterministically.
 //!
-//! Start with [`card`] for card numbers, track 2 and scanned payment codes. See `ARCHITECTURE.md`
+//! Start with [`card`] for card numbers, track 2 and scanned payment codes; [`receipt`] renders
+//! the slip (text, ESC/POS, HTML, JSON) and drives the print job. See `ARCHITECTURE.md`
 //! in the repository for the layers and the flow of a sale.
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
 pub mod card;
 pub mod error;
+pub mod receipt;
 
 pub use error::{Error, Result};
