@@ -9,6 +9,7 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 
 mod card;
+mod receipt;
 
 #[derive(Debug, Parser)]
 #[command(name = "poscore", version, about = "Portable POS payment core: tools and demo")]
@@ -25,6 +26,8 @@ enum Command {
     /// Card numbers, track 2 data and scanned payment codes.
     #[command(subcommand)]
     Card(card::CardCmd),
+    /// Render a receipt (出票) from a completed-transaction record: text, ESC/POS, HTML or JSON.
+    Receipt(receipt::ReceiptCmd),
 }
 
 /// What a subcommand produced: a JSON value and its text rendering.
@@ -45,6 +48,7 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Card(c) => card::run(c),
+        Command::Receipt(c) => receipt::run(c),
     };
     match result {
         Ok(out) => {

@@ -374,6 +374,9 @@ pub(crate) fn blocks(data: &ReceiptData, o: &RenderOptions, labels: &Labels) -> 
     if let Some(v) = &data.response_text {
         b.push(field("response", labels, lang, v.clone()));
     }
+    if data.emv.is_some() || data.response_text.is_some() {
+        b.push(Block::Rule('-'));
+    }
     if o.copy != Copy::Cardholder {
         match data.signature_required(o.no_signature_limit) {
             Some(true) => {
@@ -430,9 +433,21 @@ fn pair(label: &str, value: &str, width: usize, bold: bool, big: bool, out: &mut
     for l in wrap(&label, width) {
         out.push(text(l, bold, false));
     }
-    for v in wrap(&value, width) {
+    for v in balanced(&value, width) {
         out.push(text(right(&v, width), bold, big));
     }
+}
+
+/// Wrap into as few lines as [`wrap`] needs, but with lines of similar width, so a long
+/// merchant name does not end in one lonely character on a line of its own.
+fn balanced(value: &str, width: usize) -> Vec<String> {
+    let greedy = wrap(value, width);
+    let n = greedy.len();
+    if n < 2 {
+        return greedy;
+    }
+    let total = display_width(value);
+    (total.div_ceil(n)..width).map(|w| wrap(value, w)).find(|l| l.len() == n).unwrap_or(greedy)
 }
 
 /// Fit blocks to `width` columns.
@@ -454,7 +469,9 @@ pub(crate) fn lines(blocks: &[Block], width: usize) -> Vec<Line> {
                 }
             }
             Block::Signature { label } => {
-                for l in wrap(&format!("{}:", clean(label)), width) {
+                // No colon: the line below is where to sign, and 持卡人签名(CARDHOLDER SIGNATURE)
+                // then fills exactly one 32-column line.
+                for l in wrap(&clean(label), width) {
                     out.push(text(l, false, false));
                 }
                 out.push(text(String::new(), false, false));
