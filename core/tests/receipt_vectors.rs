@@ -42,7 +42,11 @@ fn options(o: &Value) -> RenderOptions {
 }
 
 fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02X}")).collect()
+    use std::fmt::Write as _;
+    bytes.iter().fold(String::new(), |mut s, b| {
+        let _ = write!(s, "{b:02X}");
+        s
+    })
 }
 
 /// Render one case: the output as it is stored in the expected file, or the error code.
@@ -108,6 +112,17 @@ fn goldens() {
     assert!(failures.is_empty(), "{} of {} cases failed:\n{}", failures.len(), cases.len(), failures.join("\n"));
 }
 
+fn walk(base: &Path, d: &Path, out: &mut Vec<String>) {
+    for e in std::fs::read_dir(d).unwrap() {
+        let p = e.unwrap().path();
+        if p.is_dir() {
+            walk(base, &p, out);
+        } else {
+            out.push(p.strip_prefix(base).unwrap().to_string_lossy().replace('\\', "/"));
+        }
+    }
+}
+
 /// Every file under the directory is used by the index (no stale goldens).
 #[test]
 fn no_orphan_files() {
@@ -117,16 +132,6 @@ fn no_orphan_files() {
         used.push(s(c, "input").to_owned());
         if let Some(e) = c["expected"].as_str() {
             used.push(e.to_owned());
-        }
-    }
-    fn walk(base: &Path, d: &Path, out: &mut Vec<String>) {
-        for e in std::fs::read_dir(d).unwrap() {
-            let p = e.unwrap().path();
-            if p.is_dir() {
-                walk(base, &p, out);
-            } else {
-                out.push(p.strip_prefix(base).unwrap().to_string_lossy().replace('\\', "/"));
-            }
         }
     }
     let mut files = Vec::new();

@@ -48,7 +48,7 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Card(c) => card::run(c),
-        Command::Receipt(c) => receipt::run(c),
+        Command::Receipt(c) => receipt::run(&c),
     };
     match result {
         Ok(out) => {

@@ -17,7 +17,7 @@ pub enum Format {
     Escpos,
     /// Self-contained HTML page.
     Html,
-    /// Electronic receipt JSON (schema_version 1).
+    /// Electronic receipt JSON (`schema_version` 1).
     Json,
 }
 
@@ -41,7 +41,7 @@ pub enum CopyArg {
 
 #[derive(Debug, Args)]
 pub struct ReceiptCmd {
-    /// The completed-transaction record (JSON; see poscore::receipt::ReceiptInput for the schema).
+    /// The completed-transaction record (JSON; see `poscore::receipt::ReceiptInput` for the schema).
     #[arg(long, value_name = "TXN.json")]
     from_json: PathBuf,
     /// Output format.
@@ -80,7 +80,7 @@ fn io_error(what: &str, path: &std::path::Path, e: &std::io::Error) -> poscore::
     receipt::ReceiptError::BadJson { line: 0, column: 0, message: format!("{what} {}: {e}", path.display()) }.into()
 }
 
-pub fn run(cmd: ReceiptCmd) -> poscore::Result<Output> {
+pub fn run(cmd: &ReceiptCmd) -> poscore::Result<Output> {
     let json_in = std::fs::read_to_string(&cmd.from_json).map_err(|e| io_error("cannot read", &cmd.from_json, &e))?;
     let data = ReceiptData::from_json(&json_in)?;
     let options = RenderOptions {

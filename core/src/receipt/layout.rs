@@ -356,6 +356,13 @@ pub(crate) fn blocks(data: &ReceiptData, o: &RenderOptions, labels: &Labels) -> 
     let amount_key = if data.txn_type == TxnType::BalanceInquiry { "balance" } else { "amount" };
     b.push(Block::Amount { label: labels.label(amount_key, lang), value: data.amount_text() });
     b.push(Block::Rule('-'));
+    tail_blocks(data, o, labels, &mut b);
+    b
+}
+
+/// EMV data, response, signature and e-receipt link: what follows the amount.
+fn tail_blocks(data: &ReceiptData, o: &RenderOptions, labels: &Labels, b: &mut Vec<Block>) {
+    let lang = o.lang;
     if let Some(e) = &data.emv {
         b.push(field("aid", labels, lang, e.aid.clone()));
         if let Some(v) = &e.app_label {
@@ -393,7 +400,6 @@ pub(crate) fn blocks(data: &ReceiptData, o: &RenderOptions, labels: &Labels) -> 
     if let Some(url) = &data.e_receipt_url {
         b.push(Block::Qr { caption: labels.heading("e_receipt", lang), url: url.clone() });
     }
-    b
 }
 
 /// One printed line and its style.
