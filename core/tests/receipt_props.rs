@@ -128,7 +128,7 @@ proptest! {
             let out = if i == 2 {
                 // HTML: only the body; the head's charset and style sheet numbers are not data.
                 let h = String::from_utf8(out).unwrap();
-                h[h.find("<body>").unwrap()..].as_bytes().to_vec()
+                h.as_bytes()[h.find("<body>").unwrap()..].to_vec()
             } else {
                 out
             };
