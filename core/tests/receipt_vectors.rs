@@ -155,3 +155,32 @@ fn golden_text_fits() {
         }
     }
 }
+
+/// With `POSCORE_SCREENSHOTS=1` (and Chromium on PATH, or its path in `POSCORE_CHROMIUM`),
+/// renders every golden HTML receipt to `tests/artifacts/receipts/<case>.png` for a person to
+/// look at. Off by default: it starts a browser per page. Chinese text needs a CJK font on the
+/// machine (Debian: fonts-wqy-microhei or fonts-noto-cjk).
+#[test]
+fn html_screenshots() {
+    if std::env::var_os("POSCORE_SCREENSHOTS").is_none_or(|v| v != "1") {
+        return;
+    }
+    let chromium = std::env::var("POSCORE_CHROMIUM").unwrap_or_else(|_| "chromium".into());
+    let out_dir = dir().join("../../artifacts/receipts");
+    std::fs::create_dir_all(&out_dir).unwrap();
+    for c in index()["cases"].as_array().unwrap() {
+        if s(&c["options"], "format") != "html" || c["expected"].is_null() {
+            continue;
+        }
+        let html = dir().join(s(c, "expected")).canonicalize().unwrap();
+        let png = out_dir.join(format!("{}.png", s(c, "name")));
+        let status = std::process::Command::new(&chromium)
+            .args(["--headless", "--no-sandbox", "--disable-gpu", "--hide-scrollbars", "--window-size=440,1400"])
+            .arg(format!("--screenshot={}", png.display()))
+            .arg(format!("file://{}", html.display()))
+            .stderr(std::process::Stdio::null())
+            .status()
+            .expect("start chromium");
+        assert!(status.success() && png.exists(), "screenshot of {}", s(c, "name"));
+    }
+}

@@ -46,7 +46,11 @@ fn escpos_hex_and_raw_file_match_golden() {
     assert!(out.status.success());
     let raw = std::fs::read(&file).unwrap();
     let _ = std::fs::remove_file(&file);
-    let hex: String = raw.iter().map(|b| format!("{b:02X}")).collect();
+    let hex: String = raw.iter().fold(String::new(), |mut s, b| {
+        use std::fmt::Write as _;
+        let _ = write!(s, "{b:02X}");
+        s
+    });
     assert_eq!(hex, want.trim());
 }
 

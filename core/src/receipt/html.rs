@@ -35,7 +35,7 @@ hr{border:0;border-top:1px dashed #888;margin:10px 0}\
 table{width:100%;border-collapse:collapse}\
 th,td{padding:3px 0;vertical-align:top;font-weight:400}\
 th{text-align:left;color:#555;padding-right:10px;font-size:13px}\
-td{text-align:right;word-break:break-all;font-family:ui-monospace,\"SFMono-Regular\",Menlo,Consolas,monospace}\
+td{text-align:right;overflow-wrap:anywhere;font-family:ui-monospace,\"SFMono-Regular\",Menlo,Consolas,monospace}\
 tr.strong td{font-weight:700}\
 .amount{display:flex;justify-content:space-between;align-items:baseline;gap:10px;margin:6px 0}\
 .amount .value{font-size:26px;font-weight:700;white-space:nowrap}\
