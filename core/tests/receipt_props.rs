@@ -1,7 +1,7 @@
 //! Receipt properties: no PAN digits beyond first 6 / last 4 in any output format; every text
 //! line fits the paper; the record parser never panics and round-trips.
 
-use poscore::receipt::{self, Copy, Lang, ReceiptData, RenderOptions};
+use poscore::receipt::{self, Lang, ReceiptCopy, ReceiptData, RenderOptions};
 use proptest::prelude::*;
 use unicode_width::UnicodeWidthStr;
 
@@ -54,7 +54,7 @@ fn options() -> impl Strategy<Value = RenderOptions> {
         |(width, zh, copy, reprint, no_signature_limit)| RenderOptions {
             width,
             lang: if zh { Lang::Zh } else { Lang::En },
-            copy: [Copy::Merchant, Copy::Cardholder, Copy::Bank][copy as usize],
+            copy: [ReceiptCopy::Merchant, ReceiptCopy::Cardholder, ReceiptCopy::Bank][copy as usize],
             reprint,
             no_signature_limit,
         },

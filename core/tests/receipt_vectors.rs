@@ -6,7 +6,7 @@
 
 use std::path::{Path, PathBuf};
 
-use poscore::receipt::{self, Copy, Lang, ReceiptData, RenderOptions};
+use poscore::receipt::{self, Lang, ReceiptCopy, ReceiptData, RenderOptions};
 use serde_json::Value;
 
 fn dir() -> PathBuf {
@@ -31,9 +31,9 @@ fn options(o: &Value) -> RenderOptions {
             l => panic!("lang {l}"),
         },
         copy: match s(o, "copy") {
-            "merchant" => Copy::Merchant,
-            "cardholder" => Copy::Cardholder,
-            "bank" => Copy::Bank,
+            "merchant" => ReceiptCopy::Merchant,
+            "cardholder" => ReceiptCopy::Cardholder,
+            "bank" => ReceiptCopy::Bank,
             c => panic!("copy {c}"),
         },
         reprint: o["reprint"].as_bool().expect("reprint"),

@@ -4,7 +4,7 @@ use std::path::PathBuf;
 
 use clap::builder::TypedValueParser as _;
 use clap::{Args, ValueEnum};
-use poscore::receipt::{self, Copy, Lang, ReceiptData, RenderOptions};
+use poscore::receipt::{self, Lang, ReceiptCopy, ReceiptData, RenderOptions};
 use serde_json::json;
 
 use crate::Output;
@@ -90,35 +90,29 @@ pub fn run(cmd: &ReceiptCmd) -> poscore::Result<Output> {
             LangArg::En => Lang::En,
         },
         copy: match cmd.copy {
-            CopyArg::Merchant => Copy::Merchant,
-            CopyArg::Cardholder => Copy::Cardholder,
-            CopyArg::Bank => Copy::Bank,
+            CopyArg::Merchant => ReceiptCopy::Merchant,
+            CopyArg::Cardholder => ReceiptCopy::Cardholder,
+            CopyArg::Bank => ReceiptCopy::Bank,
         },
         reprint: cmd.reprint,
         no_signature_limit: cmd.no_signature_limit,
     };
-    let (format, bytes, printable) = match cmd.format {
-        Format::Text => {
-            let t = receipt::render_text(&data, &options)?;
-            ("text", t.clone().into_bytes(), t)
-        }
-        Format::Escpos => {
-            let b = receipt::render_escpos(&data, &options)?;
-            let h = hex(&b);
-            ("escpos", b, h)
-        }
-        Format::Html => {
-            let t = receipt::render_html(&data, &options)?;
-            ("html", t.clone().into_bytes(), t)
-        }
-        Format::Json => {
-            let t = receipt::render_json(&data, &options)?;
-            ("json", t.clone().into_bytes(), t)
-        }
+    let format = match cmd.format {
+        Format::Text => receipt::Format::Text,
+        Format::Escpos => receipt::Format::Escpos,
+        Format::Html => receipt::Format::Html,
+        Format::Json => receipt::Format::Json,
     };
+    let bytes = receipt::render(&data, format, &options)?;
+    let printable = if format == receipt::Format::Escpos {
+        hex(&bytes)
+    } else {
+        String::from_utf8(bytes.clone()).expect("text formats are UTF-8")
+    };
+    let format = serde_json::to_value(format).expect("format serializes");
     if let Some(path) = &cmd.out {
         std::fs::write(path, &bytes).map_err(|e| io_error("cannot write", path, &e))?;
-        let text = format!("wrote {} bytes ({format}) to {}", bytes.len(), path.display());
+        let text = format!("wrote {} bytes ({}) to {}", bytes.len(), format.as_str().unwrap_or(""), path.display());
         return Ok(Output::new(
             json!({"format": format, "bytes": bytes.len(), "out": path.display().to_string()}),
             text,

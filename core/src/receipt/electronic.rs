@@ -22,7 +22,7 @@
 use serde::{Deserialize, Serialize};
 
 use super::layout::Labels;
-use super::model::{Copy, Lang, ReceiptData, RenderOptions};
+use super::model::{Lang, ReceiptCopy, ReceiptData, RenderOptions};
 
 /// Version of the JSON schema.
 pub const SCHEMA_VERSION: u32 = 1;
@@ -45,7 +45,7 @@ pub enum SignatureMark {
 pub struct ElectronicReceipt {
     pub schema_version: u32,
     pub lang: Lang,
-    pub copy: Copy,
+    pub copy: ReceiptCopy,
     pub reprint: bool,
     pub title: String,
     pub merchant: ElectronicMerchant,

@@ -11,7 +11,7 @@ use std::sync::OnceLock;
 use serde::Deserialize;
 use unicode_width::UnicodeWidthChar;
 
-use super::model::{Copy, Currency, Lang, ReceiptData, RenderOptions, TxnType};
+use super::model::{Currency, Lang, ReceiptCopy, ReceiptData, RenderOptions, TxnType};
 use super::ReceiptError;
 
 const BUNDLED: &str = include_str!("../../data/receipt.json");
@@ -296,9 +296,9 @@ pub(crate) fn blocks(data: &ReceiptData, o: &RenderOptions, labels: &Labels) -> 
     let lang = o.lang;
     let mut b = Vec::new();
     let copy_key = match o.copy {
-        Copy::Merchant => "copy_merchant",
-        Copy::Cardholder => "copy_cardholder",
-        Copy::Bank => "copy_bank",
+        ReceiptCopy::Merchant => "copy_merchant",
+        ReceiptCopy::Cardholder => "copy_cardholder",
+        ReceiptCopy::Bank => "copy_bank",
     };
     b.push(Block::Center { text: labels.heading("title", lang), bold: true, big: true });
     b.push(Block::Center { text: labels.heading(copy_key, lang), bold: false, big: false });
@@ -384,7 +384,7 @@ fn tail_blocks(data: &ReceiptData, o: &RenderOptions, labels: &Labels, b: &mut V
     if data.emv.is_some() || data.response_text.is_some() {
         b.push(Block::Rule('-'));
     }
-    if o.copy != Copy::Cardholder {
+    if o.copy != ReceiptCopy::Cardholder {
         match data.signature_required(o.no_signature_limit) {
             Some(true) => {
                 b.push(Block::Signature { label: labels.label("signature", lang) });

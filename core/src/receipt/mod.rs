@@ -46,12 +46,12 @@ pub use electronic::{
 };
 pub use layout::{display_width, wrap, Labels};
 pub use model::{
-    Copy, Currency, EmvData, EntryMode, Lang, ReceiptData, ReceiptInput, RenderOptions, TxnType,
+    Currency, EmvData, EntryMode, Lang, ReceiptCopy, ReceiptData, ReceiptInput, RenderOptions, TxnType,
     DEFAULT_NO_SIGNATURE_LIMIT, MAX_URL_LEN,
 };
 pub use printer::{
     JobState, PrintChunk, PrintFault, PrintFormat, PrintSettings, Printer, PrinterStatus, ReceiptHistory,
-    DEFAULT_HISTORY,
+    DEFAULT_HISTORY, ESCPOS_STATUS_QUERY,
 };
 
 use crate::card::CardError;
@@ -123,7 +123,7 @@ pub enum ReceiptError {
     #[error("printer busy: copy {pending:?} of voucher {voucher_no} is still pending")]
     PrinterBusy {
         /// The copy not yet printed.
-        pending: Copy,
+        pending: ReceiptCopy,
         /// Voucher number of the unfinished job.
         voucher_no: String,
     },
@@ -150,6 +150,30 @@ impl ReceiptError {
 pub const MIN_WIDTH: u16 = 24;
 /// Widest paper supported, in columns.
 pub const MAX_WIDTH: u16 = 80;
+
+/// An output format, for hosts that pick it at run time (the CLI, the bindings).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Format {
+    /// [`render_text`] (UTF-8).
+    Text,
+    /// [`render_escpos`] (raw printer bytes).
+    Escpos,
+    /// [`render_html`] (UTF-8).
+    Html,
+    /// [`render_json`] (UTF-8).
+    Json,
+}
+
+/// Render in `format`: the bytes (UTF-8 for every format but ESC/POS).
+pub fn render(data: &ReceiptData, format: Format, options: &RenderOptions) -> Result<Vec<u8>, ReceiptError> {
+    Ok(match format {
+        Format::Text => render_text(data, options)?.into_bytes(),
+        Format::Escpos => render_escpos(data, options)?,
+        Format::Html => render_html(data, options)?.into_bytes(),
+        Format::Json => render_json(data, options)?.into_bytes(),
+    })
+}
 
 /// Plain text, one `\n`-terminated line per printed line, every line at most `options.width`
 /// display columns (CJK = 2).

@@ -110,7 +110,7 @@ impl Lang {
 /// Which copy (存根) of the slip.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
-pub enum Copy {
+pub enum ReceiptCopy {
     /// 商户存根: kept by the merchant, carries the signature.
     #[default]
     Merchant,
@@ -120,7 +120,7 @@ pub enum Copy {
     Bank,
 }
 
-impl Copy {
+impl ReceiptCopy {
     /// snake_case identifier.
     pub fn as_str(self) -> &'static str {
         match self {
@@ -572,7 +572,7 @@ pub struct RenderOptions {
     /// Language.
     pub lang: Lang,
     /// Which copy.
-    pub copy: Copy,
+    pub copy: ReceiptCopy,
     /// Print the 重打印 REPRINT mark.
     pub reprint: bool,
     /// Purchases at or under this amount (minor units) print 免签 instead of a signature line.
@@ -584,7 +584,7 @@ impl Default for RenderOptions {
         Self {
             width: 32,
             lang: Lang::Zh,
-            copy: Copy::Merchant,
+            copy: ReceiptCopy::Merchant,
             reprint: false,
             no_signature_limit: DEFAULT_NO_SIGNATURE_LIMIT,
         }
@@ -612,6 +612,28 @@ mod tests {
         assert_eq!(mask_any_pan("62123456****1232").unwrap(), "621234******1232");
         assert_eq!(mask_any_pan("134567890123456789").unwrap(), "134567********6789");
         assert_eq!(mask_any_pan("12ab").unwrap_err().code(), "receipt.bad_pan");
+    }
+
+    #[test]
+    fn expiry_is_not_kept_and_balance_has_no_pan() {
+        let j = r#"{"merchant_name":"M","merchant_id":"898310048160001","terminal_id":"12345678",
+            "pan":"6212345678901232","expiry":"2912","entry_mode":"chip","txn_type":"balance_inquiry",
+            "amount":1,"date":"2026-11-23","time":"10:00:00","batch_no":"000001","voucher_no":"000001"}"#;
+        let d = ReceiptData::from_json(j).unwrap();
+        assert_eq!(d.masked_pan(), None);
+        assert_eq!(d.signature_required(0), None);
+        let out = serde_json::to_string(&d).unwrap();
+        assert!(!out.contains("2912") && !out.contains("621234"));
+        let sale = ReceiptData::from_json(&j.replace("balance_inquiry", "sale")).unwrap();
+        for f in [
+            super::super::Format::Text,
+            super::super::Format::Escpos,
+            super::super::Format::Html,
+            super::super::Format::Json,
+        ] {
+            let o = super::super::render(&sale, f, &RenderOptions::default()).unwrap();
+            assert!(!o.windows(4).any(|w| w == b"2912"), "{f:?} prints the expiry");
+        }
     }
 
     #[test]

@@ -19,8 +19,13 @@
 use serde::{Deserialize, Serialize};
 
 use super::layout::Labels;
-use super::model::{Copy, Lang, ReceiptData, RenderOptions, DEFAULT_NO_SIGNATURE_LIMIT};
+use super::model::{Lang, ReceiptCopy, ReceiptData, RenderOptions, DEFAULT_NO_SIGNATURE_LIMIT};
 use super::{render_escpos_with, render_text_with, ReceiptError};
+
+/// ESC/POS real-time status requests a host sends to learn the [`PrinterStatus`]:
+/// `DLE EOT 2` (offline cause), `DLE EOT 3` (error cause), `DLE EOT 4` (roll paper sensor).
+/// The printer answers one byte each; decode them with [`PrinterStatus::from_escpos`].
+pub const ESCPOS_STATUS_QUERY: [u8; 9] = [0x10, 0x04, 0x02, 0x10, 0x04, 0x03, 0x10, 0x04, 0x04];
 
 /// Receipts kept for reprint by default.
 pub const DEFAULT_HISTORY: usize = 10;
@@ -52,6 +57,28 @@ impl PrinterStatus {
             Self::Overheat => "printer.overheat",
             Self::Offline => "printer.offline",
         }
+    }
+
+    /// Decode the replies to [`ESCPOS_STATUS_QUERY`] (`DLE EOT 2`, `3`, `4`: offline cause,
+    /// error cause, roll-paper sensor; Epson ESC/POS real-time status). `None` when a byte does
+    /// not have the fixed bits every status byte carries (bit 1 and 4 set, 0 and 7 clear), i.e.
+    /// the reply is not a status byte. A head-temperature stop is reported by printers as an
+    /// auto-recoverable error, hence `Overheat`.
+    pub fn from_escpos(offline: u8, error: u8, paper: u8) -> Option<Self> {
+        if [offline, error, paper].iter().any(|b| b & 0x93 != 0x12) {
+            return None;
+        }
+        Some(if paper & 0x60 != 0 || offline & 0x20 != 0 {
+            Self::PaperOut
+        } else if offline & 0x04 != 0 {
+            Self::CoverOpen
+        } else if error & 0x40 != 0 {
+            Self::Overheat
+        } else if error & 0x28 != 0 || offline & 0x40 != 0 {
+            Self::Offline
+        } else {
+            Self::Ok
+        })
     }
 
     /// What the operator should do, in Chinese.
@@ -97,7 +124,7 @@ pub struct PrintSettings {
     /// Language.
     pub lang: Lang,
     /// Copies printed per receipt, in order.
-    pub copies: Vec<Copy>,
+    pub copies: Vec<ReceiptCopy>,
     /// 免签 limit in minor units.
     pub no_signature_limit: u64,
     /// Chunk format.
@@ -111,7 +138,7 @@ impl Default for PrintSettings {
         Self {
             width: 32,
             lang: Lang::Zh,
-            copies: vec![Copy::Merchant, Copy::Cardholder],
+            copies: vec![ReceiptCopy::Merchant, ReceiptCopy::Cardholder],
             no_signature_limit: DEFAULT_NO_SIGNATURE_LIMIT,
             format: PrintFormat::Escpos,
             history_size: DEFAULT_HISTORY,
@@ -123,7 +150,7 @@ impl Default for PrintSettings {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PrintChunk {
     /// Which copy.
-    pub copy: Copy,
+    pub copy: ReceiptCopy,
     /// Position of this copy in the job (0-based).
     pub index: u32,
     /// Number of copies in the job.
@@ -145,17 +172,17 @@ pub enum JobState {
     /// A copy is ready to be taken with [`Printer::poll_chunk`].
     Ready {
         /// The copy.
-        copy: Copy,
+        copy: ReceiptCopy,
     },
     /// A copy was handed out; waiting for the host to report the printer status.
     Printing {
         /// The copy.
-        copy: Copy,
+        copy: ReceiptCopy,
     },
     /// Stopped by a printer fault; resumes with this copy when the status is `ok` again.
     Paused {
         /// The copy to print again.
-        copy: Copy,
+        copy: ReceiptCopy,
         /// Why.
         status: PrinterStatus,
     },
@@ -169,7 +196,7 @@ pub struct PrintFault {
     /// The status that stopped the job.
     pub status: PrinterStatus,
     /// The copy that still has to print.
-    pub pending_copy: Copy,
+    pub pending_copy: ReceiptCopy,
     /// Voucher number of the receipt.
     pub voucher_no: String,
     /// Advice in Chinese.
@@ -345,7 +372,7 @@ impl Printer {
     }
 
     /// The copy still to print (interrupted or not yet started), if a job is unfinished.
-    pub fn pending_copy(&self) -> Option<Copy> {
+    pub fn pending_copy(&self) -> Option<ReceiptCopy> {
         self.job.as_ref().map(|j| self.settings.copies[j.next])
     }
 
@@ -411,21 +438,21 @@ mod tests {
         let mut p = text_printer();
         p.print(receipt("000123")).unwrap();
         let c = p.poll_chunk().unwrap();
-        assert_eq!((c.copy, c.index, c.count, c.reprint), (Copy::Merchant, 0, 2, false));
+        assert_eq!((c.copy, c.index, c.count, c.reprint), (ReceiptCopy::Merchant, 0, 2, false));
         assert!(p.poll_chunk().is_none(), "one chunk at a time");
         p.handle_status(PrinterStatus::Ok);
         let c = p.poll_chunk().unwrap();
-        assert_eq!(c.copy, Copy::Cardholder);
+        assert_eq!(c.copy, ReceiptCopy::Cardholder);
         p.handle_status(PrinterStatus::PaperOut);
-        assert_eq!(p.state(), JobState::Paused { copy: Copy::Cardholder, status: PrinterStatus::PaperOut });
+        assert_eq!(p.state(), JobState::Paused { copy: ReceiptCopy::Cardholder, status: PrinterStatus::PaperOut });
         let f = p.fault().unwrap();
-        assert_eq!((f.code.as_str(), f.pending_copy), ("printer.paper_out", Copy::Cardholder));
+        assert_eq!((f.code.as_str(), f.pending_copy), ("printer.paper_out", ReceiptCopy::Cardholder));
         assert!(f.message_en.contains("load paper and reprint"));
         assert!(p.poll_chunk().is_none());
         assert_eq!(p.print(receipt("000124")).unwrap_err().code(), "receipt.printer_busy");
         p.handle_status(PrinterStatus::Ok);
         let again = p.poll_chunk().unwrap();
-        assert_eq!((again.copy, again.reprint), (Copy::Cardholder, false));
+        assert_eq!((again.copy, again.reprint), (ReceiptCopy::Cardholder, false));
         assert!(String::from_utf8(again.bytes).unwrap().contains("持卡人存根"));
         p.handle_status(PrinterStatus::Ok);
         assert_eq!(p.state(), JobState::Idle);
@@ -463,6 +490,17 @@ mod tests {
         assert_eq!(&h, p.history());
         let p2 = Printer::with_history(PrintSettings::default(), h).unwrap();
         assert_eq!(p2.history().last().unwrap().voucher_no, "000009");
+    }
+
+    #[test]
+    fn escpos_status_bytes() {
+        assert_eq!(PrinterStatus::from_escpos(0x12, 0x12, 0x12), Some(PrinterStatus::Ok));
+        assert_eq!(PrinterStatus::from_escpos(0x12, 0x12, 0x72), Some(PrinterStatus::PaperOut));
+        assert_eq!(PrinterStatus::from_escpos(0x32, 0x12, 0x12), Some(PrinterStatus::PaperOut));
+        assert_eq!(PrinterStatus::from_escpos(0x16, 0x12, 0x12), Some(PrinterStatus::CoverOpen));
+        assert_eq!(PrinterStatus::from_escpos(0x52, 0x52, 0x12), Some(PrinterStatus::Overheat));
+        assert_eq!(PrinterStatus::from_escpos(0x52, 0x32, 0x12), Some(PrinterStatus::Offline));
+        assert_eq!(PrinterStatus::from_escpos(0x00, 0x12, 0x12), None);
     }
 
     #[test]
