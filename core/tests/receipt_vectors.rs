@@ -184,3 +184,35 @@ fn html_screenshots() {
         assert!(status.success() && png.exists(), "screenshot of {}", s(c, "name"));
     }
 }
+
+/// Rendering cost (run with `--release -- --ignored --nocapture`).
+#[test]
+#[ignore = "timing, not a check"]
+fn timing() {
+    let input = std::fs::read_to_string(dir().join("inputs/chip_sale.json")).unwrap();
+    let data = ReceiptData::from_json(&input).unwrap();
+    let o = RenderOptions::default();
+    let n = 2000;
+    for (name, f) in [
+        ("from_json", receipt::Format::Json),
+        ("text", receipt::Format::Text),
+        ("escpos", receipt::Format::Escpos),
+        ("html", receipt::Format::Html),
+        ("json", receipt::Format::Json),
+    ] {
+        let t = std::time::Instant::now();
+        let mut bytes = 0;
+        for _ in 0..n {
+            if name == "from_json" {
+                bytes += ReceiptData::from_json(&input).unwrap().voucher_no.len();
+            } else {
+                bytes += receipt::render(&data, f, &o).unwrap().len();
+            }
+        }
+        println!(
+            "{name}: {:.1} us each ({} bytes)",
+            t.elapsed().as_secs_f64() * 1e6 / f64::from(n),
+            bytes / n as usize
+        );
+    }
+}
