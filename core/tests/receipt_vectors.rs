@@ -192,7 +192,7 @@ fn timing() {
     let input = std::fs::read_to_string(dir().join("inputs/chip_sale.json")).unwrap();
     let data = ReceiptData::from_json(&input).unwrap();
     let o = RenderOptions::default();
-    let n = 2000;
+    let n: u32 = 2000;
     for (name, f) in [
         ("from_json", receipt::Format::Json),
         ("text", receipt::Format::Text),
