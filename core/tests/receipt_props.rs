@@ -49,6 +49,36 @@ fn digit_runs(bytes: &[u8]) -> Vec<String> {
         .collect()
 }
 
+/// Columns each printed line of an ESC/POS stream takes on a printer in Chinese mode: an ASCII
+/// byte is one column, a GBK lead byte (0x81-0xFE) and its trail byte two. Commands are skipped.
+fn escpos_line_columns(b: &[u8]) -> Vec<usize> {
+    let (mut i, mut cols, mut lines) = (0, 0, Vec::new());
+    while i < b.len() {
+        match b[i] {
+            0x1B | 0x1C if matches!(b[i + 1], b'@' | b'&') => i += 2,
+            0x1B | 0x1C => i += 3,
+            0x1D if b[i + 1] == b'V' => i += 4,
+            0x1D if b[i + 1] == b'(' => i += 5 + (b[i + 3] as usize | (b[i + 4] as usize) << 8),
+            0x1D => i += 3,
+            b'\n' => {
+                lines.push(cols);
+                cols = 0;
+                i += 1;
+            }
+            0x81..=0xFE => {
+                cols += 2;
+                i += 2;
+            }
+            c => {
+                assert!((0x20..0x80).contains(&c), "stray byte {c:#04x} at {i}");
+                cols += 1;
+                i += 1;
+            }
+        }
+    }
+    lines
+}
+
 fn options() -> impl Strategy<Value = RenderOptions> {
     (prop_oneof![Just(32u16), Just(48u16), 24u16..=80], any::<bool>(), 0..3u8, any::<bool>(), 0u64..200_000).prop_map(
         |(width, zh, copy, reprint, no_signature_limit)| RenderOptions {
@@ -80,6 +110,7 @@ fn mixed_text() -> impl Strategy<Value = String> {
             1 => "[\u{0300}-\u{036f}]",
             1 => "[\u{1F600}-\u{1F64F}\u{20000}-\u{2000F}]",
             1 => "[ａ-ｚＡ-Ｚ]",
+            1 => "[ḿǹéüāɑɡ€]",
         ],
         1..70,
     )
@@ -152,7 +183,9 @@ proptest! {
         let squeezed: String = text.split_whitespace().collect();
         let name: String = merchant.split_whitespace().collect();
         prop_assert!(squeezed.contains(&name) || o.width < 32, "merchant name lost");
-        let _ = receipt::render_escpos(&data, &o).unwrap();
+        for (i, cols) in escpos_line_columns(&receipt::render_escpos(&data, &o).unwrap()).into_iter().enumerate() {
+            prop_assert!(cols <= o.width as usize, "ESC/POS line {} prints {} columns > {}", i, cols, o.width);
+        }
         let html = receipt::render_html(&data, &o).unwrap();
         prop_assert!(!html.contains("<script") && !html.contains("<>"));
     }

@@ -173,9 +173,16 @@ impl Labels {
 }
 
 /// Display columns of one character as printed (control characters count 0: they are never
-/// printed, see [`clean`]).
-fn char_width(c: char) -> usize {
-    c.width_cjk().unwrap_or(0)
+/// printed, see [`clean`]). A non-ASCII character that GBK encodes in two bytes prints
+/// full-width in a printer's Chinese mode even when UAX #11 calls it narrow (`ḿ`, some pinyin
+/// letters), so it counts two; ESC/POS output then never runs past the paper either.
+pub(crate) fn char_width(c: char) -> usize {
+    let w = c.width_cjk().unwrap_or(0);
+    if w == 1 && !c.is_ascii() && super::escpos::gbk_double_byte(c) {
+        2
+    } else {
+        w
+    }
 }
 
 /// Display columns of a string as a Chinese thermal printer prints it (wide and ambiguous = 2).
