@@ -56,10 +56,9 @@ fn escpos_line_columns(b: &[u8]) -> Vec<usize> {
     while i < b.len() {
         match b[i] {
             0x1B | 0x1C if matches!(b[i + 1], b'@' | b'&') => i += 2,
-            0x1B | 0x1C => i += 3,
             0x1D if b[i + 1] == b'V' => i += 4,
             0x1D if b[i + 1] == b'(' => i += 5 + (b[i + 3] as usize | (b[i + 4] as usize) << 8),
-            0x1D => i += 3,
+            0x1B..=0x1D => i += 3,
             b'\n' => {
                 lines.push(cols);
                 cols = 0;
