@@ -6,6 +6,7 @@
 
 use crate::card::CardError;
 use crate::response::ResponseError;
+use crate::receipt::ReceiptError;
 
 /// Any error poscore returns.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -17,6 +18,9 @@ pub enum Error {
     /// Response-code registry: profile loading, language tags, event keys.
     #[error(transparent)]
     Response(#[from] ResponseError),
+    /// Receipt building, rendering and the print job.
+    #[error(transparent)]
+    Receipt(#[from] ReceiptError),
 }
 
 impl Error {
@@ -25,6 +29,7 @@ impl Error {
         match self {
             Self::Card(_) => "card",
             Self::Response(_) => "response",
+            Self::Receipt(_) => "receipt",
         }
     }
 
@@ -33,6 +38,7 @@ impl Error {
         match self {
             Self::Card(e) => e.code(),
             Self::Response(e) => e.code(),
+            Self::Receipt(e) => e.code(),
         }
     }
 }

@@ -12,6 +12,7 @@ use clap::{Parser, Subcommand};
 mod card;
 mod demo;
 mod explain;
+mod receipt;
 
 #[derive(Debug, Parser)]
 #[command(name = "poscore", version, about = "Portable POS payment core: tools and demo")]
@@ -32,6 +33,8 @@ enum Command {
     Demo,
     /// What a response code or local failure means, its cause, the remedies and the next action.
     Explain(explain::ExplainArgs),
+    /// Render a receipt (出票) from a completed-transaction record: text, ESC/POS, HTML or JSON.
+    Receipt(receipt::ReceiptCmd),
 }
 
 /// What a subcommand produced: a JSON value and its text rendering.
@@ -54,6 +57,7 @@ fn main() -> ExitCode {
         Command::Card(c) => card::run(c),
         Command::Demo => Ok(demo::run()),
         Command::Explain(a) => explain::run(a),
+        Command::Receipt(c) => receipt::run(&c),
     };
     match result {
         Ok(out) => {
