@@ -20,7 +20,23 @@ export class CardError extends PoscoreError {
   }
 }
 
-const byModule = { card: CardError };
+/** The response-code registry could not load a profile, language tag or event key. */
+export class ResponseError extends PoscoreError {
+  constructor(message, details) {
+    super(message, details);
+    this.name = 'ResponseError';
+  }
+}
+
+/** A receipt could not be built or rendered. */
+export class ReceiptError extends PoscoreError {
+  constructor(message, details) {
+    super(message, details);
+    this.name = 'ReceiptError';
+  }
+}
+
+const byModule = { card: CardError, response: ResponseError, receipt: ReceiptError };
 
 /** Convert an error thrown by the wasm layer to the right PoscoreError subclass. */
 export function toPoscoreError(e) {

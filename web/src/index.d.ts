@@ -89,3 +89,118 @@ export const card: {
   /** Recognise a PAN, track 2 data or payment code. Throws `CardError`. */
   inspect(input: string): Inspection;
 };
+
+/** The response-code registry could not load a profile, language tag or event key. */
+export class ResponseError extends PoscoreError {}
+
+/** A receipt could not be built or rendered. */
+export class ReceiptError extends PoscoreError {}
+
+/** Language of texts: `zh` (also `zh-CN`) or `en`. */
+export type Lang = 'zh' | 'zh-CN' | 'en';
+
+/** The class of outcome the transaction engine acts on. */
+export type Outcome =
+  | 'Approved'
+  | 'Declined'
+  | 'RetryNow'
+  | 'RetryLater'
+  | 'ReverseThenRetry'
+  | 'SignOnAgain'
+  | 'CallIssuer'
+  | 'PickUpCard'
+  | 'FixTerminal'
+  | 'OperatorError';
+
+/** Why it happened. */
+export type Cause =
+  | 'none'
+  | 'network'
+  | 'host_maintenance'
+  | 'account_balance'
+  | 'account_restricted'
+  | 'amount_limit'
+  | 'card'
+  | 'pin'
+  | 'payment_method'
+  | 'terminal_hardware'
+  | 'terminal_software'
+  | 'operator'
+  | 'issuer'
+  | 'unknown';
+
+/** What kind of request a response or failure belongs to. */
+export type RequestKind = 'financial' | 'advice' | 'reversal' | 'inquiry' | 'sign_on' | 'settlement' | 'management';
+
+/** A code explained in one language. */
+export interface Explanation {
+  code: string;
+  source: 'iso' | 'unionpay' | 'terminal' | 'acquirer';
+  outcome: Outcome;
+  cause: Cause;
+  operatorText: string;
+  customerText: string;
+  remedies: string[];
+  /** True when the code is not in the registry and a default entry was used. */
+  unknown: boolean;
+}
+
+interface DiagnosisBase extends Explanation {
+  /** The profile that decided. */
+  profile: string;
+}
+
+/**
+ * What happened and what the engine does next, discriminated by `action`. Only `reverse` may
+ * carry a reversal reason (field 39 of the 0400: `98`, `A0`, `06`; null when resending).
+ */
+export type Diagnosis =
+  | (DiagnosisBase & { action: 'reverse'; reversalReason: string | null })
+  | (DiagnosisBase & {
+      action: 'complete' | 'decline' | 'retry_now' | 'retry_later' | 'reversal_done' | 'query' | 'sign_on' | 'attend';
+      reversalReason: null;
+    });
+
+/** A response-code registry: bundled profile or acquirer profile. */
+export class ResponseRegistry {
+  private constructor();
+  /** `iso` or `unionpay` (default). */
+  static bundled(name?: string): ResponseRegistry;
+  /** An acquirer profile (JSON text or object with `name`, `base`, `entries`, ...). */
+  static fromProfile(profile: string | object): ResponseRegistry;
+  readonly name: string;
+  explain(code: string, options?: { lang?: Lang }): Explanation;
+  /** `event`: a host code (`51`, `code:51`) or a local failure key (`comm.receive_timeout.after_send`). */
+  diagnose(event: string, options?: { request?: RequestKind; lang?: Lang }): Diagnosis;
+}
+
+/** Response codes and failure diagnosis (bundled profiles). */
+export const response: {
+  registry(name?: string): ResponseRegistry;
+  explain(code: string, options?: { profile?: string; lang?: Lang }): Explanation;
+  diagnose(event: string, options?: { profile?: string; request?: RequestKind; lang?: Lang }): Diagnosis;
+  /** Canonical language (`zh-CN` -> `zh`); throws ResponseError for unknown tags. */
+  parseLang(tag: string): 'zh' | 'en';
+  /** Canonical event key; throws ResponseError for malformed keys. */
+  parseEvent(key: string): string;
+};
+
+/** Rendering options. Defaults: 32 columns (58 mm), zh, merchant copy, no reprint mark, 免签 up to 100000 minor units. */
+export interface RenderOptions {
+  width?: number;
+  lang?: 'zh' | 'en';
+  copy?: 'merchant' | 'cardholder' | 'bank';
+  reprint?: boolean;
+  noSignatureLimit?: number;
+}
+
+/** A completed-transaction record (the JSON schema documented in the core's `receipt` module), as object or JSON text. */
+export type ReceiptInput = string | Record<string, unknown>;
+
+/** Receipts (出票). */
+export const receipt: {
+  text(txn: ReceiptInput, options?: RenderOptions): string;
+  escpos(txn: ReceiptInput, options?: RenderOptions): Uint8Array;
+  html(txn: ReceiptInput, options?: RenderOptions): string;
+  json(txn: ReceiptInput, options?: RenderOptions): string;
+};

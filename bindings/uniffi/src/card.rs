@@ -4,58 +4,19 @@ use poscore::card;
 
 use crate::PoscoreError;
 
-/// Card scheme.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, uniffi::Enum)]
-pub enum Brand {
-    UnionPay,
-    Visa,
-    Mastercard,
-    Amex,
-    Jcb,
-    Discover,
-    DinersClub,
-    Unknown,
+mirror_enum! {
+    /// Card scheme.
+    Brand from card::Brand { UnionPay, Visa, Mastercard, Amex, Jcb, Discover, DinersClub, Unknown } else Unknown
 }
 
-impl From<card::Brand> for Brand {
-    fn from(b: card::Brand) -> Self {
-        match b {
-            card::Brand::UnionPay => Self::UnionPay,
-            card::Brand::Visa => Self::Visa,
-            card::Brand::Mastercard => Self::Mastercard,
-            card::Brand::Amex => Self::Amex,
-            card::Brand::Jcb => Self::Jcb,
-            card::Brand::Discover => Self::Discover,
-            card::Brand::DinersClub => Self::DinersClub,
-            _ => Self::Unknown,
-        }
-    }
+mirror_enum! {
+    /// Wallet of a scanned payment code.
+    PaymentCodeKind from card::PaymentCodeKind { WechatPay, Alipay, UnionPayQr } else UnionPayQr
 }
 
-/// Wallet of a scanned payment code.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, uniffi::Enum)]
-pub enum PaymentCodeKind {
-    WechatPay,
-    Alipay,
-    UnionPayQr,
-}
-
-impl From<card::PaymentCodeKind> for PaymentCodeKind {
-    fn from(k: card::PaymentCodeKind) -> Self {
-        match k {
-            card::PaymentCodeKind::WechatPay => Self::WechatPay,
-            card::PaymentCodeKind::Alipay => Self::Alipay,
-            _ => Self::UnionPayQr,
-        }
-    }
-}
-
-/// Shape of the inspected input.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, uniffi::Enum)]
-pub enum InputKind {
-    Pan,
-    Track2,
-    PaymentCode,
+mirror_enum! {
+    /// Shape of the inspected input.
+    InputKind from card::InputKind { Pan, Track2, PaymentCode } else Pan
 }
 
 /// Masking policy (defaults: first 6, last 4, `*`).
@@ -150,11 +111,7 @@ pub fn card_classify_payment_code(code: String) -> Option<PaymentCodeKind> {
 pub fn card_inspect(input: String) -> Result<Inspection, PoscoreError> {
     let i = card::inspect(&input)?;
     Ok(Inspection {
-        kind: match i.kind {
-            card::InputKind::Pan => InputKind::Pan,
-            card::InputKind::Track2 => InputKind::Track2,
-            card::InputKind::PaymentCode => InputKind::PaymentCode,
-        },
+        kind: i.kind.into(),
         brand: i.brand.into(),
         luhn_valid: i.luhn_valid,
         masked: i.masked,

@@ -6,9 +6,29 @@
 
 uniffi::setup_scaffolding!();
 
+/// Declares a UniFFI enum mirroring a core enum variant for variant, with the `From` conversion.
+/// Core enums are `#[non_exhaustive]`: a variant added later maps to `$fallback` until mirrored.
+macro_rules! mirror_enum {
+    ($(#[$m:meta])* $name:ident from $core:path { $($v:ident),+ $(,)? } else $fallback:ident) => {
+        $(#[$m])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, uniffi::Enum)]
+        pub enum $name { $($v),+ }
+        impl From<$core> for $name {
+            fn from(v: $core) -> Self {
+                #[allow(unreachable_patterns)]
+                match v { $(<$core>::$v => Self::$v,)+ _ => Self::$fallback }
+            }
+        }
+    };
+}
+
 mod card;
+mod receipt;
+mod response;
 
 pub use card::*;
+pub use receipt::*;
+pub use response::*;
 
 /// Every error crossing into Kotlin. One variant per core module.
 #[derive(Debug, thiserror::Error, uniffi::Error)]
@@ -24,6 +44,22 @@ pub enum PoscoreError {
         /// Character offset the error points at, when known.
         offset: Option<u32>,
     },
+    /// Response-code registry: a bad profile, language tag or event key.
+    #[error("{detail}")]
+    Response {
+        /// Stable code, `response.reason`.
+        code: String,
+        /// Human-readable message.
+        detail: String,
+    },
+    /// Receipt building or rendering failed.
+    #[error("{detail}")]
+    Receipt {
+        /// Stable code, `receipt.reason`.
+        code: String,
+        /// Human-readable message.
+        detail: String,
+    },
 }
 
 impl From<poscore::Error> for PoscoreError {
@@ -32,16 +68,24 @@ impl From<poscore::Error> for PoscoreError {
         let detail = e.to_string();
         match e {
             poscore::Error::Card(c) => Self::Card { code, detail, offset: c.offset().map(|o| o as u32) },
+            poscore::Error::Response(_) => Self::Response { code, detail },
+            poscore::Error::Receipt(_) => Self::Receipt { code, detail },
             _ => Self::Card { code, detail, offset: None },
         }
     }
 }
 
-impl From<poscore::card::CardError> for PoscoreError {
-    fn from(e: poscore::card::CardError) -> Self {
-        poscore::Error::from(e).into()
-    }
+/// Every module error converts through `poscore::Error`, the one place errors are mapped.
+macro_rules! via_core_error {
+    ($($t:ty),+) => {$(
+        impl From<$t> for PoscoreError {
+            fn from(e: $t) -> Self {
+                poscore::Error::from(e).into()
+            }
+        }
+    )+};
 }
+via_core_error!(poscore::card::CardError, poscore::response::ResponseError, poscore::receipt::ReceiptError);
 
 /// Version of the core library.
 #[uniffi::export]

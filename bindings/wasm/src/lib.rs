@@ -10,6 +10,8 @@ use serde::Serialize;
 use wasm_bindgen::prelude::*;
 
 mod card;
+mod receipt;
+mod response;
 
 /// Map a poscore error to a JS `Error` with `module`, `code` and (when known) `offset`.
 pub(crate) fn js_error(e: impl Into<poscore::Error>) -> JsValue {

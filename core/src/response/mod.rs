@@ -613,6 +613,32 @@ impl Diagnosis {
     pub fn explain(&self, registry: &Registry, lang: Lang) -> Explanation {
         registry.localize(&self.entry, self.unknown, lang)
     }
+
+    /// What a terminal shows and does, in one language: the explanation plus the next action.
+    /// This is the shape every binding returns (JS object, Kotlin data class).
+    pub fn report(&self, registry: &Registry, lang: Lang) -> DiagnosisReport {
+        DiagnosisReport {
+            explanation: self.explain(registry, lang),
+            action: self.action,
+            reversal_reason: self.reversal_reason.clone(),
+            profile: self.profile.clone(),
+        }
+    }
+}
+
+/// A [`Diagnosis`] in one language: the explanation (code, outcome, cause, texts, remedies)
+/// flattened together with what the engine does next.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DiagnosisReport {
+    /// Code, source, outcome, cause, operator and customer text, remedies, unknown flag.
+    #[serde(flatten)]
+    pub explanation: Explanation,
+    /// What the engine must do next.
+    pub action: NextAction,
+    /// Field 39 of a new reversal (`98`, `A0`, `06`), when `action` is `reverse`.
+    pub reversal_reason: Option<String>,
+    /// The profile that decided.
+    pub profile: String,
 }
 
 impl fmt::Display for Outcome {

@@ -43,6 +43,3 @@ export function cardCases(poscore, vectors) {
   });
   return cases;
 }
-
-/** Every vector file the JS suites run, by name, with its case builder. */
-export const suites = { card: cardCases };

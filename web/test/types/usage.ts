@@ -1,7 +1,7 @@
 // Type-checked with `tsc --noEmit` against the package's hand-written index.d.ts, then compiled
 // and run under Node: if the types and the runtime drift apart, one of the two steps fails.
-import { init, version, card, PoscoreError, CardError } from 'poscore';
-import type { Brand, Inspection, Track2Summary, PaymentCodeKind } from 'poscore';
+import { init, version, card, response, receipt, ResponseRegistry, PoscoreError, CardError, ResponseError, ReceiptError } from 'poscore';
+import type { Brand, Inspection, Track2Summary, PaymentCodeKind, Explanation, Diagnosis } from 'poscore';
 
 function assert(cond: boolean, what: string): asserts cond {
   if (!cond) throw new Error(`usage.ts: ${what}`);
@@ -34,5 +34,44 @@ try {
   const code: string = e.code;
   const offset: number | undefined = e.offset;
   assert(code === 'card.unexpected_char' && offset === 4, 'error fields');
+}
+const e51: Explanation = response.explain('51', { lang: 'en' });
+assert(e51.outcome === 'Declined' && e51.cause === 'account_balance', 'explain 51');
+const d: Diagnosis = ResponseRegistry.bundled('unionpay').diagnose('comm.receive_timeout.after_send', { request: 'financial' });
+if (d.action === 'reverse') {
+  const reason: string | null = d.reversalReason;
+  assert(reason === '98', 'reversal reason');
+} else {
+  assert(false, 'timeout after send must reverse');
+}
+try {
+  response.parseLang('fr');
+  assert(false, 'parseLang should throw');
+} catch (e) {
+  assert(e instanceof ResponseError && e.code === 'response.unknown_language', 'ResponseError');
+}
+const txn = JSON.stringify({
+  merchant_name: '上海测试便利店',
+  merchant_id: '898310048160001',
+  terminal_id: '12345678',
+  pan: '6212345678901232',
+  entry_mode: 'chip',
+  txn_type: 'sale',
+  amount: 8800,
+  currency: 'CNY',
+  date: '2026-11-23',
+  time: '16:21:05',
+  batch_no: '000001',
+  voucher_no: '000123',
+});
+const slip: string = receipt.text(txn, { width: 32, lang: 'zh' });
+assert(slip.includes('621234******1232') && !slip.includes('6212345678901232'), 'receipt text');
+const bytes: Uint8Array = receipt.escpos(JSON.parse(txn), { width: 32 });
+assert(bytes[0] === 0x1b && bytes[1] === 0x40, 'ESC @');
+try {
+  receipt.text(txn, { width: 20 });
+  assert(false, 'width 20 should throw');
+} catch (e) {
+  assert(e instanceof ReceiptError && e.code === 'receipt.bad_width', 'ReceiptError');
 }
 console.log('usage.ts: ok');

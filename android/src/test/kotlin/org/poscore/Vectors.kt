@@ -12,7 +12,10 @@ import java.io.File
 object Vectors {
     private val dir = File(System.getProperty("poscore.vectors") ?: "../tests/vectors")
 
-    fun load(name: String): JSONObject = JSONObject(File(dir, "$name.json").readText())
+    fun load(name: String): JSONObject = JSONObject(file("$name.json").readText())
+
+    /** A file under tests/vectors/. */
+    fun file(path: String): File = File(dir, path)
 
     /** One dynamic test per vector of [group], named `file.group[i]`. */
     fun cases(file: JSONObject, group: String, check: (JSONObject) -> Unit): List<DynamicTest> {
@@ -40,10 +43,13 @@ object Vectors {
 
     fun errorCode(e: PoscoreException): String = when (e) {
         is PoscoreException.Card -> e.code
+        is PoscoreException.Response -> e.code
+        is PoscoreException.Receipt -> e.code
     }
 
     fun errorOffset(e: PoscoreException): Int? = when (e) {
         is PoscoreException.Card -> e.offset?.toInt()
+        else -> null
     }
 
     /** JSON null -> Kotlin null. */

@@ -1,0 +1,26 @@
+//! `receipt` module for JS: one render call; the JS layer decodes text formats.
+
+use poscore::receipt::{self, Format, ReceiptData, RenderOptions};
+use wasm_bindgen::prelude::*;
+
+use crate::js_error;
+
+/// Render the completed-transaction JSON in `format` (`text`, `escpos`, `html`, `json`) with
+/// `options_json` (`{"width":32,"lang":"zh","copy":"merchant",...}`; empty for defaults).
+#[wasm_bindgen(js_name = receiptRender)]
+pub fn render(txn_json: &str, format: &str, options_json: &str) -> Result<Vec<u8>, JsValue> {
+    let format = match format {
+        "text" => Format::Text,
+        "escpos" => Format::Escpos,
+        "html" => Format::Html,
+        "json" => Format::Json,
+        other => return Err(js_sys::Error::new(&format!("unknown receipt format {other:?}")).into()),
+    };
+    let options: RenderOptions = if options_json.is_empty() {
+        RenderOptions::default()
+    } else {
+        serde_json::from_str(options_json).map_err(|e| js_sys::Error::new(&format!("receipt options: {e}")))?
+    };
+    let data = ReceiptData::from_json(txn_json).map_err(js_error)?;
+    receipt::render(&data, format, &options).map_err(js_error)
+}

@@ -1,0 +1,19 @@
+// Every shared vector suite the JS surfaces run. `load(path)` reads a file under tests/vectors/
+// (fs under Node, fetch in the browser); each suite returns named cases to run.
+import { cardCases } from './card-vectors.js';
+import { responseCases } from './response-vectors.js';
+import { receiptCases } from './receipt-vectors.js';
+
+const json = async (load, file) => JSON.parse(await load(file));
+
+export const suites = {
+  card: async (poscore, load) => cardCases(poscore, await json(load, 'card.json')),
+  response: async (poscore, load) => responseCases(poscore, await json(load, 'response.json')),
+  receipt: receiptCases,
+};
+
+export async function allCases(poscore, load) {
+  const out = [];
+  for (const build of Object.values(suites)) out.push(...(await build(poscore, load)));
+  return out;
+}
