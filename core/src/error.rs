@@ -5,6 +5,7 @@
 //! stable [`Error::code`] (`module.reason`) that does not change when the message wording does.
 
 use crate::card::CardError;
+use crate::store::StoreError;
 
 /// Any error poscore returns.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -13,6 +14,9 @@ pub enum Error {
     /// Card number, track 2 or payment-code parsing.
     #[error(transparent)]
     Card(#[from] CardError),
+    /// The journal store (memory, file, or a host-provided one).
+    #[error(transparent)]
+    Store(#[from] StoreError),
 }
 
 impl Error {
@@ -20,6 +24,7 @@ impl Error {
     pub fn module(&self) -> &'static str {
         match self {
             Self::Card(_) => "card",
+            Self::Store(_) => "store",
         }
     }
 
@@ -27,6 +32,7 @@ impl Error {
     pub fn code(&self) -> &'static str {
         match self {
             Self::Card(e) => e.code(),
+            Self::Store(e) => e.code(),
         }
     }
 }

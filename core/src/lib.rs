@@ -8,13 +8,15 @@
 //! as arguments (`now`). That is what lets one core run natively, in a browser (wasm) and on
 //! Android (UniFFI), and be tested deterministically.
 //!
-//! Start with [`card`] for card numbers, track 2 and scanned payment codes. See `ARCHITECTURE.md`
+//! Start with [`card`] for card numbers, track 2 and scanned payment codes; [`store`] is the
+//! journal the terminal engine persists its state in. See `ARCHITECTURE.md`
 //! in the repository for the layers and the flow of a sale.
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
 pub mod card;
 pub mod error;
+pub mod store;
 
 pub use error::{Error, Result};
 
