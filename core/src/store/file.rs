@@ -85,6 +85,9 @@ const JOURNAL_TMP: &str = "batch.tmp";
 const OP_PUT: u8 = 1;
 const OP_DELETE: u8 = 2;
 
+/// One key's final state in a batch: its encoded record, or `None` for a delete.
+type Entry = (String, Option<Vec<u8>>);
+
 /// A 256-bit AES-GCM key that seals every record. Wiped on drop, never printed.
 #[derive(Clone, Zeroize, ZeroizeOnDrop)]
 pub struct SealingKey([u8; 32]);
@@ -180,8 +183,9 @@ struct Sealer {
 /// # let dir = std::env::temp_dir().join(format!("poscore-doc-{}", std::process::id()));
 /// # let _ = std::fs::remove_dir_all(&dir);
 /// let mut store = FileStore::open(&dir)?;
+/// let before = store.fsyncs(); // creating the store synced its header and directories
 /// store.put("counters/stan", b"000124")?;
-/// assert_eq!(store.fsyncs(), 2); // temp file, then directory
+/// assert_eq!(store.fsyncs() - before, 2); // temp file, then directory
 /// store.apply(&[Op::put("txn/000124", b"approved".to_vec()), Op::delete("reversal/pending")])?;
 /// drop(store);
 /// let store = FileStore::open(&dir)?;
@@ -270,6 +274,8 @@ impl FileStore {
 
     // ---- open / recovery ----
 
+    // The store names its own files, always in lowercase: exact suffix comparison is intended.
+    #[allow(clippy::case_sensitive_file_extension_comparisons)]
     fn recover(&mut self) -> Result<(), StoreError> {
         let created = !self.dir.exists();
         if created {
@@ -345,14 +351,16 @@ impl FileStore {
         if r.take(8)? != HEADER_MAGIC {
             return Err(corrupt(HEADER, "not a poscore store header (or an unsupported version)"));
         }
-        let sealed = match r.u8()? {
+        let flagged_sealed = match r.u8()? {
             0 => false,
             FLAG_SEALED => true,
             _ => return Err(corrupt(HEADER, "unknown header flags")),
         };
-        match (sealed, &self.sealer) {
+        match (flagged_sealed, &self.sealer) {
             (false, None) => r.end(),
-            (false, Some(_)) => Err(StoreError::SealedKeyMismatch { reason: "the store is not sealed but a key was given" }),
+            (false, Some(_)) => {
+                Err(StoreError::SealedKeyMismatch { reason: "the store is not sealed but a key was given" })
+            }
             (true, None) => Err(StoreError::SealedKeyMismatch { reason: "the store is sealed but no key was given" }),
             (true, Some(sealer)) => {
                 let nonce = r.take(NONCE_LEN)?;
@@ -400,7 +408,7 @@ impl FileStore {
         if r.take(4)? != RECORD_MAGIC {
             return Err(corrupt(key, "not a poscore record (or an unsupported version)"));
         }
-        let sealed = match r.u8()? {
+        let flagged_sealed = match r.u8()? {
             0 => false,
             FLAG_SEALED => true,
             _ => return Err(corrupt(key, "unknown record flags")),
@@ -409,7 +417,7 @@ impl FileStore {
         if r.take(klen)? != key.as_bytes() {
             return Err(corrupt(key, "record holds another key (file moved or copied)"));
         }
-        match (sealed, &self.sealer) {
+        match (flagged_sealed, &self.sealer) {
             (false, None) => {
                 let len = r.u32()? as usize;
                 let value = r.take(len)?.to_vec();
@@ -457,7 +465,7 @@ impl FileStore {
     }
 
     /// Steps 2 and 3 of the batch protocol; also the recovery of a committed journal.
-    fn apply_entries(&mut self, entries: &[(String, Option<Vec<u8>>)]) -> Result<(), StoreError> {
+    fn apply_entries(&mut self, entries: &[Entry]) -> Result<(), StoreError> {
         for (key, record) in entries {
             let file = record_file(key);
             match record {
@@ -641,7 +649,7 @@ impl Store for FileStore {
 
 // ---- encodings ----
 
-fn encode_journal(entries: &[(String, Option<Vec<u8>>)]) -> Vec<u8> {
+fn encode_journal(entries: &[Entry]) -> Vec<u8> {
     let mut out = JOURNAL_MAGIC.to_vec();
     out.extend_from_slice(&(entries.len() as u32).to_be_bytes());
     for (key, record) in entries {
@@ -659,7 +667,7 @@ fn encode_journal(entries: &[(String, Option<Vec<u8>>)]) -> Vec<u8> {
 
 /// Parses a batch journal. A committed journal was fsynced before its rename, so a crash cannot
 /// tear it: a bad one is reported as corruption, never half-applied.
-fn decode_journal(bytes: &[u8]) -> Result<Vec<(String, Option<Vec<u8>>)>, StoreError> {
+fn decode_journal(bytes: &[u8]) -> Result<Vec<Entry>, StoreError> {
     let body = verify_checksum(JOURNAL, bytes)?;
     let mut r = Reader::new(JOURNAL, body);
     if r.take(4)? != JOURNAL_MAGIC {
@@ -743,7 +751,10 @@ impl<'a> Reader<'a> {
 
     fn end(&self) -> Result<(), StoreError> {
         if self.pos != self.bytes.len() {
-            return Err(corrupt(self.what, &format!("{} unexpected bytes at offset {}", self.bytes.len() - self.pos, self.pos)));
+            return Err(corrupt(
+                self.what,
+                &format!("{} unexpected bytes at offset {}", self.bytes.len() - self.pos, self.pos),
+            ));
         }
         Ok(())
     }
@@ -754,7 +765,8 @@ fn record_ad(key: &str) -> Vec<u8> {
 }
 
 fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
+    const DIGITS: &[u8; 16] = b"0123456789abcdef";
+    bytes.iter().flat_map(|b| [DIGITS[usize::from(b >> 4)] as char, DIGITS[usize::from(b & 15)] as char]).collect()
 }
 
 fn unhex(s: &str) -> Option<Vec<u8>> {

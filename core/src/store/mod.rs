@@ -4,7 +4,7 @@
 //! reusing a STAN or forgetting an approval. The engine keeps that state as small records under
 //! string keys (`reversal/pending`, `txn/000123`, `counters/stan`, `dukpt/state`) in a [`Store`]
 //! the host provides. The core never touches files itself (it is sans-IO); it only needs the
-//! guarantees below, which every implementation (memory, file, IndexedDB, Kotlin file store)
+//! guarantees below, which every implementation (memory, file, `IndexedDB`, Kotlin file store)
 //! must give and which the shared [`conformance`] suite checks.
 //!
 //! # Durability contract
@@ -182,7 +182,7 @@ impl Op {
 }
 
 /// The storage the engine journals its state in. Object-safe, so hosts pass a
-/// `Box<dyn Store>` (and UniFFI / wasm-bindgen can forward it to a Kotlin or JS object).
+/// `Box<dyn Store>` (and `UniFFI` / `wasm-bindgen` can forward it to a Kotlin or JS object).
 ///
 /// Implementations must keep the durability contract of the [module docs](self) and pass
 /// [`conformance::run_all`]. Only [`get`](Store::get), [`list`](Store::list) and
