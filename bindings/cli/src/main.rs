@@ -10,6 +10,7 @@ use clap::{Parser, Subcommand};
 
 mod card;
 mod demo;
+mod store;
 
 #[derive(Debug, Parser)]
 #[command(name = "poscore", version, about = "Portable POS payment core: tools and demo")]
@@ -28,6 +29,9 @@ enum Command {
     Card(card::CardCmd),
     /// The demo terminal day (what scripts/demo runs).
     Demo,
+    /// The journal file store: list, get, put, delete, check.
+    #[command(subcommand)]
+    Store(store::StoreCmd),
 }
 
 /// What a subcommand produced: a JSON value and its text rendering.
@@ -49,6 +53,7 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Card(c) => card::run(c),
         Command::Demo => Ok(demo::run()),
+        Command::Store(c) => store::run(c),
     };
     match result {
         Ok(out) => {

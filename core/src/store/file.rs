@@ -288,10 +288,10 @@ impl FileStore {
                 if names.iter().any(|n| n.ends_with(".rec") || n == JOURNAL) {
                     return Err(corrupt(HEADER, "header missing in a directory holding records"));
                 }
+                // Also when the directory existed: a crash may have cut a first open between
+                // creating the directory and syncing its parent.
                 self.create_header()?;
-                if created {
-                    self.sync_parent()?;
-                }
+                self.sync_parent()?;
             }
             Err(e) => return Err(io_err("read", &self.dir.join(HEADER), e)),
         }
