@@ -228,3 +228,24 @@ proptest! {
         prop_assert_eq!(FileStore::open(tmp.path()).unwrap_err().code(), "store.corrupt");
     }
 }
+
+/// Rough latency of the engine's two journal writes per sale on this machine's disk:
+/// `cargo test -p poscore --release --test store_file -- --ignored --nocapture bench`.
+#[test]
+#[ignore = "timing, run by hand"]
+fn bench_sale_journal_writes() {
+    for sealed in [false, true] {
+        let tmp = TempDir::new("bench");
+        let mut s = sealed_store(tmp.path(), sealed);
+        let n = 300u32;
+        let start_fsyncs = s.fsyncs();
+        let t = std::time::Instant::now();
+        for i in 0..n {
+            s.put("reversal/pending", &[0x04; 120]).unwrap();
+            s.apply(&[Op::put(format!("txn/{i:06}"), vec![0; 300]), Op::delete("reversal/pending")]).unwrap();
+        }
+        let per_sale = t.elapsed() / n;
+        let fsyncs = (s.fsyncs() - start_fsyncs) / u64::from(n);
+        println!("sealed={sealed}: {per_sale:?} per sale (put + 2-op batch), {fsyncs} fsyncs per sale");
+    }
+}
