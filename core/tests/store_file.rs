@@ -249,3 +249,40 @@ fn bench_sale_journal_writes() {
         println!("sealed={sealed}: {per_sale:?} per sale (put + 2-op batch), {fsyncs} fsyncs per sale");
     }
 }
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(64))]
+
+    /// Key validation never panics, and the memory and file stores agree on which keys exist.
+    #[test]
+    fn key_rules_never_panic_and_stores_agree(key in ".{0,130}", value in proptest::collection::vec(any::<u8>(), 0..50)) {
+        let mut memory = MemoryStore::new();
+        let tmp = TempDir::new("keys");
+        let mut file = FileStore::open(tmp.path()).unwrap();
+        let valid = poscore::store::validate_key(&key).is_ok();
+        prop_assert_eq!(memory.put(&key, &value).is_ok(), valid);
+        prop_assert_eq!(file.put(&key, &value).is_ok(), valid);
+        prop_assert_eq!(memory.list("").unwrap(), file.list("").unwrap());
+        if valid {
+            prop_assert_eq!(file.get(&key).unwrap(), Some(value));
+        }
+    }
+
+    /// Valid keys round-trip through their file names, including ones differing only in case.
+    #[test]
+    fn valid_keys_round_trip_through_file_names(keys in proptest::collection::btree_set("[A-Za-z0-9_-]{1,8}(/[A-Za-z0-9._-]{1,8}){0,3}", 1..8)) {
+        let tmp = TempDir::new("names");
+        let mut file = FileStore::open(tmp.path()).unwrap();
+        let mut memory = MemoryStore::new();
+        let keys: Vec<String> = keys.into_iter().filter(|k| poscore::store::validate_key(k).is_ok()).collect();
+        for k in &keys {
+            file.put(k, k.as_bytes()).unwrap();
+            memory.put(k, k.as_bytes()).unwrap();
+        }
+        prop_assert_eq!(file.list("").unwrap(), keys.clone());
+        prop_assert_eq!(memory.list("").unwrap(), keys.clone());
+        for k in &keys {
+            prop_assert_eq!(file.get(k).unwrap(), Some(k.as_bytes().to_vec()));
+        }
+    }
+}

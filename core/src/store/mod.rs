@@ -18,7 +18,9 @@
 //!   or none is.
 //! - **When a write returns `Err`, the outcome is unknown** (the change may or may not have become
 //!   durable, but it is never partial): callers that need to know reopen the store and read back.
-//!   The engine is written so that either outcome is safe (reversal-first).
+//!   The engine is written so that either outcome is safe (reversal-first). After such an
+//!   error a handle may refuse every further call (`store.crashed`): it cannot know what is on
+//!   disk any more, so the host reopens the store, which completes or discards the write.
 //! - **Reads never return damaged data**: a record that fails its checksum or authentication is
 //!   reported as [`StoreError::Corrupt`], never returned.
 //! - Writes are ordered: a write that returned `Ok` is never undone by a crash during a later one.
