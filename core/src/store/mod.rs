@@ -232,6 +232,61 @@ impl<S: Store + ?Sized> Store for Box<S> {
     }
 }
 
+impl<S: Store + ?Sized> Store for &mut S {
+    fn get(&self, key: &str) -> Result<Option<Vec<u8>>, StoreError> {
+        (**self).get(key)
+    }
+    fn list(&self, prefix: &str) -> Result<Vec<String>, StoreError> {
+        (**self).list(prefix)
+    }
+    fn apply(&mut self, ops: &[Op]) -> Result<(), StoreError> {
+        (**self).apply(ops)
+    }
+    fn put(&mut self, key: &str, value: &[u8]) -> Result<(), StoreError> {
+        (**self).put(key, value)
+    }
+    fn delete(&mut self, key: &str) -> Result<(), StoreError> {
+        (**self).delete(key)
+    }
+}
+
+/// A store shared between its owner (the engine) and an observer (a crash test reading
+/// [`MemoryStore::durable`], a benchmark reading [`file::FileStore::fsyncs`]).
+///
+/// ```
+/// use std::sync::{Arc, Mutex};
+/// use poscore::store::{MemoryStore, Store};
+///
+/// let shared = Arc::new(Mutex::new(MemoryStore::new()));
+/// let mut for_engine: Box<dyn Store> = Box::new(shared.clone());
+/// for_engine.put("counters/stan", b"000001")?;
+/// assert_eq!(shared.lock().unwrap().writes(), 1);
+/// # Ok::<(), poscore::store::StoreError>(())
+/// ```
+impl<S: Store + ?Sized> Store for std::sync::Arc<std::sync::Mutex<S>> {
+    fn get(&self, key: &str) -> Result<Option<Vec<u8>>, StoreError> {
+        lock(self).get(key)
+    }
+    fn list(&self, prefix: &str) -> Result<Vec<String>, StoreError> {
+        lock(self).list(prefix)
+    }
+    fn apply(&mut self, ops: &[Op]) -> Result<(), StoreError> {
+        lock(self).apply(ops)
+    }
+    fn put(&mut self, key: &str, value: &[u8]) -> Result<(), StoreError> {
+        lock(self).put(key, value)
+    }
+    fn delete(&mut self, key: &str) -> Result<(), StoreError> {
+        lock(self).delete(key)
+    }
+}
+
+/// A panic while the lock was held cannot leave a store half-written (each call is atomic), so
+/// a poisoned lock is simply taken over.
+fn lock<S: ?Sized>(m: &std::sync::Mutex<S>) -> std::sync::MutexGuard<'_, S> {
+    m.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
 /// Checks a key against the key rules: 1 to [`MAX_KEY_LEN`] bytes of `A-Z a-z 0-9 - _ . /`,
 /// no empty segment (no leading, trailing or doubled `/`), and no `.` or `..` segment.
 ///
