@@ -7,6 +7,7 @@
 use crate::card::CardError;
 use crate::response::ResponseError;
 use crate::receipt::ReceiptError;
+use crate::store::StoreError;
 
 /// Any error poscore returns.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -21,6 +22,9 @@ pub enum Error {
     /// Receipt building, rendering and the print job.
     #[error(transparent)]
     Receipt(#[from] ReceiptError),
+    /// The journal store (memory, file, or a host-provided one).
+    #[error(transparent)]
+    Store(#[from] StoreError),
 }
 
 impl Error {
@@ -30,6 +34,7 @@ impl Error {
             Self::Card(_) => "card",
             Self::Response(_) => "response",
             Self::Receipt(_) => "receipt",
+            Self::Store(_) => "store",
         }
     }
 
@@ -39,6 +44,7 @@ impl Error {
             Self::Card(e) => e.code(),
             Self::Response(e) => e.code(),
             Self::Receipt(e) => e.code(),
+            Self::Store(e) => e.code(),
         }
     }
 }

@@ -13,6 +13,7 @@ mod card;
 mod demo;
 mod explain;
 mod receipt;
+mod store;
 
 #[derive(Debug, Parser)]
 #[command(name = "poscore", version, about = "Portable POS payment core: tools and demo")]
@@ -35,6 +36,9 @@ enum Command {
     Explain(explain::ExplainArgs),
     /// Render a receipt (出票) from a completed-transaction record: text, ESC/POS, HTML or JSON.
     Receipt(receipt::ReceiptCmd),
+    /// The journal file store: list, get, put, delete, check.
+    #[command(subcommand)]
+    Store(store::StoreCmd),
 }
 
 /// What a subcommand produced: a JSON value and its text rendering.
@@ -58,6 +62,7 @@ fn main() -> ExitCode {
         Command::Demo => Ok(demo::run()),
         Command::Explain(a) => explain::run(a),
         Command::Receipt(c) => receipt::run(&c),
+        Command::Store(c) => store::run(c),
     };
     match result {
         Ok(out) => {
