@@ -5,6 +5,8 @@
 //! stable [`Error::code`] (`module.reason`) that does not change when the message wording does.
 
 use crate::card::CardError;
+use crate::keys::KeyError;
+use crate::rng::RngError;
 
 /// Any error poscore returns.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -13,6 +15,12 @@ pub enum Error {
     /// Card number, track 2 or payment-code parsing.
     #[error(transparent)]
     Card(#[from] CardError),
+    /// Random number generation.
+    #[error(transparent)]
+    Rng(#[from] RngError),
+    /// Keys: length, algorithm, usage, check values, working keys.
+    #[error(transparent)]
+    Keys(#[from] KeyError),
 }
 
 impl Error {
@@ -20,6 +28,8 @@ impl Error {
     pub fn module(&self) -> &'static str {
         match self {
             Self::Card(_) => "card",
+            Self::Rng(_) => "rng",
+            Self::Keys(_) => "keys",
         }
     }
 
@@ -27,6 +37,8 @@ impl Error {
     pub fn code(&self) -> &'static str {
         match self {
             Self::Card(e) => e.code(),
+            Self::Rng(e) => e.code(),
+            Self::Keys(e) => e.code(),
         }
     }
 }

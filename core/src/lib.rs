@@ -15,5 +15,7 @@
 
 pub mod card;
 pub mod error;
+pub mod keys;
+pub mod rng;
 
 pub use error::{Error, Result};
