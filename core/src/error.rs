@@ -6,6 +6,7 @@
 
 use crate::card::CardError;
 use crate::keys::KeyError;
+use crate::pin::PinError;
 use crate::rng::RngError;
 
 /// Any error poscore returns.
@@ -21,6 +22,9 @@ pub enum Error {
     /// Keys: length, algorithm, usage, check values, working keys.
     #[error(transparent)]
     Keys(#[from] KeyError),
+    /// PIN blocks (ISO 9564-1).
+    #[error(transparent)]
+    Pin(#[from] PinError),
 }
 
 impl Error {
@@ -30,6 +34,7 @@ impl Error {
             Self::Card(_) => "card",
             Self::Rng(_) => "rng",
             Self::Keys(_) => "keys",
+            Self::Pin(_) => "pin",
         }
     }
 
@@ -39,6 +44,7 @@ impl Error {
             Self::Card(e) => e.code(),
             Self::Rng(e) => e.code(),
             Self::Keys(e) => e.code(),
+            Self::Pin(e) => e.code(),
         }
     }
 }

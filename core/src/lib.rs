@@ -16,6 +16,7 @@
 pub mod card;
 pub mod error;
 pub mod keys;
+pub mod pin;
 pub mod rng;
 
 pub use error::{Error, Result};
