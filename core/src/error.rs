@@ -6,6 +6,7 @@
 
 use crate::card::CardError;
 use crate::keys::KeyError;
+use crate::mac::MacError;
 use crate::pin::PinError;
 use crate::rng::RngError;
 
@@ -25,6 +26,9 @@ pub enum Error {
     /// PIN blocks (ISO 9564-1).
     #[error(transparent)]
     Pin(#[from] PinError),
+    /// MAC generation and verification.
+    #[error(transparent)]
+    Mac(#[from] MacError),
 }
 
 impl Error {
@@ -35,6 +39,7 @@ impl Error {
             Self::Rng(_) => "rng",
             Self::Keys(_) => "keys",
             Self::Pin(_) => "pin",
+            Self::Mac(_) => "mac",
         }
     }
 
@@ -45,6 +50,7 @@ impl Error {
             Self::Rng(e) => e.code(),
             Self::Keys(e) => e.code(),
             Self::Pin(e) => e.code(),
+            Self::Mac(e) => e.code(),
         }
     }
 }

@@ -16,6 +16,7 @@
 pub mod card;
 pub mod error;
 pub mod keys;
+pub mod mac;
 pub mod pin;
 pub mod rng;
 
