@@ -5,6 +5,7 @@
 //! stable [`Error::code`] (`module.reason`) that does not change when the message wording does.
 
 use crate::card::CardError;
+use crate::dukpt::DukptError;
 use crate::keys::KeyError;
 use crate::mac::MacError;
 use crate::pin::PinError;
@@ -29,6 +30,9 @@ pub enum Error {
     /// MAC generation and verification.
     #[error(transparent)]
     Mac(#[from] MacError),
+    /// DUKPT (TDES and AES) derivation and terminal state.
+    #[error(transparent)]
+    Dukpt(#[from] DukptError),
 }
 
 impl Error {
@@ -40,6 +44,7 @@ impl Error {
             Self::Keys(_) => "keys",
             Self::Pin(_) => "pin",
             Self::Mac(_) => "mac",
+            Self::Dukpt(_) => "dukpt",
         }
     }
 
@@ -51,6 +56,7 @@ impl Error {
             Self::Keys(e) => e.code(),
             Self::Pin(e) => e.code(),
             Self::Mac(e) => e.code(),
+            Self::Dukpt(e) => e.code(),
         }
     }
 }

@@ -189,6 +189,9 @@ pub enum KeyUsage {
     Bdk,
     /// DUKPT initial key (IPEK), loaded into a terminal.
     DukptInitialKey,
+    /// An intermediate DUKPT key (TDES transaction key, AES intermediate derivation key): it only
+    /// derives working keys and can do nothing else.
+    KeyDerivation,
 }
 
 /// An operation a key is asked to perform; see [`Key::require`].
@@ -340,6 +343,36 @@ impl fmt::Display for Key {
             hex_encode(&self.kcv(KcvMethod::EncryptZeros, 3))
         )
     }
+}
+
+/// Encrypts `data` (a whole number of blocks) in CBC mode under a data key, e.g. track data under
+/// the TDK or a DUKPT data key. Padding is the caller's: schemes differ.
+pub fn encrypt_data(key: &Key, iv: &[u8], data: &[u8]) -> Result<Vec<u8>, KeyError> {
+    let c = data_cipher(key, iv, data)?;
+    let mut out = data.to_vec();
+    c.cbc_encrypt(iv, &mut out);
+    Ok(out)
+}
+
+/// Decrypts CBC data under a data key (see [`encrypt_data`]).
+pub fn decrypt_data(key: &Key, iv: &[u8], data: &[u8]) -> Result<Vec<u8>, KeyError> {
+    let c = data_cipher(key, iv, data)?;
+    let mut out = data.to_vec();
+    c.cbc_decrypt(iv, &mut out);
+    Ok(out)
+}
+
+fn data_cipher(key: &Key, iv: &[u8], data: &[u8]) -> Result<BlockCipher, KeyError> {
+    key.require(Operation::Data)?;
+    let n = key.algorithm().block_len();
+    if iv.len() != n || data.len() % n != 0 {
+        return Err(KeyError::BadLength {
+            algorithm: key.algorithm(),
+            len: data.len(),
+            expected: "whole blocks and a one-block IV",
+        });
+    }
+    Ok(key.cipher())
 }
 
 /// The block ciphers poscore uses, behind one type. RustCrypto ciphers wipe their key schedule

@@ -14,6 +14,7 @@
 #![warn(missing_docs)]
 
 pub mod card;
+pub mod dukpt;
 pub mod error;
 pub mod keys;
 pub mod mac;
