@@ -10,6 +10,7 @@ use crate::keys::KeyError;
 use crate::mac::MacError;
 use crate::pin::PinError;
 use crate::rng::RngError;
+use crate::tr31::Tr31Error;
 
 /// Any error poscore returns.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -33,6 +34,9 @@ pub enum Error {
     /// DUKPT (TDES and AES) derivation and terminal state.
     #[error(transparent)]
     Dukpt(#[from] DukptError),
+    /// TR-31 key blocks.
+    #[error(transparent)]
+    Tr31(#[from] Tr31Error),
 }
 
 impl Error {
@@ -45,6 +49,7 @@ impl Error {
             Self::Pin(_) => "pin",
             Self::Mac(_) => "mac",
             Self::Dukpt(_) => "dukpt",
+            Self::Tr31(_) => "tr31",
         }
     }
 
@@ -57,6 +62,7 @@ impl Error {
             Self::Pin(e) => e.code(),
             Self::Mac(e) => e.code(),
             Self::Dukpt(e) => e.code(),
+            Self::Tr31(e) => e.code(),
         }
     }
 }

@@ -20,5 +20,6 @@ pub mod keys;
 pub mod mac;
 pub mod pin;
 pub mod rng;
+pub mod tr31;
 
 pub use error::{Error, Result};
