@@ -123,6 +123,41 @@ impl Rng for SeededRng {
     }
 }
 
+/// A generator that returns exactly the bytes it was given, **for tests and vectors only**: it
+/// pins the random fill of a published example (the X9.24-3 format 4 PIN block lists its random
+/// bytes). Asking for more bytes than remain is an error, never a silent repeat.
+pub struct FixedRng {
+    bytes: zeroize::Zeroizing<Vec<u8>>,
+    used: usize,
+}
+
+impl FixedRng {
+    /// A generator that will hand out `bytes`, in order, once.
+    pub fn new(bytes: &[u8]) -> Self {
+        Self { bytes: zeroize::Zeroizing::new(bytes.to_vec()), used: 0 }
+    }
+}
+
+impl fmt::Debug for FixedRng {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("FixedRng")
+            .field("test_only", &true)
+            .field("remaining", &(self.bytes.len() - self.used))
+            .finish()
+    }
+}
+
+impl Rng for FixedRng {
+    fn fill(&mut self, dest: &mut [u8]) -> Result<(), RngError> {
+        if self.bytes.len() - self.used < dest.len() {
+            return Err(RngError::Unavailable { source_name: "FixedRng", len: dest.len() });
+        }
+        dest.copy_from_slice(&self.bytes[self.used..self.used + dest.len()]);
+        self.used += dest.len();
+        Ok(())
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
