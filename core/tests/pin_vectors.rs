@@ -56,22 +56,19 @@ fn every_vector_cites_a_source() {
 #[test]
 fn encode_and_decode() {
     for v in list(&vectors(), "encode") {
-        let f = format(v, "format").unwrap();
-        let p = Pin::new(s(v, "pin")).unwrap();
+        let fmt = format(v, "format").unwrap();
+        let the_pin = Pin::new(s(v, "pin")).unwrap();
         let pan = v["pan"].as_str();
-        let mut r = rng(v);
-        let block = match v["key"].as_str() {
-            Some(k) => {
-                let k = key(f, k).unwrap();
-                let b = pin::encrypt_pin(&k, f, &p, pan, r.as_mut()).unwrap();
-                assert_eq!(pin::decrypt_pin(&k, f, &b, pan).unwrap().dangerous_reveal(), s(v, "pin"), "{v}");
-                b
-            }
-            None => {
-                let b = pin::encode(f, &p, pan, r.as_mut()).unwrap();
-                assert_eq!(pin::decode(&b, pan).unwrap().dangerous_reveal(), s(v, "pin"), "{v}");
-                b.dangerous_reveal().to_vec()
-            }
+        let mut random = rng(v);
+        let block = if let Some(hex) = v["key"].as_str() {
+            let pin_key = key(fmt, hex).unwrap();
+            let enc = pin::encrypt_pin(&pin_key, fmt, &the_pin, pan, random.as_mut()).unwrap();
+            assert_eq!(pin::decrypt_pin(&pin_key, fmt, &enc, pan).unwrap().dangerous_reveal(), s(v, "pin"), "{v}");
+            enc
+        } else {
+            let clear = pin::encode(fmt, &the_pin, pan, random.as_mut()).unwrap();
+            assert_eq!(pin::decode(&clear, pan).unwrap().dangerous_reveal(), s(v, "pin"), "{v}");
+            clear.dangerous_reveal().to_vec()
         };
         assert_eq!(hex_encode(&block), s(v, "pin_block"), "{v}");
     }
