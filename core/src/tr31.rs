@@ -454,6 +454,9 @@ fn mac_of(alg: Algorithm, kbak: &[u8], header: &str, clear: &[u8], mac_len: usiz
 /// Unwraps a key block: parses the header, checks lengths, decrypts, and verifies the MAC in
 /// constant time before returning anything derived from the key.
 pub fn unwrap(kbpk: &Key, block: &str) -> Result<KeyBlock, crate::Error> {
+    if let Some(offset) = block.bytes().position(|c| !printable(c)) {
+        return Err(Tr31Error::BadHeader { offset, reason: "key block is not printable ASCII" }.into());
+    }
     let (header, head_len) = Header::parse(block)?;
     let v = check_kbpk(kbpk, &header.version)?;
     let declared: usize = block[1..5].parse().expect("4 digits checked");
