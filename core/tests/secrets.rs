@@ -82,7 +82,7 @@ fn pins_and_pin_blocks() {
         let format = PinFormat::from_number(f).unwrap();
         let block = pin::encode(format, &p, Some("6212345678901232"), &mut SeededRng::new(9)).unwrap();
         let clear = block.dangerous_reveal().to_vec();
-        check_all!("PinBlock", &block, &[clear.clone()], &[digits]);
+        check_all!("PinBlock", &block, std::slice::from_ref(&clear), &[digits]);
     }
     check_debug!("SeededRng", SeededRng::new(77), &[], &[]);
     check_debug!("FixedRng", FixedRng::new(&h(PIK)), &[h(PIK)], &[]);
