@@ -23,6 +23,8 @@ use cipher::{BlockDecrypt, BlockEncrypt, KeyInit};
 use serde::{Deserialize, Serialize};
 use zeroize::Zeroizing;
 
+use crate::rng::Rng;
+
 /// Errors about keys: wrong length, wrong algorithm or purpose, bad hex, check value mismatch.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
@@ -266,6 +268,19 @@ impl Key {
     pub fn dangerous_from_hex(algorithm: Algorithm, usage: KeyUsage, hex: &str) -> Result<Self, KeyError> {
         let bytes = Zeroizing::new(hex_decode(hex)?);
         Self::dangerous_from_bytes(algorithm, usage, &bytes)
+    }
+
+    /// A fresh random key from `rng`. DES-family keys get odd parity in every byte (the DES
+    /// convention many HSMs and PIN pads check); the parity bits do not change the key.
+    pub fn generate(algorithm: Algorithm, usage: KeyUsage, rng: &mut dyn Rng) -> Result<Self, crate::Error> {
+        let mut bytes = Zeroizing::new(vec![0u8; algorithm.key_len()]);
+        rng.fill(&mut bytes)?;
+        if algorithm.is_des_family() {
+            for b in bytes.iter_mut() {
+                *b = (*b & 0xFE) | u8::from((*b >> 1).count_ones() % 2 == 0);
+            }
+        }
+        Ok(Self { algorithm, usage, bytes })
     }
 
     /// The plain key bytes. **Dangerous**: only for export under a KEK, key ceremony and tests.
@@ -527,6 +542,19 @@ pub struct WorkingKeys {
     pub tdk: Option<Key>,
 }
 
+impl WorkingKeys {
+    /// Fresh random working keys, as an acquirer (or the simulator) issues them at sign-on:
+    /// a 2TDEA PIK, a single-DES or 2TDEA MAK, and optionally a 2TDEA TDK (60.3 = 004).
+    pub fn generate(double_length_mak: bool, with_tdk: bool, rng: &mut dyn Rng) -> Result<Self, crate::Error> {
+        let mak_alg = if double_length_mak { Algorithm::Tdes2 } else { Algorithm::Des };
+        Ok(Self {
+            pik: Key::generate(Algorithm::Tdes2, KeyUsage::PinEncryption, rng)?,
+            mak: Key::generate(mak_alg, KeyUsage::MacBoth, rng)?,
+            tdk: if with_tdk { Some(Key::generate(Algorithm::Tdes2, KeyUsage::DataEncryption, rng)?) } else { None },
+        })
+    }
+}
+
 impl fmt::Debug for WorkingKeys {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("WorkingKeys").field("pik", &self.pik).field("mak", &self.mak).field("tdk", &self.tdk).finish()
@@ -661,6 +689,19 @@ mod tests {
         bad[20 + 8] ^= 1;
         let e = parse_field62(&tmk, &bad).unwrap_err();
         assert!(matches!(e, KeyError::KcvMismatch { key: "MAK", .. }), "{e}");
+    }
+
+    #[test]
+    fn generated_keys_have_odd_parity_and_round_trip() {
+        let mut rng = crate::rng::SeededRng::new(4);
+        let tmk = Key::generate(Algorithm::Tdes2, KeyUsage::KeyEncryption, &mut rng).unwrap();
+        assert!(tmk.dangerous_reveal().iter().all(|b| b.count_ones() % 2 == 1));
+        for (double, tdk) in [(false, false), (true, false), (false, true), (true, true)] {
+            let wk = WorkingKeys::generate(double, tdk, &mut rng).unwrap();
+            let back = parse_field62(&tmk, &build_field62(&tmk, &wk).unwrap()).unwrap();
+            assert_eq!(back.mak.algorithm(), wk.mak.algorithm());
+            assert_eq!(back.tdk.is_some(), tdk);
+        }
     }
 
     #[test]

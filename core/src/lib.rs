@@ -8,7 +8,10 @@
 //! as arguments (`now`). That is what lets one core run natively, in a browser (wasm) and on
 //! Android (UniFFI), and be tested deterministically.
 //!
-//! Start with [`card`] for card numbers, track 2 and scanned payment codes. See `ARCHITECTURE.md`
+//! Start with [`card`] for card numbers, track 2 and scanned payment codes. Payment cryptography
+//! lives in [`keys`] (typed keys, check values, UnionPay sign-on working keys), [`pin`] (ISO 9564
+//! PIN blocks), [`mac`], [`dukpt`] (TDES and AES) and [`tr31`] key blocks, with randomness
+//! injected through [`rng`]. See `ARCHITECTURE.md`
 //! in the repository for the layers and the flow of a sale.
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
