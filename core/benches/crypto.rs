@@ -76,7 +76,7 @@ fn dukpts(c: &mut Criterion) {
     // Counter 0x1FF800: ten one-bits, the most work a TDES DUKPT host ever does.
     let worst = hex_decode("FFFF9876543210FFF800").unwrap();
     g.bench_function("tdes_worst_counter_from_bdk", |b| {
-        b.iter(|| dukpt::tdes_derive(&bdk, black_box(&worst)).unwrap())
+        b.iter(|| dukpt::tdes_derive(&bdk, black_box(&worst)).unwrap());
     });
     let abdk = key(Algorithm::Aes128, KeyUsage::Bdk, "FEDCBA9876543210F1F1F1F1F1F1F1F1");
     // Counter FFFF0000: sixteen one-bits, the AES worst case.
