@@ -180,20 +180,18 @@ pub fn tdes_ipek(bdk: &Key, ksn: &[u8]) -> Result<Key, crate::Error> {
 /// Non-reversible key generation process (X9.24-1 A.2): the new key for `ksn_reg` (rightmost 64
 /// KSN bits with the counter bits set so far) from the previous key.
 fn nrkgp(key: &[u8], ksn_reg: [u8; 8]) -> Zeroizing<Vec<u8>> {
-    let half = |k: &[u8]| -> [u8; 8] {
-        let mut r = ksn_reg;
-        xor_in_place(&mut r, &k[8..16]);
-        BlockCipher::new(Algorithm::Des, &k[..8]).encrypt_block(&mut r);
-        xor_in_place(&mut r, &k[8..16]);
-        r
+    // Each half is key material: build it directly in zeroizing memory.
+    let half = |k: &[u8], out: &mut [u8]| {
+        out.copy_from_slice(&ksn_reg);
+        xor_in_place(out, &k[8..16]);
+        BlockCipher::new(Algorithm::Des, &k[..8]).encrypt_block(out);
+        xor_in_place(out, &k[8..16]);
     };
-    let right = half(key);
+    let mut out = Zeroizing::new(vec![0u8; 16]);
+    half(key, &mut out[8..]);
     let mut masked = Zeroizing::new(key.to_vec());
     xor_in_place(&mut masked, &KEY_MASK);
-    let left = half(&masked);
-    let mut out = Zeroizing::new(Vec::with_capacity(16));
-    out.extend_from_slice(&left);
-    out.extend_from_slice(&right);
+    half(&masked, &mut out[..8]);
     out
 }
 
@@ -567,14 +565,12 @@ fn derivation_data(usage: u16, alg: Algorithm, tail: [u8; 8]) -> Result<[u8; 16]
 /// output with the block counter (byte 1) incremented, truncated to the key length.
 fn derive_key(derivation_key: &[u8], alg_of_key: Algorithm, data: &[u8; 16], out_len: usize) -> Zeroizing<Vec<u8>> {
     let c = BlockCipher::new(alg_of_key, derivation_key);
-    let mut out = Zeroizing::new(Vec::with_capacity(32));
-    let mut i = 1u8;
-    while out.len() < out_len {
-        let mut block = *data;
-        block[1] = i;
-        c.encrypt_block(&mut block);
-        out.extend_from_slice(&block);
-        i += 1;
+    let blocks = out_len.div_ceil(16);
+    let mut out = Zeroizing::new(vec![0u8; blocks * 16]);
+    for (i, block) in out.chunks_exact_mut(16).enumerate() {
+        block.copy_from_slice(data);
+        block[1] = i as u8 + 1;
+        c.encrypt_block(block);
     }
     out.truncate(out_len);
     out

@@ -387,7 +387,7 @@ fn derive(kbpk: &Key) -> (Zeroizing<Vec<u8>>, Zeroizing<Vec<u8>>) {
             d[1..3].copy_from_slice(&usage.to_be_bytes());
             d[4..6].copy_from_slice(&code.to_be_bytes());
             d[6..8].copy_from_slice(&bits.to_be_bytes());
-            out.extend_from_slice(&c.cmac(&d));
+            out.extend_from_slice(&Zeroizing::new(c.cmac(&d)));
             counter += 1;
         }
         out.truncate(alg.key_len());
