@@ -20,7 +20,7 @@
 //! // ANSI X9.24-1-2009 Annex A: BDK 0123456789ABCDEFFEDCBA9876543210, KSN FFFF9876543210E00001.
 //! let bdk = Key::dangerous_from_hex(Algorithm::Tdes2, KeyUsage::Bdk, "0123456789ABCDEFFEDCBA9876543210").unwrap();
 //! let keys = dukpt::tdes_derive(&bdk, &hex_decode("FFFF9876543210E00001").unwrap()).unwrap();
-//! assert_eq!(hex_encode(keys.ipek.dangerous_reveal()), "6AC292FAA1315B4D858AB3A3D7D5933A");
+//! assert_eq!(hex_encode(keys.ipek.unwrap().dangerous_reveal()), "6AC292FAA1315B4D858AB3A3D7D5933A");
 //! assert_eq!(hex_encode(keys.pin.dangerous_reveal()), "042666B49184CF5C68DE9628D0397B36");
 //! ```
 
@@ -113,8 +113,9 @@ fn variant_mask(byte: usize) -> [u8; 16] {
 /// Every key a TDES DUKPT transaction uses, derived from one transaction key. Debug shows KCVs only.
 #[derive(Clone)]
 pub struct TdesKeys {
-    /// The initial key (IPEK); host side only, `None` when derived by a terminal.
-    pub ipek: Key,
+    /// The initial key (IPEK): present on the host side, `None` on a terminal (which erased it
+    /// when it was loaded).
+    pub ipek: Option<Key>,
     /// The transaction ("current") key, before any variant.
     pub transaction_key: Key,
     /// PIN encryption key (variant `…FF` in bytes 7 and 15).
@@ -232,7 +233,7 @@ pub fn tdes_transaction_key(ipek: &Key, ksn: &[u8]) -> Result<Key, crate::Error>
     Ok(Key::dangerous_from_bytes(Algorithm::Tdes2, KeyUsage::KeyDerivation, &key)?)
 }
 
-fn tdes_variants(ipek: Key, transaction_key: Key) -> Result<TdesKeys, crate::Error> {
+fn tdes_variants(ipek: Option<Key>, transaction_key: Key) -> Result<TdesKeys, crate::Error> {
     let t = transaction_key.dangerous_reveal();
     let variant = |byte: usize| -> Zeroizing<Vec<u8>> {
         let mut v = Zeroizing::new(t.to_vec());
@@ -262,13 +263,13 @@ fn tdes_variants(ipek: Key, transaction_key: Key) -> Result<TdesKeys, crate::Err
 pub fn tdes_derive(bdk: &Key, ksn: &[u8]) -> Result<TdesKeys, crate::Error> {
     let ipek = tdes_ipek(bdk, ksn)?;
     let tk = tdes_transaction_key(&ipek, ksn)?;
-    tdes_variants(ipek, tk)
+    tdes_variants(Some(ipek), tk)
 }
 
 /// Host side from the IPEK instead of the BDK (e.g. a test host that was given the IPEK).
 pub fn tdes_derive_from_ipek(ipek: &Key, ksn: &[u8]) -> Result<TdesKeys, crate::Error> {
     let tk = tdes_transaction_key(ipek, ksn)?;
-    tdes_variants(ipek.clone(), tk)
+    tdes_variants(Some(ipek.clone()), tk)
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -376,8 +377,7 @@ pub struct TdesTerminal {
 pub struct TdesTransaction {
     /// The KSN for field 53 / the PIN pad output (10 bytes).
     pub ksn: Vec<u8>,
-    /// The transaction key and its variants. `keys.ipek` is the transaction key too (a terminal
-    /// no longer has the IPEK).
+    /// The transaction key and its variants (`keys.ipek` is `None`: a terminal has no IPEK).
     pub keys: TdesKeys,
 }
 
@@ -424,7 +424,7 @@ impl TdesTerminal {
         ksn[8] = cb[2];
         ksn[9] = cb[3];
         let tk = Key::dangerous_from_bytes(Algorithm::Tdes2, KeyUsage::KeyDerivation, &key)?;
-        Ok(TdesTransaction { ksn: ksn.to_vec(), keys: tdes_variants(tk.clone(), tk)? })
+        Ok(TdesTransaction { ksn: ksn.to_vec(), keys: tdes_variants(None, tk)? })
     }
 
     /// The terminal state for persistent storage. **Dangerous**: it holds the future keys; keep it

@@ -56,7 +56,7 @@ fn tdes_keys() {
                 assert_eq!(hex_encode(key.dangerous_reveal()), want, "{field} {v}");
             }
         };
-        check("ipek", &k.ipek);
+        check("ipek", k.ipek.as_ref().unwrap());
         check("transaction_key", &k.transaction_key);
         check("pin_key", &k.pin);
         check("mac_request_key", &k.mac_request);

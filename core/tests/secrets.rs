@@ -94,12 +94,13 @@ fn dukpt_state() {
     let bdk = Key::dangerous_from_hex(Algorithm::Tdes2, KeyUsage::Bdk, bdk_hex).unwrap();
     let ksn = h("FFFF9876543210E00001");
     let k = dukpt::tdes_derive(&bdk, &ksn).unwrap();
-    let secrets: Vec<Vec<u8>> = [&bdk, &k.ipek, &k.transaction_key, &k.pin, &k.mac_request, &k.data_request]
+    let ipek = k.ipek.clone().unwrap();
+    let secrets: Vec<Vec<u8>> = [&bdk, &ipek, &k.transaction_key, &k.pin, &k.mac_request, &k.data_request]
         .iter()
         .map(|k| k.dangerous_reveal().to_vec())
         .collect();
     check_debug!("TdesKeys", &k, &secrets, &[]);
-    let mut t = TdesTerminal::load(&k.ipek, &ksn).unwrap();
+    let mut t = TdesTerminal::load(&ipek, &ksn).unwrap();
     let tx = t.next_transaction().unwrap();
     check_debug!("TdesTerminal", &t, &secrets, &[]);
     check_debug!("TdesTransaction", &tx, &secrets, &[]);
