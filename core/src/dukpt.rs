@@ -299,6 +299,27 @@ impl Registers {
         Self { bits, max_ones, counter: 1, regs }
     }
 
+    /// The registers as they stand when `counter` is the next counter to use, each key computed
+    /// directly by `key_for` (host-style derivation): the current key in register `lsb(counter)`,
+    /// and above it the future key for every zero bit of the counter.
+    fn at(
+        bits: u32,
+        max_ones: u32,
+        counter: u64,
+        key_for: &dyn Fn(u64) -> Result<Zeroizing<Vec<u8>>, crate::Error>,
+    ) -> Result<Self, crate::Error> {
+        let low = counter.trailing_zeros();
+        let mut regs = vec![None; bits as usize];
+        for j in low..bits {
+            let above = counter & !((2u64 << j) - 1);
+            let k = above | 1u64 << j;
+            if (j == low || counter & (1u64 << j) == 0) && k.count_ones() <= max_ones {
+                regs[j as usize] = Some(key_for(k)?);
+            }
+        }
+        Ok(Self { bits, max_ones, counter, regs })
+    }
+
     fn exhausted(&self) -> bool {
         self.counter >= 1u64 << self.bits
     }
@@ -400,6 +421,28 @@ impl TdesTerminal {
         let regs = Registers::load(TDES_COUNTER_BITS, TDES_MAX_ONES, ipek.dangerous_reveal(), &|k, c| {
             nrkgp(k, ksn_reg(&base, c as u32))
         });
+        Ok(Self { ksn_base: base, regs })
+    }
+
+    /// A terminal whose next transaction uses `ksn`'s counter, its registers derived from the
+    /// IPEK exactly as a terminal loaded at counter 0 would hold them by then. For test benches and
+    /// simulators that need a terminal deep in its key set (the X9.24-1 Annex A sequences); a
+    /// PIN pad is loaded with [`TdesTerminal::load`].
+    pub fn load_at(ipek: &Key, ksn: &[u8]) -> Result<Self, crate::Error> {
+        ipek.require(Operation::LoadInitialKey)?;
+        require_alg(ipek, &[Algorithm::Tdes2], "TDES DUKPT", "2TDEA")?;
+        let full = tdes_ksn(ksn)?;
+        let base = ksn_base_tdes(&full);
+        let counter = u64::from(ksn_counter_tdes(&full));
+        check_counter("TDES", counter, TDES_MAX_ONES)?;
+        let regs = Registers::at(TDES_COUNTER_BITS, TDES_MAX_ONES, counter, &|c| {
+            let mut k = base;
+            let cb = (c as u32).to_be_bytes();
+            k[7] |= cb[1];
+            k[8] = cb[2];
+            k[9] = cb[3];
+            Ok(Zeroizing::new(tdes_transaction_key(ipek, &k)?.dangerous_reveal().to_vec()))
+        })?;
         Ok(Self { ksn_base: base, regs })
     }
 
@@ -747,6 +790,21 @@ impl AesTerminal {
         Ok(Self { initial_key_id: id, algorithm: alg, regs })
     }
 
+    /// A terminal whose next transaction uses `ksn`'s counter (12-byte KSN), its registers
+    /// derived from the initial key as a terminal loaded at counter 0 would hold them by then. For
+    /// test benches and simulators; a PIN pad is loaded with [`AesTerminal::load`].
+    pub fn load_at(initial_key: &Key, ksn: &[u8]) -> Result<Self, crate::Error> {
+        initial_key.require(Operation::LoadInitialKey)?;
+        require_alg(initial_key, AES_ALGS, "AES DUKPT", "AES-128, AES-192 or AES-256")?;
+        let (id, counter) = aes_ksn(ksn)?;
+        check_counter("AES", counter, AES_MAX_ONES)?;
+        let alg = initial_key.algorithm();
+        let regs = Registers::at(AES_COUNTER_BITS, AES_MAX_ONES, counter, &|c| {
+            Ok(aes_intermediate(initial_key.dangerous_reveal(), alg, id, c)?)
+        })?;
+        Ok(Self { initial_key_id: id, algorithm: alg, regs })
+    }
+
     /// The counter the next transaction will use.
     pub fn counter(&self) -> u64 {
         self.regs.counter
@@ -855,6 +913,43 @@ mod tests {
         }
         assert_eq!(expected.next(), None);
         assert_eq!(r.take("TDES", &derive).unwrap_err().code(), "dukpt.exhausted");
+    }
+
+    #[test]
+    fn load_at_matches_a_terminal_that_got_there() {
+        let ipek = k(Algorithm::Tdes2, KeyUsage::DukptInitialKey, "6AC292FAA1315B4D858AB3A3D7D5933A");
+        let ksn0 = h("FFFF9876543210E00000");
+        let mut t = TdesTerminal::load(&ipek, &ksn0).unwrap();
+        for _ in 0..300 {
+            let mut next = ksn0.clone();
+            let c = (t.counter() as u32).to_be_bytes();
+            next[7] |= c[1];
+            next[8] = c[2];
+            next[9] = c[3];
+            let jumped = TdesTerminal::load_at(&ipek, &next).unwrap();
+            assert_eq!(
+                &jumped.dangerous_export_state()[..],
+                &t.dangerous_export_state()[..],
+                "counter {}",
+                t.counter()
+            );
+            t.next_transaction().unwrap();
+        }
+        let ik = k(Algorithm::Aes128, KeyUsage::DukptInitialKey, "1273671EA26AC29AFA4D1084127652A1");
+        let id = h("1234567890123456");
+        let mut a = AesTerminal::load(&ik, &id).unwrap();
+        for _ in 0..70 {
+            let mut ksn = id.clone();
+            ksn.extend_from_slice(&(a.counter() as u32).to_be_bytes());
+            let jumped = AesTerminal::load_at(&ik, &ksn).unwrap();
+            assert_eq!(
+                &jumped.dangerous_export_state()[..],
+                &a.dangerous_export_state()[..],
+                "counter {}",
+                a.counter()
+            );
+            a.next_transaction().unwrap();
+        }
     }
 
     #[test]
