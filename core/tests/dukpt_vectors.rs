@@ -145,7 +145,8 @@ fn tdes_terminal_sequences() {
     for v in list(&vectors(), "tdes_terminal") {
         let start = hex_decode(s(v, "start_ksn")).unwrap();
         let ipek = dukpt::tdes_ipek(&bdk(v), &start).unwrap();
-        let mut t = if start[9] == 0 && start[8] == 0 && start[7] & 0x1F == 0 {
+        let counter = u32::from_be_bytes([start[6], start[7], start[8], start[9]]) & 0x1F_FFFF;
+        let mut t = if counter == 0 {
             TdesTerminal::load(&ipek, &start).unwrap()
         } else {
             TdesTerminal::load_at(&ipek, &start).unwrap()
