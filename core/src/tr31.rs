@@ -407,6 +407,20 @@ pub fn wrap(
 ) -> Result<String, crate::Error> {
     let v = check_kbpk(kbpk, &header.version)?;
     header.validate()?;
+    let fits = match header.algorithm.as_str() {
+        "T" => key.algorithm().is_des_family(), // psec and HSMs accept a single-length key as TDES K1=K2=K3
+        "D" => key.algorithm() == Algorithm::Des,
+        "A" => matches!(key.algorithm(), Algorithm::Aes128 | Algorithm::Aes192 | Algorithm::Aes256),
+        _ => true, // algorithms poscore has no Key type for (HMAC, RSA...) are the caller's to label
+    };
+    if !fits {
+        return Err(KeyError::WrongAlgorithm {
+            algorithm: key.algorithm(),
+            operation: "a TR-31 block whose header names another algorithm",
+            expected: "the algorithm in the header (T: TDES, D: DES, A: AES)",
+        }
+        .into());
+    }
     let k = key.dangerous_reveal();
     if k.len() > kbpk.algorithm().key_len() {
         return Err(KeyError::WrongAlgorithm {
@@ -514,6 +528,14 @@ mod tests {
         // Changing one header character breaks the MAC.
         let tampered = s.replacen("P0", "D0", 1);
         assert_eq!(unwrap(&kbpk, &tampered).unwrap_err().code(), "tr31.mac_mismatch");
+    }
+
+    #[test]
+    fn header_algorithm_must_match_the_key() {
+        let kbpk = k(Algorithm::Aes256, KeyUsage::KeyEncryption, &"AB".repeat(32));
+        let key = k(Algorithm::Tdes2, KeyUsage::PinEncryption, &"CD".repeat(16));
+        let h = Header::new("D", "P0", "A", "E", "00", "N");
+        assert_eq!(wrap(&kbpk, &h, &key, None, &mut SeededRng::new(1)).unwrap_err().code(), "keys.wrong_algorithm");
     }
 
     #[test]
