@@ -102,6 +102,21 @@ proptest! {
     }
 
     #[test]
+    fn stored_key_readers_never_panic(bytes in proptest::collection::vec(any::<u8>(), 0..120)) {
+        let _ = Key::dangerous_import(&bytes);
+        let _ = WorkingKeys::dangerous_import(&bytes);
+        let sk = key(Algorithm::Aes128, KeyUsage::KeyEncryption, "000102030405060708090A0B0C0D0E0F");
+        let _ = keys::unseal(&sk, b"label", &bytes);
+    }
+
+    #[test]
+    fn seal_round_trips(data in proptest::collection::vec(any::<u8>(), 0..100), seed in any::<u64>()) {
+        let sk = key(Algorithm::Aes256, KeyUsage::KeyEncryption, "603DEB1015CA71BE2B73AEF0857D77811F352C073B6108D72D9810A30914DFF4");
+        let sealed = keys::seal(&sk, b"label", &data, &mut SeededRng::new(seed)).unwrap();
+        prop_assert_eq!(&keys::unseal(&sk, b"label", &sealed).unwrap()[..], &data[..]);
+    }
+
+    #[test]
     fn dukpt_state_import_never_panics(bytes in proptest::collection::vec(any::<u8>(), 0..400), tag in 0u8..4) {
         let mut b = bytes;
         if !b.is_empty() { b[0] = tag; }
