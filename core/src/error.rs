@@ -8,6 +8,12 @@ use crate::card::CardError;
 use crate::response::ResponseError;
 use crate::receipt::ReceiptError;
 use crate::store::StoreError;
+use crate::dukpt::DukptError;
+use crate::keys::KeyError;
+use crate::mac::MacError;
+use crate::pin::PinError;
+use crate::rng::RngError;
+use crate::tr31::Tr31Error;
 
 /// Any error poscore returns.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -25,6 +31,24 @@ pub enum Error {
     /// The journal store (memory, file, or a host-provided one).
     #[error(transparent)]
     Store(#[from] StoreError),
+    /// Random number generation.
+    #[error(transparent)]
+    Rng(#[from] RngError),
+    /// Keys: length, algorithm, usage, check values, working keys.
+    #[error(transparent)]
+    Keys(#[from] KeyError),
+    /// PIN blocks (ISO 9564-1).
+    #[error(transparent)]
+    Pin(#[from] PinError),
+    /// MAC generation and verification.
+    #[error(transparent)]
+    Mac(#[from] MacError),
+    /// DUKPT (TDES and AES) derivation and terminal state.
+    #[error(transparent)]
+    Dukpt(#[from] DukptError),
+    /// TR-31 key blocks.
+    #[error(transparent)]
+    Tr31(#[from] Tr31Error),
 }
 
 impl Error {
@@ -35,6 +59,12 @@ impl Error {
             Self::Response(_) => "response",
             Self::Receipt(_) => "receipt",
             Self::Store(_) => "store",
+            Self::Rng(_) => "rng",
+            Self::Keys(_) => "keys",
+            Self::Pin(_) => "pin",
+            Self::Mac(_) => "mac",
+            Self::Dukpt(_) => "dukpt",
+            Self::Tr31(_) => "tr31",
         }
     }
 
@@ -45,6 +75,12 @@ impl Error {
             Self::Response(e) => e.code(),
             Self::Receipt(e) => e.code(),
             Self::Store(e) => e.code(),
+            Self::Rng(e) => e.code(),
+            Self::Keys(e) => e.code(),
+            Self::Pin(e) => e.code(),
+            Self::Mac(e) => e.code(),
+            Self::Dukpt(e) => e.code(),
+            Self::Tr31(e) => e.code(),
         }
     }
 }

@@ -14,15 +14,25 @@
 //! the slip (text, ESC/POS, HTML, JSON) and drives the print job. See `ARCHITECTURE.md`
 //! Start with [`card`] for card numbers, track 2 and scanned payment codes; [`store`] is the
 //! journal the terminal engine persists its state in. See `ARCHITECTURE.md`
+//! Start with [`card`] for card numbers, track 2 and scanned payment codes. Payment cryptography
+//! lives in [`keys`] (typed keys, check values, UnionPay sign-on working keys), [`pin`] (ISO 9564
+//! PIN blocks), [`mac`], [`dukpt`] (TDES and AES) and [`tr31`] key blocks, with randomness
+//! injected through [`rng`]. See `ARCHITECTURE.md`
 //! in the repository for the layers and the flow of a sale.
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
 pub mod card;
+pub mod dukpt;
 pub mod error;
 pub mod response;
 pub mod receipt;
 pub mod store;
+pub mod keys;
+pub mod mac;
+pub mod pin;
+pub mod rng;
+pub mod tr31;
 
 pub use error::{Error, Result};
 
