@@ -10,11 +10,11 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 
 mod card;
+mod crypto;
 mod demo;
 mod explain;
 mod receipt;
 mod store;
-mod crypto;
 
 #[derive(Debug, Parser)]
 #[command(name = "poscore", version, about = "Portable POS payment core: tools and demo")]
@@ -76,6 +76,10 @@ impl Output {
 fn run(command: Command) -> poscore::Result<Output> {
     match command {
         Command::Card(c) => card::run(c),
+        Command::Demo => Ok(demo::run()),
+        Command::Explain(a) => explain::run(a),
+        Command::Receipt(c) => receipt::run(&c),
+        Command::Store(c) => store::run(c),
         Command::Pin(c) => crypto::run_pin(c),
         Command::Kcv(a) => crypto::run_kcv(&a),
         Command::Mac(a) => crypto::run_mac(&a),
@@ -120,13 +124,6 @@ fn batch() -> ExitCode {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    let result = match cli.command {
-        Command::Card(c) => card::run(c),
-        Command::Demo => Ok(demo::run()),
-        Command::Explain(a) => explain::run(a),
-        Command::Receipt(c) => receipt::run(&c),
-        Command::Store(c) => store::run(c),
-    };
     if matches!(cli.command, Command::Batch) {
         return batch();
     }
