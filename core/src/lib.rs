@@ -15,5 +15,7 @@
 
 pub mod card;
 pub mod error;
+pub mod iso8583;
+pub mod tlv;
 
 pub use error::{Error, Result};
