@@ -9,6 +9,7 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 
 mod card;
+mod iso8583;
 
 #[derive(Debug, Parser)]
 #[command(name = "poscore", version, about = "Portable POS payment core: tools and demo")]
@@ -25,6 +26,12 @@ enum Command {
     /// Card numbers, track 2 data and scanned payment codes.
     #[command(subcommand)]
     Card(card::CardCmd),
+    /// ISO 8583 messages: decode, encode, framing, bundled specs.
+    #[command(subcommand)]
+    Iso8583(iso8583::Iso8583Cmd),
+    /// EMV BER-TLV (ISO 8583 field 55).
+    #[command(subcommand)]
+    Tlv(iso8583::TlvCmd),
 }
 
 /// What a subcommand produced: a JSON value and its text rendering.
@@ -45,6 +52,8 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Card(c) => card::run(c),
+        Command::Iso8583(c) => iso8583::run(c),
+        Command::Tlv(c) => iso8583::run_tlv(c),
     };
     match result {
         Ok(out) => {

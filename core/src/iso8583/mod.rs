@@ -31,6 +31,29 @@ pub mod frame;
 mod message;
 pub mod spec;
 
+/// Decode hex text (either case, ASCII whitespace ignored) as tools and bindings receive it.
+pub fn parse_hex(text: &str) -> Result<Vec<u8>, Iso8583Error> {
+    let clean: Vec<(usize, u8)> = text.bytes().enumerate().filter(|(_, b)| !b.is_ascii_whitespace()).collect();
+    let mut out = Vec::with_capacity(clean.len() / 2);
+    for pair in clean.chunks(2) {
+        let (i, a) = pair[0];
+        let Some(&(j, b)) = pair.get(1) else {
+            return Err(Iso8583Error::BadHex { offset: i, found: "an odd final digit".into() });
+        };
+        match (codec::hex_val(a), codec::hex_val(b)) {
+            (Some(h), Some(l)) => out.push(h << 4 | l),
+            (None, _) => return Err(Iso8583Error::BadHex { offset: i, found: codec::show_byte(a) }),
+            (_, None) => return Err(Iso8583Error::BadHex { offset: j, found: codec::show_byte(b) }),
+        }
+    }
+    Ok(out)
+}
+
+/// Uppercase hex, as every surface prints bytes.
+pub fn to_hex(bytes: &[u8]) -> String {
+    codec::hex_upper(bytes)
+}
+
 pub use frame::{Frame, FrameConfig, FrameDecoder, LengthHeader, Tpdu};
 pub use message::{FieldRef, Message, MessageJson, MessageRef, Mti};
 pub use spec::{
@@ -165,6 +188,14 @@ pub enum Iso8583Error {
         /// Why no MAC block can be built.
         reason: &'static str,
     },
+    /// Hex text given to a tool or binding is not hex.
+    #[error("hex input: {found} at offset {offset} is not a hex digit (or the length is odd)")]
+    BadHex {
+        /// Character offset.
+        offset: usize,
+        /// What was found.
+        found: String,
+    },
     /// A frame announced (or was given) more bytes than allowed.
     #[error("frame: length {len} exceeds maximum {max}{}", at(*offset))]
     FrameTooLarge {
@@ -216,6 +247,7 @@ impl Iso8583Error {
             Self::TrailingData { .. } => "iso8583.trailing_data",
             Self::BadJson { .. } => "iso8583.bad_json",
             Self::NoMac { .. } => "iso8583.no_mac",
+            Self::BadHex { .. } => "iso8583.bad_hex",
             Self::FrameTooLarge { .. } => "iso8583.frame_too_large",
             Self::BadFrame { .. } => "iso8583.bad_frame",
         }
@@ -244,7 +276,8 @@ impl Iso8583Error {
             | Self::Truncated { offset, .. }
             | Self::BadLengthPrefix { offset, .. }
             | Self::TrailingData { offset, .. }
-            | Self::BadFrame { offset, .. } => Some(*offset),
+            | Self::BadFrame { offset, .. }
+            | Self::BadHex { offset, .. } => Some(*offset),
             Self::UnknownField { offset, .. }
             | Self::BadMti { offset, .. }
             | Self::TooLong { offset, .. }
