@@ -319,7 +319,7 @@ terr("9FFFFFFF01", "tlv.tag_too_long", 0)
 terr("70065A03621234", "tlv.length_overrun", 0)
 terr("70045A03621234", "tlv.length_overrun", 2)
 terr("7003820100" + "82", "tlv.truncated", 6)
-terr("E0" + "02" + "E000", "tlv.duplicate_tag", 0)
+terr("E000" + "E000", "tlv.duplicate_tag", 2)
 nest = ""
 for _ in range(10):
     nest = "E0" + "%02X" % (len(nest) // 2) + nest
