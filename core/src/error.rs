@@ -14,6 +14,8 @@ use crate::mac::MacError;
 use crate::pin::PinError;
 use crate::rng::RngError;
 use crate::tr31::Tr31Error;
+use crate::iso8583::Iso8583Error;
+use crate::tlv::TlvError;
 
 /// Any error poscore returns.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -49,6 +51,12 @@ pub enum Error {
     /// TR-31 key blocks.
     #[error(transparent)]
     Tr31(#[from] Tr31Error),
+    /// ISO 8583 specs, pack/unpack and framing.
+    #[error(transparent)]
+    Iso8583(#[from] Iso8583Error),
+    /// EMV BER-TLV (field 55).
+    #[error(transparent)]
+    Tlv(#[from] TlvError),
 }
 
 impl Error {
@@ -65,6 +73,8 @@ impl Error {
             Self::Mac(_) => "mac",
             Self::Dukpt(_) => "dukpt",
             Self::Tr31(_) => "tr31",
+            Self::Iso8583(_) => "iso8583",
+            Self::Tlv(_) => "tlv",
         }
     }
 
@@ -81,6 +91,8 @@ impl Error {
             Self::Mac(e) => e.code(),
             Self::Dukpt(e) => e.code(),
             Self::Tr31(e) => e.code(),
+            Self::Iso8583(e) => e.code(),
+            Self::Tlv(e) => e.code(),
         }
     }
 }

@@ -33,6 +33,8 @@ pub mod mac;
 pub mod pin;
 pub mod rng;
 pub mod tr31;
+pub mod iso8583;
+pub mod tlv;
 
 pub use error::{Error, Result};
 

@@ -15,6 +15,7 @@ mod demo;
 mod explain;
 mod receipt;
 mod store;
+mod iso8583;
 
 #[derive(Debug, Parser)]
 #[command(name = "poscore", version, about = "Portable POS payment core: tools and demo")]
@@ -57,6 +58,12 @@ enum Command {
     /// object per line (for differential tests).
     #[command(hide = true)]
     Batch,
+    /// ISO 8583 messages: decode, encode, framing, bundled specs.
+    #[command(subcommand)]
+    Iso8583(iso8583::Iso8583Cmd),
+    /// EMV BER-TLV (ISO 8583 field 55).
+    #[command(subcommand)]
+    Tlv(iso8583::TlvCmd),
 }
 
 /// What a subcommand produced: a JSON value and its text rendering.
@@ -128,6 +135,11 @@ fn main() -> ExitCode {
         return batch();
     }
     let result = run(cli.command);
+    let result = match cli.command {
+        Command::Card(c) => card::run(c),
+        Command::Iso8583(c) => iso8583::run(c),
+        Command::Tlv(c) => iso8583::run_tlv(c),
+    };
     match result {
         Ok(out) => {
             // A closed pipe (`poscore explain --all | head`) is not an error worth a panic.
