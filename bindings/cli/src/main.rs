@@ -13,9 +13,9 @@ mod card;
 mod crypto;
 mod demo;
 mod explain;
+mod iso8583;
 mod receipt;
 mod store;
-mod iso8583;
 
 #[derive(Debug, Parser)]
 #[command(name = "poscore", version, about = "Portable POS payment core: tools and demo")]
@@ -83,6 +83,8 @@ impl Output {
 fn run(command: Command) -> poscore::Result<Output> {
     match command {
         Command::Card(c) => card::run(c),
+        Command::Iso8583(c) => iso8583::run(c),
+        Command::Tlv(c) => iso8583::run_tlv(c),
         Command::Demo => Ok(demo::run()),
         Command::Explain(a) => explain::run(a),
         Command::Receipt(c) => receipt::run(&c),
@@ -135,11 +137,6 @@ fn main() -> ExitCode {
         return batch();
     }
     let result = run(cli.command);
-    let result = match cli.command {
-        Command::Card(c) => card::run(c),
-        Command::Iso8583(c) => iso8583::run(c),
-        Command::Tlv(c) => iso8583::run_tlv(c),
-    };
     match result {
         Ok(out) => {
             // A closed pipe (`poscore explain --all | head`) is not an error worth a panic.
