@@ -34,8 +34,7 @@ def asc(s):
 SOURCES = {
     "pyiso8583": "derived: packed by pyiso8583 4.0.1 iso8583.encode() with specs.default_ascii; poscore agrees byte for byte",
     "pyiso8583_doc": "pyiso8583 4.0.1 documentation, iso8583.decode() example (b\"02004010100000000000161234567890123456123456111\")",
-    "iso87b_hand": "hand-assembled per ISO 8583:1987 data element table with jPOS ISO87BPackager encodings (IFB_NUMERIC left-padded BCD, IFB_LLNUM BCD prefix + right-padded BCD, IF_CHAR ASCII, IFB_BINARY, IFB_AMOUNT sign + BCD, BCD LLL prefix); bytes written out field by field in tests/diff/gen_iso8583_vectors.py",
-    "jpos": "derived: packed by jPOS 2.1.9 ISO87BPackager (tests/diff/jpos/Iso87b.java); agrees with the hand assembly",
+    "iso87b_hand": "hand-assembled per ISO 8583:1987 data element table with jPOS ISO87BPackager encodings (IFB_NUMERIC left-padded BCD, IFB_LLNUM BCD prefix + right-padded BCD, IF_CHAR ASCII, IFB_BINARY, IFB_AMOUNT sign + BCD, BCD LLL prefix); bytes written out field by field in tests/diff/gen_iso8583_vectors.py; jPOS 2.1.9 ISO87BPackager (field 55 IFB_LLLBINARY, track 2 given with '=') packs the same bytes (tests/diff/iso8583_jpos.py)",
     "cup_hand": "hand-assembled per the China UnionPay POS field table (shared/UNIONPAY.md: BCD MTI, binary bitmap, BCD numerics left-aligned/right-padded where noted, BCD LL/LLL prefixes, ASCII an/ans, binary 52/55/62/64); bytes written out in tests/diff/gen_iso8583_vectors.py",
     "malformed": "hand-made malformation of the named valid vector (one byte changed, cut or appended); expected error derived from the field table",
     "iso8583_mti": "ISO 8583:1987 section 4.1.1: MTI digits version/class/function/origin; response = function + 1, repeat = odd origin",
@@ -262,3 +261,70 @@ with open(os.path.join(ROOT, "iso8583.json"), "w") as fh:
     json.dump(vectors, fh, indent=1, ensure_ascii=False)
     fh.write("\n")
 print("iso8583.json:", {k: len(v) for k, v in vectors.items() if isinstance(v, list)})
+
+
+# ---------------- tlv.json
+TS = {
+    "emv_b": "hand-assembled per EMV 4.4 Book 3 Annex B (B1 tag coding: b5-b1 = 11111 means more tag bytes, b8 = 1 means another follows; b6 = 1 constructed; B2 length coding: short form < 128, long form 81 xx / 82 xx xx)",
+    "emv_a1": "EMV 4.4 Book 3 Annex A1 data element names and tags; values hand-assembled (test card 6212345678901232)",
+    "malformed": "hand-made malformation; expected error and offset follow from Annex B",
+}
+tv = {"module": "tlv", "description": "EMV BER-TLV decode/encode for ISO 8583 field 55. `tlv` is the CLI's `poscore --json tlv decode` output (raw values, uppercase hex); `encoded` is poscore's minimal re-encoding when it differs from the input.",
+      "sources": TS, "decode": [], "errors": []}
+
+
+def prim(tag, val, name=None):
+    d = {"len": len(val) // 2, "tag": tag, "value": val}
+    if name:
+        d["name"] = name
+    return d
+
+
+def cons(tag, children, name, ln):
+    return {"children": children, "len": ln, "name": name, "tag": tag}
+
+
+tv["decode"].append({"hex": "9F02060000000010009F2608A1B2C3D4E5F60718", "tlv": [
+    prim("9F02", "000000001000", "Amount, Authorised (Numeric)"), prim("9F26", "A1B2C3D4E5F60718", "Application Cryptogram")],
+    "source": "emv_a1"})
+tv["decode"].append({"hex": "700E5A0862123456789012325F340101", "tlv": [cons("70", [
+    prim("5A", "6212345678901232", "Application Primary Account Number (PAN)"),
+    prim("5F34", "01", "Application PAN Sequence Number")], "READ RECORD Response Message Template", 14)], "source": "emv_a1"})
+big = "11" * 128
+tv["decode"].append({"hex": "9F1081" + "80" + big, "tlv": [prim("9F10", big, "Issuer Application Data")], "source": "emv_b"})
+big2 = "22" * 300
+tv["decode"].append({"hex": "DF31820" + "12C" + big2, "tlv": [prim("DF31", big2, "Issuer Script Results (UnionPay)")], "source": "emv_b"})
+tv["decode"].append({"hex": "5F2A81020156", "tlv": [prim("5F2A", "0156", "Transaction Currency Code")], "encoded": "5F2A020156",
+                     "source": "emv_b"})
+tv["decode"].append({"hex": "9F7F00DF810101AB", "tlv": [prim("9F7F", ""), prim("DF8101", "AB")], "source": "emv_b"})
+tv["decode"].append({"hex": "", "tlv": [], "source": "emv_b"})
+tv["decode"].append({"hex": "7208860612345678ABCD", "tlv": [cons("72", [prim("86", "12345678ABCD", "Issuer Script Command")],
+                     "Issuer Script Template 2", 8)], "source": "emv_b"})
+
+
+def terr(hexstr, error, offset):
+    tv["errors"].append({"hex": hexstr, "error": error, "offset": offset, "source": "malformed"})
+
+
+terr("9F", "tlv.truncated", 1)
+terr("9F02", "tlv.truncated", 2)
+terr("9F0206000000", "tlv.length_overrun", 0)
+terr("9F02060000000010009F020100", "tlv.duplicate_tag", 9)
+terr("9F0206000000001000" + "0000", "tlv.trailing_garbage", 9)
+terr("9F0206000000001000" + "FF", "tlv.trailing_garbage", 9)
+terr("9F2680", "tlv.bad_length", 2)
+terr("9F2685000000000000", "tlv.bad_length", 2)
+terr("9F2682", "tlv.truncated", 3)
+terr("9FFFFFFF01", "tlv.tag_too_long", 0)
+terr("70065A03621234", "tlv.length_overrun", 0)
+terr("70045A03621234", "tlv.length_overrun", 2)
+terr("7003820100" + "82", "tlv.truncated", 6)
+terr("E000" + "E000", "tlv.duplicate_tag", 2)
+nest = ""
+for _ in range(10):
+    nest = "E0" + "%02X" % (len(nest) // 2) + nest
+terr(nest, "tlv.too_deep", 16)
+with open(os.path.join(ROOT, "tlv.json"), "w") as fh:
+    json.dump(tv, fh, indent=1, ensure_ascii=False)
+    fh.write("\n")
+print("tlv.json:", {k: len(v) for k, v in tv.items() if isinstance(v, list)})
