@@ -6,6 +6,11 @@ vectors are assembled here byte by byte from the field tables (BCD, prefixes and
 written out by hand below), independently of poscore's codec. Run with the venv python:
     .venv/bin/python tests/diff/gen_iso8583_vectors.py
 """
+import os as _os
+import sys as _sys
+
+# This directory holds iso8583.py (this test): import the pyiso8583 package, not it.
+_sys.path = [p for p in _sys.path if _os.path.abspath(p or '.') != _os.path.dirname(_os.path.abspath(__file__))]
 import json
 import os
 

@@ -127,7 +127,7 @@ fn config(o: &FrameOpts, header_len: usize) -> FrameConfig {
 }
 
 fn error_json(e: &poscore::Error) -> Value {
-    let mut v = json!({"error": e.code(), "message": e.to_string()});
+    let mut v = json!({"error": e.code(), "detail": e.to_string()});
     if let poscore::Error::Iso8583(i) = e {
         if let Some(f) = i.field() {
             v["field"] = json!(f);
