@@ -17,6 +17,15 @@ public class Iso87b {
         String line;
         while ((line = in.readLine()) != null) {
             if (line.isEmpty()) continue;
+            try {
+                System.out.println(pack(p, line));
+            } catch (Exception e) {
+                System.out.println("ERROR:" + e.getClass().getSimpleName());
+            }
+        }
+    }
+
+    static String pack(ISO87BPackager p, String line) throws Exception {
             String[] parts = line.split("\\|", -1);
             ISOMsg m = new ISOMsg();
             m.setPackager(p);
@@ -28,10 +37,6 @@ public class Iso87b {
                 if (v.startsWith("h:")) m.set(n, ISOUtil.hex2byte(v.substring(2)));
                 else m.set(n, v);
             }
-            System.out.println(ISOUtil.hexString(m.pack()));
-            ISOMsg back = new ISOMsg();
-            back.setPackager(p);
-            back.unpack(ISOUtil.hex2byte(ISOUtil.hexString(m.pack())));
-        }
+            return ISOUtil.hexString(m.pack());
     }
 }
