@@ -94,7 +94,12 @@ fn allocations(label: &str, f: impl Fn()) {
         f();
     }
     let s = reg.change();
-    eprintln!("allocations {label}: {:.1} per op ({} bytes)", s.allocations as f64 / 100.0, s.bytes_allocated / 100);
+    eprintln!(
+        "allocations {label}: {}.{:02} per op ({} bytes)",
+        s.allocations / 100,
+        s.allocations % 100,
+        s.bytes_allocated / 100
+    );
 }
 
 fn benches(c: &mut Criterion) {

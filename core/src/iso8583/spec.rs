@@ -305,8 +305,8 @@ impl FieldSpec {
 
     fn validate(&self, field: u8) -> Result<(), String> {
         use DataEncoding as E;
-        if self.max_len == 0 {
-            return Err("max_len must be at least 1".into());
+        if self.max_len == 0 || self.max_len > 65_535 {
+            return Err("max_len must be 1-65535".into());
         }
         let ok = match self.encoding {
             E::Bcd => matches!(self.content, Content::N | Content::Z | Content::Xn),
