@@ -109,6 +109,9 @@ proptest! {
             prop_assert_eq!(back.pack(spec).unwrap(), bytes.clone());
             prop_assert_eq!(MessageRef::unpack(spec, &bytes).unwrap().to_message(), m.clone());
             prop_assert_eq!(Message::from_json(spec, &m.to_json(spec)).unwrap(), m.clone());
+            prop_assert_eq!(Message::from_values(m.mti(), &m.values(spec)).unwrap(), m.clone());
+            prop_assert_eq!(poscore::iso8583::unpack_json(&spec.name, &bytes).unwrap(), m.to_json(spec));
+            prop_assert_eq!(poscore::iso8583::pack_json(&spec.name, &m.to_json(spec)).unwrap(), bytes.clone());
             let _ = m.describe(spec);
         }
     }

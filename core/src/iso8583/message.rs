@@ -143,12 +143,45 @@ impl<'de> Deserialize<'de> for Mti {
 /// The JSON form of a message: `{"mti": "0200", "fields": {"2": "...", "52": "0123ABCD..."}}`.
 /// Field values are strings; binary (`b`) fields are uppercase hex. The CLI, the shared vectors
 /// and the JS/Kotlin surfaces all use exactly this shape.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+///
+/// `Debug` shows field numbers and lengths only (the values hold PANs, PIN blocks, keys).
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct MessageJson {
     /// Four-digit MTI.
     pub mti: String,
     /// Field number → value.
     pub fields: BTreeMap<u8, String>,
+}
+
+/// A field value typed by its spec row: text for character fields, bytes for binary (`b`)
+/// fields. The Kotlin surface's `Map<Int, FieldValue>` maps onto this.
+///
+/// `Debug` shows the kind and length only.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FieldValue {
+    /// Character content (n, a, an, ans, ns, z, x+n).
+    Text(String),
+    /// Binary content.
+    Binary(Vec<u8>),
+}
+
+impl fmt::Debug for FieldValue {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Text(t) => write!(f, "Text(<{} chars>)", t.len()),
+            Self::Binary(b) => write!(f, "Binary(<{} bytes>)", b.len()),
+        }
+    }
+}
+
+impl fmt::Debug for MessageJson {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("MessageJson")
+            .field("mti", &self.mti)
+            .field("fields", &format_args!("{:?}", self.fields.iter().map(|(k, v)| (k, v.len())).collect::<Vec<_>>()))
+            .finish()
+    }
 }
 
 /// Fields by number, kept sorted: a flat vector beats a tree for the 10-30 fields of a message
@@ -420,6 +453,31 @@ impl Message {
             } else {
                 m.fields.insert(n, v.as_bytes().to_vec());
             }
+        }
+        Ok(m)
+    }
+
+    /// Fields typed by `spec` (text or bytes), by number.
+    pub fn values(&self, spec: &Spec) -> BTreeMap<u8, FieldValue> {
+        self.fields()
+            .map(|(n, v)| {
+                let value = match spec.field(n) {
+                    Some(f) if f.content != Content::B => FieldValue::Text(String::from_utf8_lossy(v).into_owned()),
+                    _ => FieldValue::Binary(v.to_vec()),
+                };
+                (n, value)
+            })
+            .collect()
+    }
+
+    /// Build from typed values (the inverse of [`Message::values`]); content is checked when packing.
+    pub fn from_values(mti: Mti, values: &BTreeMap<u8, FieldValue>) -> Result<Self> {
+        let mut m = Self::new(mti);
+        for (&n, v) in values {
+            match v {
+                FieldValue::Text(t) => m.set_str(n, t)?,
+                FieldValue::Binary(b) => m.set_bytes(n, b.clone())?,
+            };
         }
         Ok(m)
     }
