@@ -674,3 +674,56 @@ impl<'a> MessageRef<'a> {
         Ok(&self.input[..f.offset])
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn mti_helpers() {
+        let m = Mti::REVERSAL_REQUEST;
+        assert!(m.is_reversal() && m.is_request() && !m.is_repeat());
+        assert_eq!(m.repeat(), Some(Mti::new("0401").unwrap()));
+        assert_eq!(Mti::new("0401").unwrap().response_mti(), Some(Mti::new("0410").unwrap()));
+        assert_eq!(Mti::new("0210").unwrap().response_mti(), None);
+        assert!(Mti::new("02A0").is_err() && Mti::new("020").is_err());
+    }
+
+    #[test]
+    fn setters_getters_and_debug_hide_values() {
+        let mut m = Message::new(Mti::FINANCIAL_REQUEST);
+        m.set_str(2, "6212345678901232").unwrap().set_bytes(52, vec![1, 2, 3]).unwrap();
+        assert_eq!(m.get_str(2), Some("6212345678901232"));
+        assert_eq!(m.get_bytes(52), Some(&[1u8, 2, 3][..]));
+        assert!(m.set_str(1, "x").is_err() && m.set_str(129, "x").is_err() && m.set_str(0, "x").is_err());
+        let dbg = format!("{m:?}");
+        assert!(!dbg.contains("6212345678901232"), "{dbg}");
+        assert_eq!(m.remove(52), Some(vec![1, 2, 3]));
+        assert_eq!(m.fields().map(|(n, _)| n).collect::<Vec<_>>(), vec![2]);
+    }
+
+    #[test]
+    fn subfields_of_field_60() {
+        let spec = Spec::bundled("cup-pos").unwrap();
+        let mut m = Message::new(Mti::FINANCIAL_REQUEST);
+        m.set_str(60, "22000123").unwrap();
+        assert_eq!(m.subfield(spec, 60, 1), Some("22"));
+        assert_eq!(m.subfield(spec, 60, 2), Some("000123"));
+        assert_eq!(m.subfield(spec, 60, 3), None);
+    }
+
+    #[test]
+    fn mac_block_sets_the_mac_bit_and_stops_before_it() {
+        let spec = Spec::bundled("cup-pos").unwrap();
+        let mut m = Message::new(Mti::FINANCIAL_REQUEST);
+        m.set_str(3, "000000").unwrap();
+        let mab = m.mac_block(spec).unwrap();
+        // MTI (2) + bitmap (8) + field 3 (3): the MAC field's bit is set in the bitmap.
+        assert_eq!(mab.len(), 13);
+        assert_eq!(mab[9] & 1, 1);
+        assert_eq!(
+            Message::new(Mti::FINANCIAL_REQUEST).mac_block(Spec::bundled("iso87ascii").unwrap()).unwrap_err().code(),
+            "iso8583.no_mac"
+        );
+    }
+}
