@@ -75,7 +75,7 @@ pub fn describe_bytes(spec: &str, bytes: &[u8]) -> Result<String, Iso8583Error> 
     Ok(Message::unpack(&spec, bytes)?.describe(&spec))
 }
 
-pub use frame::{Frame, FrameConfig, FrameDecoder, LengthHeader, Tpdu};
+pub use frame::{CupHeader, Frame, FrameConfig, FrameDecoder, LengthHeader, Tpdu};
 pub use message::{FieldRef, FieldValue, Message, MessageJson, MessageRef, Mti};
 pub use spec::{
     BitmapEncoding, Content, DataEncoding, FieldSpec, LengthClass, LengthUnit, MacSpec, MtiEncoding, Pad,
