@@ -38,6 +38,22 @@ fn max_units(f: &FieldSpec) -> usize {
 fn value(f: &FieldSpec, r: &mut Rng) -> Vec<u8> {
     let max = max_units(f);
     let len = if f.class == LengthClass::Fixed || r.below(4) == 0 { max } else { r.below(max.min(40) + 1) };
+    if f.encoding == DataEncoding::Gbk {
+        // Mixed ASCII and Chinese; `len` counts GBK bytes (two per Chinese character).
+        let cjk = ['银', '联', '商', '户', '测', '试', '中', '国', '行'];
+        let mut text = String::new();
+        let mut bytes = 0;
+        while bytes < len {
+            if len - bytes >= 2 && r.below(3) == 0 {
+                text.push(cjk[r.below(cjk.len())]);
+                bytes += 2;
+            } else {
+                text.push(char::from(b' ' + r.below(95) as u8));
+                bytes += 1;
+            }
+        }
+        return text.into_bytes();
+    }
     let digits = b"0123456789";
     let letters = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz ";
     let alnum = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789 ";

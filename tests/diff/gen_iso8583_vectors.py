@@ -145,6 +145,14 @@ add("cup-pos", "cup 0210 approval", "0210", {
     "14": "3012", "15": "1124", "25": "00", "32": "48020000", "37": "153045123456", "38": "654321", "39": "00",
     "41": "10000001", "42": "898310048990001", "44": "0303000003030000000000", "49": "156", "60": "22000001",
     "63": "CUP", "64": "0102030405060708"}, h, "cup_hand")
+gbk63 = "CUP" + "中国银联测试行"
+f = [3, 4, 11, 39, 41, 63]
+g = gbk63.encode("gbk")
+h = ("0210" + bitmap(f) + "000000" + "000000001000" + "000322" + asc("00") + asc("10000001")
+     + "%04d" % len(g) + g.hex().upper())   # 63 LLLVAR BCD prefix counts GBK bytes
+add("cup-pos", "cup 0210 with a Chinese issuer name in field 63 (GBK)", "0210", {
+    "3": "000000", "4": "000000001000", "11": "000322", "39": "00", "41": "10000001", "63": gbk63}, h, "cup_gbk")
+SOURCES["cup_gbk"] = "hand-assembled: field 63 text encoded with Python's gbk codec, BCD LLL prefix counting GBK bytes (UnionPay hosts return issuer names in GBK, field practice)"
 f = [11, 41, 42, 60, 63]
 h = ("0800" + bitmap(f) + "000001" + asc("10000001") + asc("898310048990001") + "0011" + "00000001003" + "0"
      + "0003" + asc("001"))

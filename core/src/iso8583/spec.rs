@@ -124,6 +124,9 @@ pub enum DataEncoding {
     Ebcdic,
     /// Binary data written as two uppercase hex characters per byte (`b` only).
     HexAscii,
+    /// Text in GBK (GB 18030's two-byte subset): Chinese names in UnionPay responses. The value
+    /// is UTF-8 text; lengths (prefix, `max_len`) count GBK bytes on the wire.
+    Gbk,
 }
 
 /// How a length prefix is written.
@@ -312,6 +315,7 @@ impl FieldSpec {
             E::Bcd => matches!(self.content, Content::N | Content::Z | Content::Xn),
             E::Binary | E::HexAscii => self.content == Content::B,
             E::Ascii | E::Ebcdic => self.content != Content::B,
+            E::Gbk => self.content == Content::Ans,
         };
         if !ok {
             return Err(format!("content {} cannot use {:?} encoding", self.content.as_str(), self.encoding));
