@@ -231,7 +231,6 @@ fn encode_gbk(out: &mut Vec<u8>, field: u8, f: &FieldSpec, v: &[u8]) -> Result<(
 }
 
 fn decode_gbk(field: u8, data: &[u8], off: usize) -> Result<Cow<'static, [u8]>> {
-    let Some(text) = encoding_rs::GBK.decode_without_bom_handling_and_without_replacement(data) else {
     // encoding_rs decodes GBK with the GB 18030 decoder, which accepts four-byte sequences and a
     // few mappings its GBK encoder does not produce: accept only text that encodes back to the
     // same bytes, so what is read can be written again unchanged (found by fuzzing).
