@@ -2,9 +2,11 @@
 // onto the wasm exports: all logic lives in the Rust core.
 import * as wasm from '../pkg/poscore_wasm.js';
 import { call } from './errors.js';
-import { fromCore, toCore } from './convert.js';
+import { fromCore, toCore, bytes, hex } from './convert.js';
 
-export { PoscoreError, CardError, ResponseError, ReceiptError } from './errors.js';
+export { hex };
+
+export { PoscoreError, CardError, ResponseError, ReceiptError, Iso8583Error, TlvError } from './errors.js';
 
 /** Version of the Rust core inside this package. */
 export const version = () => wasm.version();
@@ -75,4 +77,57 @@ export const receipt = Object.freeze({
   escpos: (txn, options) => renderReceipt(txn, 'escpos', options),
   html: (txn, options) => utf8.decode(renderReceipt(txn, 'html', options)),
   json: (txn, options) => utf8.decode(renderReceipt(txn, 'json', options)),
+});
+
+const text = (v) => (typeof v === 'string' ? v : JSON.stringify(v));
+
+/**
+ * ISO 8583 messages. `spec` is a bundled spec name (`cup-pos`, `iso87binary`, `iso87ascii`) or
+ * a spec as JSON text/object. Messages are `{ mti, fields: { '2': '...', '55': 'HEX' } }`:
+ * values are strings, binary fields uppercase hex (the CLI's JSON).
+ */
+export const Iso8583 = Object.freeze({
+  pack: (spec, message) => call(wasm.iso8583Pack, text(spec), text(message)),
+  unpack: (spec, data) => JSON.parse(call(wasm.iso8583Unpack, text(spec), bytes(data))),
+  describe: (spec, data) => call(wasm.iso8583Describe, text(spec), bytes(data)),
+  macBlock: (spec, message) => call(wasm.iso8583MacBlock, text(spec), text(message)),
+  mti: (mti) => fromCore(call(wasm.iso8583Mti, String(mti))),
+});
+
+const frameArgs = ({ length = 'binary2', tpdu = true, headerLen = 0, maxFrame = 8192 } = {}) => [
+  length,
+  Boolean(tpdu),
+  headerLen,
+  maxFrame,
+];
+
+/** TCP framing: length header (`binary2`, `bcd2`, `ascii4`), TPDU, terminal header. */
+export const Frame = Object.freeze({
+  /** `{ length, tpdu: 'HEX' | null, header, message }` -> bytes on the wire. */
+  encode: ({ length = 'binary2', tpdu = null, header = new Uint8Array(), message }) =>
+    call(wasm.frameEncode, length, tpdu ?? '', bytes(header), bytes(message)),
+  /** One whole frame -> `{ tpdu, responseTpdu, header, message }` (hex). */
+  decode: (data, config) => fromCore(call(wasm.frameDecode, ...frameArgs(config), bytes(data))),
+});
+
+/** Streaming decoder: push socket chunks of any size, take whole frames. */
+export class FrameDecoder {
+  #inner;
+  constructor(config) {
+    this.#inner = call((...a) => new wasm.FrameDecoder(...a), ...frameArgs(config));
+  }
+  push(chunk) {
+    this.#inner.push(bytes(chunk));
+  }
+  /** The next whole frame, or null when more bytes are needed. */
+  nextFrame() {
+    const f = call(() => this.#inner.nextFrame());
+    return f === undefined ? null : fromCore(f);
+  }
+}
+
+/** EMV BER-TLV (ISO 8583 field 55). */
+export const Tlv = Object.freeze({
+  /** `[{ tag, name?, len, value? | children? }]`; `masked` redacts cryptograms and masks PAN data. */
+  decode: (data, { masked = false } = {}) => JSON.parse(call(wasm.tlvDecode, bytes(data), masked)),
 });

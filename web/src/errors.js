@@ -36,14 +36,31 @@ export class ReceiptError extends PoscoreError {
   }
 }
 
-const byModule = { card: CardError, response: ResponseError, receipt: ReceiptError };
+/** An ISO 8583 message, spec or frame is malformed (`field` and `offset` say where). */
+export class Iso8583Error extends PoscoreError {
+  constructor(message, details) {
+    super(message, details);
+    this.name = 'Iso8583Error';
+    if (details?.field !== undefined) this.field = details.field;
+  }
+}
+
+/** EMV BER-TLV data is malformed (`offset` says where). */
+export class TlvError extends PoscoreError {
+  constructor(message, details) {
+    super(message, details);
+    this.name = 'TlvError';
+  }
+}
+
+const byModule = { card: CardError, response: ResponseError, receipt: ReceiptError, iso8583: Iso8583Error, tlv: TlvError };
 
 /** Convert an error thrown by the wasm layer to the right PoscoreError subclass. */
 export function toPoscoreError(e) {
   if (e instanceof PoscoreError) return e;
   if (e && typeof e === 'object' && typeof e.code === 'string' && typeof e.module === 'string') {
     const Cls = byModule[e.module] ?? PoscoreError;
-    return new Cls(e.message, { code: e.code, module: e.module, offset: e.offset });
+    return new Cls(e.message, { code: e.code, module: e.module, offset: e.offset, field: e.field });
   }
   return e;
 }

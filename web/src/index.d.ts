@@ -204,3 +204,90 @@ export const receipt: {
   html(txn: ReceiptInput, options?: RenderOptions): string;
   json(txn: ReceiptInput, options?: RenderOptions): string;
 };
+
+/** Bytes as a Uint8Array or a hex string. */
+export type BytesLike = Uint8Array | string;
+
+/** An ISO 8583 message, spec or frame is malformed. */
+export class Iso8583Error extends PoscoreError {
+  /** The field number at fault, when known. */
+  readonly field?: number;
+}
+
+/** EMV BER-TLV data is malformed. */
+export class TlvError extends PoscoreError {}
+
+/** Uppercase hex of bytes. */
+export function hex(bytes: Uint8Array): string;
+
+/** A bundled spec name or a spec (JSON text or object). */
+export type SpecLike = 'cup-pos' | 'iso87binary' | 'iso87ascii' | string | Record<string, unknown>;
+
+/** A message as the CLI prints it: values are strings; binary fields are uppercase hex. */
+export interface Iso8583Message {
+  mti: string;
+  fields: Record<string, string>;
+}
+
+/** ISO 8583 messages. */
+export const Iso8583: {
+  pack(spec: SpecLike, message: Iso8583Message | string): Uint8Array;
+  unpack(spec: SpecLike, bytes: BytesLike): Iso8583Message;
+  /** Field-by-field text with PAN/track masked, PIN block, cryptograms, keys and MAC redacted. */
+  describe(spec: SpecLike, bytes: BytesLike): string;
+  /** The bytes the MAC covers. */
+  macBlock(spec: SpecLike, message: Iso8583Message | string): Uint8Array;
+  mti(mti: string): {
+    mti: string;
+    response: string | null;
+    isRequest: boolean;
+    isResponse: boolean;
+    isReversal: boolean;
+    isRepeat: boolean;
+  };
+};
+
+/** Length header on the wire. */
+export type LengthHeader = 'binary2' | 'bcd2' | 'ascii4';
+
+/** How frames are laid out. Defaults: binary2, with TPDU, no header, 8192-byte limit. */
+export interface FrameConfig {
+  length?: LengthHeader;
+  tpdu?: boolean;
+  headerLen?: number;
+  maxFrame?: number;
+}
+
+/** A decoded frame (hex strings). */
+export interface DecodedFrame {
+  tpdu: string | null;
+  /** The TPDU with source and destination swapped, as the host answers. */
+  responseTpdu: string | null;
+  header: string;
+  message: string;
+}
+
+export const Frame: {
+  encode(frame: { length?: LengthHeader; tpdu?: string | null; header?: BytesLike; message: BytesLike }): Uint8Array;
+  decode(bytes: BytesLike, config?: FrameConfig): DecodedFrame;
+};
+
+/** Streaming frame decoder. */
+export class FrameDecoder {
+  constructor(config?: FrameConfig);
+  push(chunk: BytesLike): void;
+  nextFrame(): DecodedFrame | null;
+}
+
+/** One decoded TLV object. */
+export interface TlvObject {
+  tag: string;
+  name?: string;
+  len: number;
+  value?: string;
+  children?: TlvObject[];
+}
+
+export const Tlv: {
+  decode(bytes: BytesLike, options?: { masked?: boolean }): TlvObject[];
+};

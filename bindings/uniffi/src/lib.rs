@@ -23,10 +23,12 @@ macro_rules! mirror_enum {
 }
 
 mod card;
+mod iso8583;
 mod receipt;
 mod response;
 
 pub use card::*;
+pub use iso8583::*;
 pub use receipt::*;
 pub use response::*;
 
@@ -52,6 +54,28 @@ pub enum PoscoreError {
         /// Human-readable message.
         detail: String,
     },
+    /// An ISO 8583 message, spec or frame is malformed.
+    #[error("{detail}")]
+    Iso8583 {
+        /// Stable code, `iso8583.reason`.
+        code: String,
+        /// Human-readable message.
+        detail: String,
+        /// The field at fault, when known.
+        field: Option<u8>,
+        /// Byte offset, when known.
+        offset: Option<u32>,
+    },
+    /// EMV BER-TLV data is malformed.
+    #[error("{detail}")]
+    Tlv {
+        /// Stable code, `tlv.reason`.
+        code: String,
+        /// Human-readable message.
+        detail: String,
+        /// Byte offset.
+        offset: u32,
+    },
     /// Receipt building or rendering failed.
     #[error("{detail}")]
     Receipt {
@@ -70,6 +94,8 @@ impl From<poscore::Error> for PoscoreError {
             poscore::Error::Card(c) => Self::Card { code, detail, offset: c.offset().map(|o| o as u32) },
             poscore::Error::Response(_) => Self::Response { code, detail },
             poscore::Error::Receipt(_) => Self::Receipt { code, detail },
+            poscore::Error::Iso8583(e) => Self::Iso8583 { code, detail, field: e.field(), offset: e.offset().map(|o| o as u32) },
+            poscore::Error::Tlv(e) => Self::Tlv { code, detail, offset: e.offset() as u32 },
             _ => Self::Card { code, detail, offset: None },
         }
     }
@@ -85,7 +111,13 @@ macro_rules! via_core_error {
         }
     )+};
 }
-via_core_error!(poscore::card::CardError, poscore::response::ResponseError, poscore::receipt::ReceiptError);
+via_core_error!(
+    poscore::card::CardError,
+    poscore::response::ResponseError,
+    poscore::receipt::ReceiptError,
+    poscore::iso8583::Iso8583Error,
+    poscore::tlv::TlvError
+);
 
 /// Version of the core library.
 #[uniffi::export]

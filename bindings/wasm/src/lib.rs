@@ -10,6 +10,7 @@ use serde::Serialize;
 use wasm_bindgen::prelude::*;
 
 mod card;
+mod iso8583;
 mod receipt;
 mod response;
 
@@ -24,16 +25,23 @@ pub(crate) fn js_error(e: impl Into<poscore::Error>) -> JsValue {
     };
     set("module", JsValue::from_str(e.module()));
     set("code", JsValue::from_str(e.code()));
-    if let Some(offset) = error_offset(&e) {
+    let (field, offset) = error_position(&e);
+    if let Some(field) = field {
+        set("field", JsValue::from_f64(f64::from(field)));
+    }
+    if let Some(offset) = offset {
         set("offset", JsValue::from_f64(offset as f64));
     }
     err.into()
 }
 
-fn error_offset(e: &poscore::Error) -> Option<usize> {
+/// Field number and offset the error points at, for the modules that know them.
+fn error_position(e: &poscore::Error) -> (Option<u8>, Option<usize>) {
     match e {
-        poscore::Error::Card(c) => c.offset(),
-        _ => None,
+        poscore::Error::Card(c) => (None, c.offset()),
+        poscore::Error::Iso8583(i) => (i.field(), i.offset()),
+        poscore::Error::Tlv(t) => (None, Some(t.offset())),
+        _ => (None, None),
     }
 }
 

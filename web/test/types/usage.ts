@@ -1,6 +1,7 @@
 // Type-checked with `tsc --noEmit` against the package's hand-written index.d.ts, then compiled
 // and run under Node: if the types and the runtime drift apart, one of the two steps fails.
-import { init, version, card, response, receipt, ResponseRegistry, PoscoreError, CardError, ResponseError, ReceiptError } from 'poscore';
+import { init, version, card, response, receipt, ResponseRegistry, PoscoreError, CardError, ResponseError, ReceiptError, Iso8583, Iso8583Error, Frame, FrameDecoder, Tlv, hex } from 'poscore';
+import type { Iso8583Message, TlvObject, DecodedFrame } from 'poscore';
 import type { Brand, Inspection, Track2Summary, PaymentCodeKind, Explanation, Diagnosis } from 'poscore';
 
 function assert(cond: boolean, what: string): asserts cond {
@@ -74,4 +75,24 @@ try {
 } catch (e) {
   assert(e instanceof ReceiptError && e.code === 'receipt.bad_width', 'ReceiptError');
 }
+const sale: Iso8583Message = { mti: '0800', fields: { '11': '000001', '41': '10000001', '42': '898310048990001', '60': '00000001003' } };
+const packed: Uint8Array = Iso8583.pack('cup-pos', sale);
+const back: Iso8583Message = Iso8583.unpack('cup-pos', packed);
+assert(back.mti === '0800' && back.fields['41'] === '10000001', 'iso8583 round trip');
+assert(Iso8583.mti('0200').response === '0210', 'mti');
+try {
+  Iso8583.unpack('cup-pos', '0200');
+  assert(false, 'short message should throw');
+} catch (e) {
+  assert(e instanceof Iso8583Error && typeof e.code === 'string', 'Iso8583Error');
+}
+const wire: Uint8Array = Frame.encode({ length: 'binary2', tpdu: '6000030000', message: packed });
+const decoder = new FrameDecoder({ length: 'binary2', tpdu: true });
+decoder.push(wire.subarray(0, 3));
+assert(decoder.nextFrame() === null, 'partial frame');
+decoder.push(wire.subarray(3));
+const frame: DecodedFrame | null = decoder.nextFrame();
+assert(frame !== null && frame.message === hex(packed) && frame.responseTpdu === '6000000003', 'frame');
+const tlvs: TlvObject[] = Tlv.decode('9F02060000000010009F2608A1B2C3D4E5F60718');
+assert(tlvs.length === 2 && tlvs[1].tag === '9F26', 'tlv');
 console.log('usage.ts: ok');

@@ -45,10 +45,14 @@ object Vectors {
         is PoscoreException.Card -> e.code
         is PoscoreException.Response -> e.code
         is PoscoreException.Receipt -> e.code
+        is PoscoreException.Iso8583 -> e.code
+        is PoscoreException.Tlv -> e.code
     }
 
     fun errorOffset(e: PoscoreException): Int? = when (e) {
         is PoscoreException.Card -> e.offset?.toInt()
+        is PoscoreException.Iso8583 -> e.offset?.toInt()
+        is PoscoreException.Tlv -> e.offset.toInt()
         else -> null
     }
 
