@@ -4,7 +4,19 @@ import * as wasm from '../pkg/poscore_wasm.js';
 import { call } from './errors.js';
 import { fromCore, toCore } from './convert.js';
 
-export { PoscoreError, CardError, ResponseError, ReceiptError } from './errors.js';
+export {
+  PoscoreError,
+  CardError,
+  ResponseError,
+  ReceiptError,
+  KeysError,
+  PinError,
+  MacError,
+  DukptError,
+  Tr31Error,
+  RngError,
+} from './errors.js';
+export { Key, PinBlock, Mac, Data, WorkingKeys, Dukpt, DukptTerminal, Tr31 } from './crypto.js';
 
 /** Version of the Rust core inside this package. */
 export const version = () => wasm.version();

@@ -16,3 +16,15 @@ function mapKeys(value, f) {
 export const fromCore = (json) => mapKeys(JSON.parse(json), camel);
 /** snake_case a JS object's keys and serialise it for the core. */
 export const toCore = (obj) => JSON.stringify(mapKeys(obj, snake));
+
+// Byte strings: inputs are a Uint8Array or a hex string (either case; bad hex throws a KeysError
+// `keys.bad_hex` from the core); outputs are UPPERCASE hex strings, the form the CLI and the
+// shared vectors use.
+/** Hex digits (any case) or bytes -> Uint8Array, for the core. */
+export const toBytes = (hexDecode, value, what = 'value') => {
+  if (value instanceof Uint8Array) return value;
+  if (typeof value === 'string') return hexDecode(value);
+  throw new TypeError(`${what} must be a Uint8Array or a hex string`);
+};
+/** Bytes -> UPPERCASE hex. */
+export const toHex = (bytes) => Array.from(bytes, (b) => b.toString(16).toUpperCase().padStart(2, '0')).join('');
