@@ -16,6 +16,7 @@ const optNum = (value) => (value === undefined || value === null ? undefined : N
 
 const handles = new WeakMap();
 const sealed = Symbol('poscore.Key');
+const wrapKey = (handle) => new Key(sealed, handle);
 
 /** The wasm handle behind a `Key`; throws a TypeError for anything else. */
 function raw(key, what = 'key') {
@@ -35,23 +36,20 @@ export class Key {
     handles.set(this, handle);
     Object.freeze(this);
   }
-  static wrap(handle) {
-    return new Key(sealed, handle);
-  }
   /**
    * **Dangerous** (test keys, key ceremony): a key from plain hex. `algorithm`: `des`, `tdes2`,
    * `tdes3`, `aes128`, `aes192`, `aes256`, `sm4`, or `tdes` / `aes` to pick by length.
    */
   static dangerousFromHex(algorithm, usage, hex) {
-    return Key.wrap(call(wasm.Key.dangerousFromHex, String(algorithm), String(usage), String(hex)));
+    return wrapKey(call(wasm.Key.dangerousFromHex, String(algorithm), String(usage), String(hex)));
   }
   /** **Dangerous** (test keys, key ceremony): a key from plain bytes. */
   static dangerousFromBytes(algorithm, usage, keyBytes) {
-    return Key.wrap(call(wasm.Key.dangerousFromBytes, String(algorithm), String(usage), bytes(keyBytes, 'key')));
+    return wrapKey(call(wasm.Key.dangerousFromBytes, String(algorithm), String(usage), bytes(keyBytes, 'key')));
   }
   /** A fresh random key from the system CSPRNG (`seed`: deterministic, tests only). */
   static generate(algorithm, usage, { seed } = {}) {
-    return Key.wrap(call(wasm.Key.generate, String(algorithm), String(usage), optNum(seed)));
+    return wrapKey(call(wasm.Key.generate, String(algorithm), String(usage), optNum(seed)));
   }
   get algorithm() {
     return raw(this).algorithm();
@@ -191,14 +189,14 @@ export class WorkingKeys {
     return toHex(out);
   }
   get pik() {
-    return Key.wrap(this.#inner.pik());
+    return wrapKey(this.#inner.pik());
   }
   get mak() {
-    return Key.wrap(this.#inner.mak());
+    return wrapKey(this.#inner.mak());
   }
   get tdk() {
     const t = this.#inner.tdk();
-    return t === undefined ? null : Key.wrap(t);
+    return t === undefined ? null : wrapKey(t);
   }
   toString() {
     return this.#inner.describe();
@@ -209,13 +207,13 @@ export class WorkingKeys {
 }
 
 const tdesKeys = (k) => ({
-  ipek: k.ipek() === undefined ? null : Key.wrap(k.ipek()),
-  transactionKey: Key.wrap(k.transactionKey()),
-  pinKey: Key.wrap(k.pinKey()),
-  macRequestKey: Key.wrap(k.macRequestKey()),
-  macResponseKey: Key.wrap(k.macResponseKey()),
-  dataRequestKey: Key.wrap(k.dataRequestKey()),
-  dataResponseKey: Key.wrap(k.dataResponseKey()),
+  ipek: k.ipek() === undefined ? null : wrapKey(k.ipek()),
+  transactionKey: wrapKey(k.transactionKey()),
+  pinKey: wrapKey(k.pinKey()),
+  macRequestKey: wrapKey(k.macRequestKey()),
+  macResponseKey: wrapKey(k.macResponseKey()),
+  dataRequestKey: wrapKey(k.dataRequestKey()),
+  dataResponseKey: wrapKey(k.dataResponseKey()),
 });
 
 const aesNames = (key, { keyUsage = 'pin', keyType } = {}) => [String(keyUsage), String(keyType ?? key.algorithm)];
@@ -223,14 +221,14 @@ const aesNames = (key, { keyUsage = 'pin', keyType } = {}) => [String(keyUsage),
 /** DUKPT, host side: ANSI X9.24-1 TDES (variants) and X9.24-3 AES. */
 export const Dukpt = Object.freeze({
   /** The TDES IPEK of a KSN's initial key ID, from the BDK. */
-  ipek: (bdk, ksn) => Key.wrap(call(wasm.dukptTdesIpek, raw(bdk, 'bdk'), bytes(ksn, 'ksn'))),
+  ipek: (bdk, ksn) => wrapKey(call(wasm.dukptTdesIpek, raw(bdk, 'bdk'), bytes(ksn, 'ksn'))),
   /** Every TDES key of a KSN from the BDK or the IPEK (`dukpt_initial_key` usage). */
   derive: (bdkOrIpek, ksn) => tdesKeys(call(wasm.dukptTdesDerive, raw(bdkOrIpek, 'bdk'), bytes(ksn, 'ksn'))),
   /** The TDES transaction key of a KSN (before any variant). */
   deriveTransactionKey: (bdkOrIpek, ksn) => Dukpt.derive(bdkOrIpek, ksn).transactionKey,
   /** The AES initial key for an 8-byte initial key ID, from the BDK. */
   aesInitialKey: (bdk, initialKeyId) =>
-    Key.wrap(call(wasm.dukptAesInitialKey, raw(bdk, 'bdk'), bytes(initialKeyId, 'initialKeyId'))),
+    wrapKey(call(wasm.dukptAesInitialKey, raw(bdk, 'bdk'), bytes(initialKeyId, 'initialKeyId'))),
   /**
    * AES DUKPT from the BDK or the initial key: `keyUsage` `pin` (default), `mac-generate`,
    * `mac-verify`, `mac-both`, `data-encrypt`, `data-decrypt`, `data-both`, `kek`; `keyType`
@@ -238,7 +236,7 @@ export const Dukpt = Object.freeze({
    */
   aesDerive: (bdkOrInitialKey, ksn, options) => {
     const k = call(wasm.dukptAesDerive, raw(bdkOrInitialKey, 'bdk'), bytes(ksn, 'ksn'), ...aesNames(bdkOrInitialKey, options));
-    return { initialKey: Key.wrap(k.initialKey()), derivationKey: Key.wrap(k.derivationKey()), workingKey: Key.wrap(k.workingKey()) };
+    return { initialKey: wrapKey(k.initialKey()), derivationKey: wrapKey(k.derivationKey()), workingKey: wrapKey(k.workingKey()) };
   },
 });
 
@@ -246,11 +244,9 @@ export const Dukpt = Object.freeze({
 export class DukptTerminal {
   #inner;
   #scheme;
-  #aesType;
-  constructor(scheme, inner, aesType) {
+  constructor(scheme, inner) {
     this.#scheme = scheme;
     this.#inner = inner;
-    this.#aesType = aesType;
   }
   /** TDES: load from the IPEK and initial KSN. `resume: true` starts at the KSN's counter (test benches). */
   static tdes(ipek, ksn, { resume = false } = {}) {
@@ -259,14 +255,17 @@ export class DukptTerminal {
   /** AES: load from the initial key and its 8-byte ID, or (`resume: true`) at a 12-byte KSN. */
   static aes(initialKey, idOrKsn, { resume = false } = {}) {
     const inner = call(wasm.AesDukptTerminal.load, raw(initialKey, 'initialKey'), bytes(idOrKsn, 'initialKeyId'), resume);
-    return new DukptTerminal('aes', inner, initialKey.algorithm);
+    return new DukptTerminal('aes', inner);
   }
   /** **Dangerous**: restore from `dangerousExportState` (keep the state in the secure store). */
   static dangerousImportState(state) {
     const b = bytes(state, 'state');
-    return b[0] === 2
-      ? new DukptTerminal('aes', call(wasm.AesDukptTerminal.dangerousImportState, b), `aes${b[1] * 8}`)
-      : new DukptTerminal('tdes', call(wasm.TdesDukptTerminal.dangerousImportState, b));
+    try {
+      return new DukptTerminal('tdes', call(wasm.TdesDukptTerminal.dangerousImportState, b));
+    } catch (e) {
+      if (e.code !== 'dukpt.bad_state') throw e;
+      return new DukptTerminal('aes', call(wasm.AesDukptTerminal.dangerousImportState, b));
+    }
   }
   /** **Dangerous**: the registers (future keys) as hex, for the terminal's secure store. */
   dangerousExportState() {
@@ -287,12 +286,11 @@ export class DukptTerminal {
     const t = call(() => this.#inner.nextTransaction());
     const ksn = toHex(t.ksn());
     if (this.#scheme === 'tdes') return { scheme: 'tdes', ksn, ...tdesKeys(t.keys()) };
-    const aesType = this.#aesType;
     return {
       scheme: 'aes',
       ksn,
       workingKey: ({ keyUsage = 'pin', keyType } = {}) =>
-        Key.wrap(call(() => t.workingKey(String(keyUsage), String(keyType ?? aesType ?? 'aes128')))),
+        wrapKey(call(() => t.workingKey(String(keyUsage), String(keyType ?? t.keyAlgorithm())))),
     };
   }
   toString() {
@@ -318,6 +316,6 @@ export const Tr31 = Object.freeze({
   /** Unwrap (the MAC is verified before anything else): `{ header, key }`, the key as a handle. */
   unwrap: (kbpk, block) => {
     const b = call(wasm.tr31Unwrap, raw(kbpk, 'kbpk'), String(block));
-    return { header: fromCore(b.header()), key: Key.wrap(b.key()) };
+    return { header: fromCore(b.header()), key: wrapKey(b.key()) };
   },
 });

@@ -428,6 +428,11 @@ impl AesDukptTransaction {
     pub fn ksn(&self) -> Vec<u8> {
         self.0.ksn.clone()
     }
+    /// The AES length of the terminal's keys (`aes128`, ...): the default working-key type.
+    #[wasm_bindgen(js_name = keyAlgorithm)]
+    pub fn key_algorithm(&self) -> String {
+        Key(self.0.derivation_key().clone()).algorithm()
+    }
     #[wasm_bindgen(js_name = workingKey)]
     pub fn working_key(&self, key_usage: &str, key_type: &str) -> Result<Key, JsValue> {
         let (u, t) = aes_usage_type(key_usage, key_type)?;

@@ -247,6 +247,14 @@ export function dukptCases(poscore, vectors) {
       const back = DukptTerminal.dangerousImportState(t.dangerousExportState());
       equal([back.scheme, back.counter, back.exhausted], ['tdes', 2, false], 'state');
       equal(back.nextTransaction().ksn, 'FFFF9876543210E00002', 'next ksn');
+      const aesBdk = Key.dangerousFromHex('aes128', 'bdk', 'FEDCBA9876543210F1F1F1F1F1F1F1F1');
+      const a = DukptTerminal.aes(Dukpt.aesInitialKey(aesBdk, '1234567890123456'), '1234567890123456');
+      a.nextTransaction();
+      const aesBack = DukptTerminal.dangerousImportState(a.dangerousExportState());
+      const tx = aesBack.nextTransaction();
+      equal([aesBack.scheme, tx.scheme, tx.ksn], ['aes', 'aes', '123456789012345600000002'], 'aes state');
+      const expected = Dukpt.aesDerive(aesBdk, tx.ksn).workingKey.dangerousExportHex();
+      equal(tx.workingKey().dangerousExportHex(), expected, 'default working key: PIN, the terminal AES length');
     },
   });
   return cases;

@@ -127,6 +127,16 @@ class DukptTest {
         assertEquals(2uL, back.counter())
         assertFalse(back.isExhausted())
         assertEquals("FFFF9876543210E00002", hex(back.nextTransaction().ksn))
+        val aesBdk = Key.dangerousFromHex(KeyAlgorithm.AES128, KeyUsage.BDK, "FEDCBA9876543210F1F1F1F1F1F1F1F1")
+        val id = bytes("1234567890123456")
+        val a = DukptTerminal.aes(Dukpt.aesInitialKey(aesBdk, id), id)
+        a.nextTransaction()
+        val tx = AesDukptTerminal.dangerousImportState(a.dangerousExportState()).nextTransaction()
+        assertEquals("123456789012345600000002", hex(tx.ksn()))
+        assertEquals(
+            hexOf(Dukpt.aesDerive(aesBdk, tx.ksn()).workingKey),
+            hexOf(tx.workingKey(DukptKeyUsage.PIN, KeyAlgorithm.AES128)),
+        )
         val e = org.junit.jupiter.api.Assertions.assertThrows(PoscoreException.Dukpt::class.java) { Dukpt.derive(bdk, start) }
         assertEquals("dukpt.invalid_counter", e.code)
     }
