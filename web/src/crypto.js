@@ -206,8 +206,8 @@ export class WorkingKeys {
   }
 }
 
-const tdesKeys = (k) => ({
-  ipek: k.ipek() === undefined ? null : wrapKey(k.ipek()),
+const tdesKeys = (k, ipek = k.ipek()) => ({
+  ipek: ipek === undefined ? null : wrapKey(ipek),
   transactionKey: wrapKey(k.transactionKey()),
   pinKey: wrapKey(k.pinKey()),
   macRequestKey: wrapKey(k.macRequestKey()),
@@ -286,6 +286,7 @@ export class DukptTerminal {
     const t = call(() => this.#inner.nextTransaction());
     const ksn = toHex(t.ksn());
     if (this.#scheme === 'tdes') return { scheme: 'tdes', ksn, ...tdesKeys(t.keys()) };
+    // AES: working keys are derived on demand from the transaction's derivation key.
     return {
       scheme: 'aes',
       ksn,

@@ -280,7 +280,7 @@ export interface PinOptions {
   format?: PinFormat;
   /** Required by formats 0, 3 and 4. */
   pan?: string;
-  /** Test only: deterministic fill (SHA-256 counter mode over the seed). */
+  /** Test only: deterministic fill (SHA-256 counter mode over the seed, an unsigned 32-bit integer). */
   seed?: number;
   /** Test only: the exact random bytes to use (published examples). */
   fill?: Bytes;
