@@ -2,11 +2,28 @@
 // onto the wasm exports: all logic lives in the Rust core.
 import * as wasm from '../pkg/poscore_wasm.js';
 import { call } from './errors.js';
-import { fromCore, toCore, bytes, hex } from './convert.js';
+import { fromCore, toCore, toBytes, toHex } from './convert.js';
 
-export { hex };
+/** Uppercase hex of bytes. */
+export const hex = toHex;
+// Bytes in: a Uint8Array or hex (bad hex is a KeysError `keys.bad_hex` from the core).
+const bytes = (value, what) => toBytes((h) => call(wasm.hexDecode, h), value, what);
 
-export { PoscoreError, CardError, ResponseError, ReceiptError, Iso8583Error, TlvError } from './errors.js';
+export {
+  PoscoreError,
+  CardError,
+  ResponseError,
+  ReceiptError,
+  Iso8583Error,
+  TlvError,
+  KeysError,
+  PinError,
+  MacError,
+  DukptError,
+  Tr31Error,
+  RngError,
+} from './errors.js';
+export { Key, PinBlock, Mac, Data, WorkingKeys, Dukpt, DukptTerminal, Tr31 } from './crypto.js';
 
 /** Version of the Rust core inside this package. */
 export const version = () => wasm.version();

@@ -17,18 +17,14 @@ export const fromCore = (json) => mapKeys(JSON.parse(json), camel);
 /** snake_case a JS object's keys and serialise it for the core. */
 export const toCore = (obj) => JSON.stringify(mapKeys(obj, snake));
 
-/** Bytes from a Uint8Array (or any array-like of bytes) or a hex string. */
-export function bytes(input) {
-  if (input instanceof Uint8Array) return input;
-  if (typeof input === 'string') {
-    const hex = input.replace(/\s+/g, '');
-    if (hex.length % 2 !== 0 || /[^0-9a-fA-F]/.test(hex)) throw new TypeError(`not a hex string: ${input}`);
-    const out = new Uint8Array(hex.length / 2);
-    for (let i = 0; i < out.length; i += 1) out[i] = parseInt(hex.slice(2 * i, 2 * i + 2), 16);
-    return out;
-  }
-  return Uint8Array.from(input);
-}
-
-/** Uppercase hex of bytes. */
-export const hex = (b) => Array.from(b, (x) => x.toString(16).toUpperCase().padStart(2, '0')).join('');
+// Byte strings: inputs are a Uint8Array or a hex string (either case; bad hex throws a KeysError
+// `keys.bad_hex` from the core); outputs are UPPERCASE hex strings, the form the CLI and the
+// shared vectors use.
+/** Hex digits (any case) or bytes -> Uint8Array, for the core. */
+export const toBytes = (hexDecode, value, what = 'value') => {
+  if (value instanceof Uint8Array) return value;
+  if (typeof value === 'string') return hexDecode(value);
+  throw new TypeError(`${what} must be a Uint8Array or a hex string`);
+};
+/** Bytes -> UPPERCASE hex. */
+export const toHex = (bytes) => Array.from(bytes, (b) => b.toString(16).toUpperCase().padStart(2, '0')).join('');

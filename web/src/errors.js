@@ -53,7 +53,67 @@ export class TlvError extends PoscoreError {
   }
 }
 
-const byModule = { card: CardError, response: ResponseError, receipt: ReceiptError, iso8583: Iso8583Error, tlv: TlvError };
+/** A key has the wrong length, algorithm or usage, bad hex, or a check value that does not match. */
+export class KeysError extends PoscoreError {
+  constructor(message, details) {
+    super(message, details);
+    this.name = 'KeysError';
+  }
+}
+
+/** A PIN or PIN block is invalid (length, digits, control field, fill, PAN). */
+export class PinError extends PoscoreError {
+  constructor(message, details) {
+    super(message, details);
+    this.name = 'PinError';
+  }
+}
+
+/** MAC generation or verification failed (`mac.mismatch` when a MAC does not verify). */
+export class MacError extends PoscoreError {
+  constructor(message, details) {
+    super(message, details);
+    this.name = 'MacError';
+  }
+}
+
+/** DUKPT derivation or terminal state failed (KSN, counter, exhaustion). */
+export class DukptError extends PoscoreError {
+  constructor(message, details) {
+    super(message, details);
+    this.name = 'DukptError';
+  }
+}
+
+/** A TR-31 key block is malformed or does not authenticate. */
+export class Tr31Error extends PoscoreError {
+  constructor(message, details) {
+    super(message, details);
+    this.name = 'Tr31Error';
+  }
+}
+
+/** The random generator failed. */
+export class RngError extends PoscoreError {
+  constructor(message, details) {
+    super(message, details);
+    this.name = 'RngError';
+  }
+}
+
+const byModule = {
+  card: CardError,
+  response: ResponseError,
+  receipt: ReceiptError,
+  iso8583: Iso8583Error,
+  tlv: TlvError,
+  keys: KeysError,
+  pin: PinError,
+  mac: MacError,
+  dukpt: DukptError,
+  tr31: Tr31Error,
+  rng: RngError,
+};
 
 /** Convert an error thrown by the wasm layer to the right PoscoreError subclass. */
 export function toPoscoreError(e) {

@@ -205,9 +205,6 @@ export const receipt: {
   json(txn: ReceiptInput, options?: RenderOptions): string;
 };
 
-/** Bytes as a Uint8Array or a hex string. */
-export type BytesLike = Uint8Array | string;
-
 /** An ISO 8583 message, spec or frame is malformed. */
 export class Iso8583Error extends PoscoreError {
   /** The field number at fault, when known. */
@@ -232,9 +229,9 @@ export interface Iso8583Message {
 /** ISO 8583 messages. */
 export const Iso8583: {
   pack(spec: SpecLike, message: Iso8583Message | string): Uint8Array;
-  unpack(spec: SpecLike, bytes: BytesLike): Iso8583Message;
+  unpack(spec: SpecLike, bytes: Bytes): Iso8583Message;
   /** Field-by-field text with PAN/track masked, PIN block, cryptograms, keys and MAC redacted. */
-  describe(spec: SpecLike, bytes: BytesLike): string;
+  describe(spec: SpecLike, bytes: Bytes): string;
   /** The bytes the MAC covers. */
   macBlock(spec: SpecLike, message: Iso8583Message | string): Uint8Array;
   mti(mti: string): {
@@ -268,14 +265,14 @@ export interface DecodedFrame {
 }
 
 export const Frame: {
-  encode(frame: { length?: LengthHeader; tpdu?: string | null; header?: BytesLike; message: BytesLike }): Uint8Array;
-  decode(bytes: BytesLike, config?: FrameConfig): DecodedFrame;
+  encode(frame: { length?: LengthHeader; tpdu?: string | null; header?: Bytes; message: Bytes }): Uint8Array;
+  decode(bytes: Bytes, config?: FrameConfig): DecodedFrame;
 };
 
 /** Streaming frame decoder. */
 export class FrameDecoder {
   constructor(config?: FrameConfig);
-  push(chunk: BytesLike): void;
+  push(chunk: Bytes): void;
   nextFrame(): DecodedFrame | null;
 }
 
@@ -289,5 +286,237 @@ export interface TlvObject {
 }
 
 export const Tlv: {
-  decode(bytes: BytesLike, options?: { masked?: boolean }): TlvObject[];
+  decode(bytes: Bytes, options?: { masked?: boolean }): TlvObject[];
+};
+
+// ---- Payment cryptography -------------------------------------------------------------------
+//
+// Keys are opaque `Key` handles: the bytes stay inside the WebAssembly memory and cross into JS
+// only through the `dangerous*` functions (test keys, key ceremonies). Clear PINs come out only
+// through `PinBlock.dangerous*`.
+//
+// Byte inputs (`Bytes`) are a Uint8Array or a hex string in either case (bad hex throws
+// `KeysError` `keys.bad_hex`). Every byte output is an UPPERCASE hex string. `seed` and `fill`
+// options pin the random fill for tests and shared vectors only: production calls omit them and
+// get the system CSPRNG (crypto.getRandomValues).
+
+/** Bytes in: a Uint8Array or hex digits. */
+export type Bytes = Uint8Array | string;
+/** Bytes out: UPPERCASE hex. */
+export type Hex = string;
+
+/** A key's length or algorithm is wrong, its usage forbids the operation, bad hex, a check value mismatch. */
+export class KeysError extends PoscoreError {}
+/** A PIN or PIN block is invalid (length, digits, control field, fill, PAN). */
+export class PinError extends PoscoreError {}
+/** MAC generation failed (`mac.bad_length`, `mac.unknown_padding`, ...). */
+export class MacError extends PoscoreError {}
+/** DUKPT: bad KSN, invalid counter, exhausted key set, bad state. */
+export class DukptError extends PoscoreError {}
+/** A TR-31 key block is malformed or does not authenticate (`tr31.mac_mismatch`). */
+export class Tr31Error extends PoscoreError {}
+/** The random generator failed. */
+export class RngError extends PoscoreError {}
+
+export type KeyAlgorithm = 'des' | 'tdes2' | 'tdes3' | 'aes128' | 'aes192' | 'aes256' | 'sm4';
+export type KeyUsage =
+  | 'pin_encryption'
+  | 'mac_generate'
+  | 'mac_verify'
+  | 'mac_both'
+  | 'data_encryption'
+  | 'key_encryption'
+  | 'bdk'
+  | 'dukpt_initial_key'
+  | 'key_derivation';
+export type KcvMethod = 'encrypt_zeros' | 'cmac';
+
+/** An opaque secret key. `toString()` / `toJSON()` show algorithm, usage and check value, never the key. */
+export class Key {
+  private constructor();
+  /**
+   * **Dangerous** (test keys, key ceremony): a key from plain hex. `tdes` / `aes` pick the
+   * variant from the key length.
+   */
+  static dangerousFromHex(algorithm: KeyAlgorithm | 'tdes' | 'aes', usage: KeyUsage, hex: string): Key;
+  /** **Dangerous** (test keys, key ceremony): a key from plain bytes. */
+  static dangerousFromBytes(algorithm: KeyAlgorithm | 'tdes' | 'aes', usage: KeyUsage, bytes: Bytes): Key;
+  /** A fresh random key (DES-family keys get odd parity). `seed`: tests only. */
+  static generate(algorithm: KeyAlgorithm, usage: KeyUsage, options?: { seed?: number }): Key;
+  readonly algorithm: KeyAlgorithm;
+  readonly usage: KeyUsage;
+  /** Check value. Defaults: AES CMAC of zeros, 5 bytes (X9.24-3); others encrypt zeros, 3 bytes. */
+  kcv(options?: { method?: KcvMethod; length?: number }): Hex;
+  /** **Dangerous** (key ceremony, tests): the plain key. */
+  dangerousExportHex(): Hex;
+  /** Wipe the key now; the handle is unusable afterwards (otherwise wiped when collected). */
+  free(): void;
+  /** `Tdes2 PinEncryption key (KCV 08D7B4)`. */
+  toString(): string;
+  toJSON(): { algorithm: KeyAlgorithm; usage: KeyUsage; kcv: Hex };
+}
+
+/** ISO 9564-1 PIN block format: 0-3 (8 bytes, TDES/SM4), 4 (16 bytes, AES). */
+export type PinFormat = 0 | 1 | 2 | 3 | 4;
+
+export interface PinOptions {
+  /** Default 0. */
+  format?: PinFormat;
+  /** Required by formats 0, 3 and 4. */
+  pan?: string;
+  /** Test only: deterministic fill (SHA-256 counter mode over the seed, an unsigned 32-bit integer). */
+  seed?: number;
+  /** Test only: the exact random bytes to use (published examples). */
+  fill?: Bytes;
+}
+
+/** ISO 9564-1 PIN blocks. */
+export const PinBlock: {
+  /** The clear PIN block. */
+  encode(pin: string, options?: PinOptions): Hex;
+  /** Encode and encipher under a `pin_encryption` key (AES for format 4). */
+  encrypt(key: Key, pin: string, options?: PinOptions): Hex;
+  /** **Dangerous** (HSM-style tests): the PIN in a clear block; validates control field, fill, PAN. */
+  dangerousDecode(block: Bytes, options?: { format?: PinFormat; pan?: string }): string;
+  /** **Dangerous** (HSM-style tests): decipher and decode to the PIN. */
+  dangerousDecrypt(key: Key, block: Bytes, options?: { format?: PinFormat; pan?: string }): string;
+  /** Re-encipher under another key and/or format (acquirer / HSM); the PIN stays in the core. */
+  translate(
+    block: Bytes,
+    options: { fromKey: Key; fromFormat?: PinFormat; toKey: Key; toFormat?: PinFormat; pan?: string; seed?: number; fill?: Bytes },
+  ): Hex;
+};
+
+export type MacAlgorithm = 'iso9797-1-alg1' | 'iso9797-1-alg3' | 'x9.19' | 'cup-ecb' | 'aes-cmac' | 'sm4-cmac';
+
+export interface MacOptions {
+  /** ISO 9797-1 padding method 1 (default), 2 or 3; algorithms 1 and 3 only. */
+  padding?: 1 | 2 | 3;
+  /** Truncate to this many bytes (at least 4). */
+  length?: number;
+}
+
+/** MACs. The key's usage must allow generation (`mac_generate`, `mac_both`) or verification. */
+export const Mac: {
+  generate(key: Key, algorithm: MacAlgorithm, data: Bytes, options?: MacOptions): Hex;
+  /** Constant-time; false when the MAC does not match, throws for a wrong key or input. */
+  verify(key: Key, algorithm: MacAlgorithm, data: Bytes, mac: Bytes, options?: { padding?: 1 | 2 | 3 }): boolean;
+  iso9797Alg1(key: Key, data: Bytes, options?: MacOptions): Hex;
+  iso9797Alg3(key: Key, data: Bytes, options?: MacOptions): Hex;
+  /** ANSI X9.19 retail MAC (= ISO 9797-1 algorithm 3, 2TDEA key). */
+  x919(key: Key, data: Bytes, options?: MacOptions): Hex;
+  /** China UnionPay POS "ECB" MAC: 8 ASCII hex characters, returned as the hex of those bytes. */
+  cupEcb(key: Key, data: Bytes, options?: MacOptions): Hex;
+  aesCmac(key: Key, data: Bytes, options?: MacOptions): Hex;
+  sm4Cmac(key: Key, data: Bytes, options?: MacOptions): Hex;
+};
+
+/** CBC over whole blocks under a `data_encryption` key (padding is the caller's). IV defaults to zeros. */
+export const Data: {
+  encrypt(key: Key, data: Bytes, options?: { iv?: Bytes }): Hex;
+  decrypt(key: Key, data: Bytes, options?: { iv?: Bytes }): Hex;
+};
+
+/** The working keys of a UnionPay sign-on (field 62), each check value verified. */
+export class WorkingKeys {
+  private constructor();
+  /** Decrypt field 62 under the TMK (`key_encryption`); `keys.kcv_mismatch` names the key. */
+  static parseField62(tmk: Key, field62: Bytes): WorkingKeys;
+  /** Host / simulator side: field 62 for these keys under the TMK. */
+  static buildField62(tmk: Key, keys: { pik: Key; mak: Key; tdk?: Key | null }): Hex;
+  readonly pik: Key;
+  readonly mak: Key;
+  readonly tdk: Key | null;
+  toString(): string;
+}
+
+/** Every TDES DUKPT key of one KSN. `ipek` is null on the terminal side. */
+export interface TdesDukptKeys {
+  ipek: Key | null;
+  transactionKey: Key;
+  pinKey: Key;
+  macRequestKey: Key;
+  macResponseKey: Key;
+  dataRequestKey: Key;
+  dataResponseKey: Key;
+}
+
+export type DukptKeyUsage =
+  | 'pin'
+  | 'mac-generate'
+  | 'mac-verify'
+  | 'mac-both'
+  | 'data-encrypt'
+  | 'data-decrypt'
+  | 'data-both'
+  | 'kek';
+export type DukptKeyType = '2tdea' | '3tdea' | 'aes128' | 'aes192' | 'aes256';
+
+export interface AesDukptOptions {
+  /** Default `pin`. */
+  keyUsage?: DukptKeyUsage;
+  /** Default: the initial key's AES length. */
+  keyType?: DukptKeyType;
+}
+
+/** DUKPT host side: ANSI X9.24-1 TDES and X9.24-3 AES. */
+export const Dukpt: {
+  /** The IPEK for a KSN, from a `bdk` key. */
+  ipek(bdk: Key, ksn: Bytes): Key;
+  /** Every TDES key of a KSN, from a `bdk` or a `dukpt_initial_key` (IPEK). */
+  derive(bdkOrIpek: Key, ksn: Bytes): TdesDukptKeys;
+  /** The TDES transaction key of a KSN (before any variant). */
+  deriveTransactionKey(bdkOrIpek: Key, ksn: Bytes): Key;
+  /** The AES initial key for an 8-byte initial key ID. */
+  aesInitialKey(bdk: Key, initialKeyId: Bytes): Key;
+  /** AES DUKPT from a `bdk` or the initial key, for a 12-byte KSN. */
+  aesDerive(bdkOrInitialKey: Key, ksn: Bytes, options?: AesDukptOptions): { initialKey: Key; derivationKey: Key; workingKey: Key };
+};
+
+export type DukptTransaction =
+  | ({ scheme: 'tdes'; ksn: Hex } & TdesDukptKeys)
+  | { scheme: 'aes'; ksn: Hex; workingKey(options?: AesDukptOptions): Key };
+
+/** A DUKPT terminal (PIN pad side). */
+export class DukptTerminal {
+  private constructor();
+  /** From the IPEK and initial KSN; `resume` starts at the KSN's counter (test benches). */
+  static tdes(ipek: Key, ksn: Bytes, options?: { resume?: boolean }): DukptTerminal;
+  /** From the initial key and its 8-byte ID, or (`resume`) at a 12-byte KSN. */
+  static aes(initialKey: Key, initialKeyIdOrKsn: Bytes, options?: { resume?: boolean }): DukptTerminal;
+  /** **Dangerous**: restore from `dangerousExportState` (keep it in the secure store). */
+  static dangerousImportState(state: Bytes): DukptTerminal;
+  /** **Dangerous**: the future-key registers. */
+  dangerousExportState(): Hex;
+  readonly scheme: 'tdes' | 'aes';
+  /** The counter the next transaction uses. */
+  readonly counter: number;
+  readonly exhausted: boolean;
+  /** Throws `DukptError` `dukpt.exhausted` at the end of the key set. */
+  nextTransaction(): DukptTransaction;
+}
+
+export interface Tr31OptionalBlock {
+  id: string;
+  data: string;
+}
+
+/** A TR-31 header: the TR-31 codes (`P0`, `T`, `E`, ...). */
+export interface Tr31Header {
+  version: 'B' | 'D' | string;
+  keyUsage: string;
+  algorithm: string;
+  modeOfUse: string;
+  keyVersion: string;
+  exportability: string;
+  reserved?: string;
+  optionalBlocks?: Tr31OptionalBlock[];
+}
+
+/** TR-31 key blocks, versions B (TDES KBPK) and D (AES KBPK); the KBPK's usage is `key_encryption`. */
+export const Tr31: {
+  /** `header`: a template (`B0000P0TE00N0000`) or a header object. `seed`: tests only. */
+  wrap(kbpk: Key, key: Key, header: string | Tr31Header, options?: { maskedKeyLen?: number; seed?: number }): string;
+  /** The MAC is verified before anything else; the key's algorithm and usage come from the header. */
+  unwrap(kbpk: Key, block: string): { header: Required<Tr31Header>; key: Key };
 };

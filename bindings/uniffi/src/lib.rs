@@ -6,8 +6,9 @@
 
 uniffi::setup_scaffolding!();
 
-/// Declares a UniFFI enum mirroring a core enum variant for variant, with the `From` conversion.
-/// Core enums are `#[non_exhaustive]`: a variant added later maps to `$fallback` until mirrored.
+/// Declares a UniFFI enum mirroring a core enum variant for variant, with the `From` conversions
+/// both ways. Core enums are `#[non_exhaustive]`: a variant added later maps to `$fallback` until
+/// mirrored.
 macro_rules! mirror_enum {
     ($(#[$m:meta])* $name:ident from $core:path { $($v:ident),+ $(,)? } else $fallback:ident) => {
         $(#[$m])*
@@ -19,15 +20,22 @@ macro_rules! mirror_enum {
                 match v { $(<$core>::$v => Self::$v,)+ _ => Self::$fallback }
             }
         }
+        impl From<$name> for $core {
+            fn from(v: $name) -> Self {
+                match v { $($name::$v => <$core>::$v,)+ }
+            }
+        }
     };
 }
 
 mod card;
+mod crypto;
 mod iso8583;
 mod receipt;
 mod response;
 
 pub use card::*;
+pub use crypto::*;
 pub use iso8583::*;
 pub use receipt::*;
 pub use response::*;
@@ -84,6 +92,54 @@ pub enum PoscoreError {
         /// Human-readable message.
         detail: String,
     },
+    /// Keys: wrong length, algorithm or usage, bad hex, check value mismatch, stored key.
+    #[error("{detail}")]
+    Keys {
+        /// Stable code, `keys.reason`.
+        code: String,
+        /// Human-readable message.
+        detail: String,
+    },
+    /// PIN or PIN block: length, digits, control field, fill, PAN.
+    #[error("{detail}")]
+    Pin {
+        /// Stable code, `pin.reason`.
+        code: String,
+        /// Human-readable message.
+        detail: String,
+    },
+    /// MAC generation or verification (`mac.mismatch` is reported by `mac_verify` as false).
+    #[error("{detail}")]
+    Mac {
+        /// Stable code, `mac.reason`.
+        code: String,
+        /// Human-readable message.
+        detail: String,
+    },
+    /// DUKPT: KSN, counter, exhaustion, terminal state.
+    #[error("{detail}")]
+    Dukpt {
+        /// Stable code, `dukpt.reason`.
+        code: String,
+        /// Human-readable message.
+        detail: String,
+    },
+    /// TR-31 key block: header, lengths, MAC, key data.
+    #[error("{detail}")]
+    Tr31 {
+        /// Stable code, `tr31.reason`.
+        code: String,
+        /// Human-readable message.
+        detail: String,
+    },
+    /// The random generator failed.
+    #[error("{detail}")]
+    Rng {
+        /// Stable code, `rng.reason`.
+        code: String,
+        /// Human-readable message.
+        detail: String,
+    },
 }
 
 impl From<poscore::Error> for PoscoreError {
@@ -96,6 +152,12 @@ impl From<poscore::Error> for PoscoreError {
             poscore::Error::Receipt(_) => Self::Receipt { code, detail },
             poscore::Error::Iso8583(e) => Self::Iso8583 { code, detail, field: e.field(), offset: e.offset().map(|o| o as u32) },
             poscore::Error::Tlv(e) => Self::Tlv { code, detail, offset: e.offset() as u32 },
+            poscore::Error::Keys(_) => Self::Keys { code, detail },
+            poscore::Error::Pin(_) => Self::Pin { code, detail },
+            poscore::Error::Mac(_) => Self::Mac { code, detail },
+            poscore::Error::Dukpt(_) => Self::Dukpt { code, detail },
+            poscore::Error::Tr31(_) => Self::Tr31 { code, detail },
+            poscore::Error::Rng(_) => Self::Rng { code, detail },
             _ => Self::Card { code, detail, offset: None },
         }
     }
@@ -116,7 +178,13 @@ via_core_error!(
     poscore::response::ResponseError,
     poscore::receipt::ReceiptError,
     poscore::iso8583::Iso8583Error,
-    poscore::tlv::TlvError
+    poscore::tlv::TlvError,
+    poscore::keys::KeyError,
+    poscore::pin::PinError,
+    poscore::mac::MacError,
+    poscore::dukpt::DukptError,
+    poscore::tr31::Tr31Error,
+    poscore::rng::RngError
 );
 
 /// Version of the core library.

@@ -10,6 +10,7 @@ use serde::Serialize;
 use wasm_bindgen::prelude::*;
 
 mod card;
+mod crypto;
 mod iso8583;
 mod receipt;
 mod response;

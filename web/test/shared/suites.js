@@ -4,6 +4,7 @@ import { cardCases } from './card-vectors.js';
 import { responseCases } from './response-vectors.js';
 import { receiptCases } from './receipt-vectors.js';
 import { iso8583Cases, tlvCases } from './iso8583-vectors.js';
+import { pinCases, macCases, kcvCases, dukptCases, tr31Cases, cryptoApiCases } from './crypto-vectors.js';
 
 const json = async (load, file) => JSON.parse(await load(file));
 
@@ -13,6 +14,12 @@ export const suites = {
   receipt: receiptCases,
   iso8583: async (poscore, load) => iso8583Cases(poscore, await json(load, 'iso8583.json')),
   tlv: async (poscore, load) => tlvCases(poscore, await json(load, 'tlv.json')),
+  pin: async (poscore, load) => pinCases(poscore, await json(load, 'pin.json')),
+  mac: async (poscore, load) => macCases(poscore, await json(load, 'mac.json')),
+  kcv: async (poscore, load) => kcvCases(poscore, await json(load, 'kcv.json')),
+  dukpt: async (poscore, load) => dukptCases(poscore, await json(load, 'dukpt.json')),
+  tr31: async (poscore, load) => tr31Cases(poscore, await json(load, 'tr31.json')),
+  crypto: async (poscore) => cryptoApiCases(poscore),
 };
 
 export async function allCases(poscore, load) {

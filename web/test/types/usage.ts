@@ -2,7 +2,9 @@
 // and run under Node: if the types and the runtime drift apart, one of the two steps fails.
 import { init, version, card, response, receipt, ResponseRegistry, PoscoreError, CardError, ResponseError, ReceiptError, Iso8583, Iso8583Error, Frame, FrameDecoder, Tlv, hex } from 'poscore';
 import type { Iso8583Message, TlvObject, DecodedFrame } from 'poscore';
+import { Key, PinBlock, Mac, Data, WorkingKeys, Dukpt, DukptTerminal, Tr31, KeysError, PinError, MacError, DukptError, Tr31Error } from 'poscore';
 import type { Brand, Inspection, Track2Summary, PaymentCodeKind, Explanation, Diagnosis } from 'poscore';
+import type { KeyAlgorithm, KeyUsage, Hex, TdesDukptKeys, DukptTransaction, Tr31Header } from 'poscore';
 
 function assert(cond: boolean, what: string): asserts cond {
   if (!cond) throw new Error(`usage.ts: ${what}`);
@@ -95,4 +97,64 @@ const frame: DecodedFrame | null = decoder.nextFrame();
 assert(frame !== null && frame.message === hex(packed) && frame.responseTpdu === '6000000003', 'frame');
 const tlvs: TlvObject[] = Tlv.decode('9F02060000000010009F2608A1B2C3D4E5F60718');
 assert(tlvs.length === 2 && tlvs[1].tag === '9F26', 'tlv');
+
+// Payment cryptography: keys are handles, bytes go in as hex or Uint8Array, come out as hex.
+const pik: Key = Key.dangerousFromHex('tdes2', 'pin_encryption', '0123456789ABCDEFFEDCBA9876543210');
+const alg: KeyAlgorithm = pik.algorithm;
+const use: KeyUsage = pik.usage;
+assert(alg === 'tdes2' && use === 'pin_encryption' && pik.kcv() === '08D7B4', 'key');
+assert(String(pik) === 'Tdes2 PinEncryption key (KCV 08D7B4)' && !JSON.stringify(pik).includes('0123'), 'no key bytes');
+const field52: Hex = PinBlock.encrypt(pik, '1234', { format: 0, pan: '4761739001010010' });
+assert(/^[0-9A-F]{16}$/.test(field52), 'pin block');
+const clear: Hex = PinBlock.encode('1234', { format: 0, pan: '5432101234567890' });
+assert(clear === '041215FEDCBA9876', 'ISO 9564 format 0 example');
+const pin: string = PinBlock.dangerousDecrypt(pik, field52, { pan: '4761739001010010' });
+assert(pin === '1234', 'dangerousDecrypt');
+const aesPik = Key.generate('aes128', 'pin_encryption');
+const translated: Hex = PinBlock.translate(field52, { fromKey: pik, toKey: aesPik, toFormat: 4, pan: '4761739001010010' });
+assert(PinBlock.dangerousDecrypt(aesPik, translated, { format: 4, pan: '4761739001010010' }) === '1234', 'translate');
+const mak = Key.dangerousFromBytes('tdes', 'mac_both', new Uint8Array(16).fill(0x11));
+const mac: Hex = Mac.x919(mak, 'AABBCC', { padding: 2 });
+assert(Mac.verify(mak, 'x9.19', 'AABBCC', mac, { padding: 2 }) && !Mac.verify(mak, 'x9.19', 'AABBCD', mac, { padding: 2 }), 'verify');
+const cup: Hex = Mac.cupEcb(Key.dangerousFromHex('des', 'mac_both', '0123456789ABCDEF'), new Uint8Array([1, 2, 3]));
+assert(cup.length === 16, 'cup-ecb');
+const tdk = Key.dangerousFromHex('tdes2', 'data_encryption', '0123456789ABCDEFFEDCBA9876543210');
+assert(Data.decrypt(tdk, Data.encrypt(tdk, '0011223344556677')) === '0011223344556677', 'data');
+const tmk = Key.dangerousFromHex('tdes2', 'key_encryption', '0123456789ABCDEFFEDCBA9876543210');
+const f62: Hex = WorkingKeys.buildField62(tmk, { pik, mak: Key.generate('des', 'mac_both') });
+const wk: WorkingKeys = WorkingKeys.parseField62(tmk, f62);
+const tdkOrNull: Key | null = wk.tdk;
+assert(wk.pik.kcv() === pik.kcv() && tdkOrNull === null, 'field 62');
+const bdk = Key.dangerousFromHex('tdes2', 'bdk', '0123456789ABCDEFFEDCBA9876543210');
+const keys: TdesDukptKeys = Dukpt.derive(bdk, 'FFFF9876543210E00001');
+assert(Dukpt.deriveTransactionKey(bdk, 'FFFF9876543210E00001').kcv() === keys.transactionKey.kcv(), 'dukpt');
+const terminal = DukptTerminal.tdes(Dukpt.ipek(bdk, 'FFFF9876543210E00000'), 'FFFF9876543210E00000');
+const tx: DukptTransaction = terminal.nextTransaction();
+if (tx.scheme === 'tdes') {
+  assert(tx.ksn === 'FFFF9876543210E00001' && tx.pinKey.kcv() === keys.pinKey.kcv(), 'terminal');
+} else {
+  assert(false, 'tdes terminal');
+}
+const aesBdk = Key.dangerousFromHex('aes128', 'bdk', 'FEDCBA9876543210F1F1F1F1F1F1F1F1');
+const { workingKey } = Dukpt.aesDerive(aesBdk, '123456789012345600000001', { keyUsage: 'pin', keyType: 'aes128' });
+assert(workingKey.dangerousExportHex() === 'AF8CB133A78F8DC2D1359F18527593FB', 'AES DUKPT');
+const kbpk = Key.dangerousFromHex('tdes2', 'key_encryption', 'DD7515F2BFC17F85CE48F3CA25CB21F6');
+const header: Tr31Header = { version: 'B', keyUsage: 'P0', algorithm: 'T', modeOfUse: 'E', keyVersion: '00', exportability: 'E' };
+const block: string = Tr31.wrap(kbpk, pik, header);
+const unwrapped = Tr31.unwrap(kbpk, block);
+assert(unwrapped.header.optionalBlocks.length === 0 && unwrapped.key.kcv() === pik.kcv(), 'TR-31');
+for (const [fn, Cls, code] of [
+  [() => Key.dangerousFromHex('tdes2', 'bdk', 'XY'), KeysError, 'keys.bad_hex'],
+  [() => PinBlock.encode('12'), PinError, 'pin.pin_length'],
+  [() => Mac.x919(mak, '00', { length: 3 }), MacError, 'mac.bad_length'],
+  [() => Dukpt.derive(bdk, 'FFFF9876543210E00000'), DukptError, 'dukpt.invalid_counter'],
+  [() => Tr31.unwrap(kbpk, block.slice(0, -1) + (block.endsWith('0') ? '1' : '0')), Tr31Error, 'tr31.mac_mismatch'],
+] as const) {
+  try {
+    fn();
+    assert(false, `${code} expected`);
+  } catch (e) {
+    assert(e instanceof Cls && e instanceof PoscoreError && e.code === code, code);
+  }
+}
 console.log('usage.ts: ok');

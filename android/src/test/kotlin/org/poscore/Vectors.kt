@@ -47,6 +47,12 @@ object Vectors {
         is PoscoreException.Receipt -> e.code
         is PoscoreException.Iso8583 -> e.code
         is PoscoreException.Tlv -> e.code
+        is PoscoreException.Keys -> e.code
+        is PoscoreException.Pin -> e.code
+        is PoscoreException.Mac -> e.code
+        is PoscoreException.Dukpt -> e.code
+        is PoscoreException.Tr31 -> e.code
+        is PoscoreException.Rng -> e.code
     }
 
     fun errorOffset(e: PoscoreException): Int? = when (e) {
@@ -55,6 +61,12 @@ object Vectors {
         is PoscoreException.Tlv -> e.offset.toInt()
         else -> null
     }
+
+    /** Missing or JSON null -> Kotlin null. */
+    fun JSONObject.optLongOrNull(key: String): Long? = if (isNull(key)) null else getLong(key)
+
+    /** Missing or JSON null -> Kotlin null. */
+    fun JSONObject.optIntOrNull(key: String): Int? = if (isNull(key)) null else getInt(key)
 
     /** JSON null -> Kotlin null. */
     fun JSONObject.optStringOrNull(key: String): String? = if (isNull(key)) null else getString(key)
