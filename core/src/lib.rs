@@ -25,16 +25,16 @@
 pub mod card;
 pub mod dukpt;
 pub mod error;
-pub mod response;
-pub mod receipt;
-pub mod store;
+pub mod iso8583;
 pub mod keys;
 pub mod mac;
 pub mod pin;
+pub mod receipt;
+pub mod response;
 pub mod rng;
-pub mod tr31;
-pub mod iso8583;
+pub mod store;
 pub mod tlv;
+pub mod tr31;
 
 pub use error::{Error, Result};
 

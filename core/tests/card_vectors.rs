@@ -1,21 +1,14 @@
 //! Runs tests/vectors/card.json, the vectors every surface runs.
 
+#[path = "support/vectors.rs"]
+mod support;
+use support::{list, s};
+
 use poscore::card::{self, MaskPolicy, Track2};
 use serde_json::Value;
 
 fn vectors() -> Value {
-    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../tests/vectors/card.json");
-    serde_json::from_str(&std::fs::read_to_string(path).expect("read card.json")).expect("parse card.json")
-}
-
-fn list<'a>(v: &'a Value, key: &str) -> &'a Vec<Value> {
-    let l = v[key].as_array().unwrap_or_else(|| panic!("{key} missing"));
-    assert!(!l.is_empty(), "{key} is empty");
-    l
-}
-
-fn s<'a>(v: &'a Value, key: &str) -> &'a str {
-    v[key].as_str().unwrap_or_else(|| panic!("{key} missing in {v}"))
+    support::load("card.json")
 }
 
 /// Asserts a vector that expects an error got that error (code and, when given, offset).

@@ -1,5 +1,9 @@
 //! Runs tests/vectors/dukpt.json, the vectors every surface runs.
 
+#[path = "support/vectors.rs"]
+mod support;
+use support::{list, s};
+
 use poscore::dukpt::{self, AesKeyUsage};
 use poscore::keys::{self, hex_decode, hex_encode, Algorithm, Key, KeyUsage};
 use poscore::mac::{self, MacAlgorithm, Padding};
@@ -7,18 +11,7 @@ use poscore::pin::{self, PinFormat};
 use serde_json::Value;
 
 fn vectors() -> Value {
-    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../tests/vectors/dukpt.json");
-    serde_json::from_str(&std::fs::read_to_string(path).expect("read dukpt.json")).expect("parse dukpt.json")
-}
-
-fn list<'a>(v: &'a Value, key: &str) -> &'a Vec<Value> {
-    let l = v[key].as_array().unwrap_or_else(|| panic!("{key} missing"));
-    assert!(!l.is_empty(), "{key} is empty");
-    l
-}
-
-fn s<'a>(v: &'a Value, key: &str) -> &'a str {
-    v[key].as_str().unwrap_or_else(|| panic!("{key} missing in {v}"))
+    support::load("dukpt.json")
 }
 
 /// TDES when the vector says so or carries a 10-byte KSN; AES (by key length) otherwise.

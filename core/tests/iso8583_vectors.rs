@@ -1,5 +1,9 @@
 //! Runs tests/vectors/iso8583.json, the vectors every surface runs.
 
+#[path = "support/vectors.rs"]
+mod support;
+use support::{list, s};
+
 use poscore::iso8583::{
     self, FrameConfig, FrameDecoder, Iso8583Error, LengthHeader, Message, MessageJson, MessageRef, Mti, Spec, Tpdu,
 };
@@ -8,18 +12,7 @@ use std::borrow::Cow;
 use serde_json::Value;
 
 fn vectors() -> Value {
-    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../tests/vectors/iso8583.json");
-    serde_json::from_str(&std::fs::read_to_string(path).expect("read iso8583.json")).expect("parse iso8583.json")
-}
-
-fn list<'a>(v: &'a Value, key: &str) -> &'a Vec<Value> {
-    let l = v[key].as_array().unwrap_or_else(|| panic!("{key} missing"));
-    assert!(!l.is_empty(), "{key} is empty");
-    l
-}
-
-fn s<'a>(v: &'a Value, key: &str) -> &'a str {
-    v[key].as_str().unwrap_or_else(|| panic!("{key} missing in {v}"))
+    support::load("iso8583.json")
 }
 
 /// A bundled spec, or one from the file's "specs" map (test-only specs).

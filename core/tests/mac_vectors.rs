@@ -1,22 +1,15 @@
 //! Runs tests/vectors/mac.json, the vectors every surface runs.
 
+#[path = "support/vectors.rs"]
+mod support;
+use support::{list, s};
+
 use poscore::keys::{hex_decode, hex_encode, Algorithm, Key, KeyUsage};
 use poscore::mac::{self, MacAlgorithm, Padding};
 use serde_json::Value;
 
 fn vectors() -> Value {
-    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../tests/vectors/mac.json");
-    serde_json::from_str(&std::fs::read_to_string(path).expect("read mac.json")).expect("parse mac.json")
-}
-
-fn list<'a>(v: &'a Value, key: &str) -> &'a Vec<Value> {
-    let l = v[key].as_array().unwrap_or_else(|| panic!("{key} missing"));
-    assert!(!l.is_empty(), "{key} is empty");
-    l
-}
-
-fn s<'a>(v: &'a Value, key: &str) -> &'a str {
-    v[key].as_str().unwrap_or_else(|| panic!("{key} missing in {v}"))
+    support::load("mac.json")
 }
 
 /// Builds the key the way every surface does: the algorithm family picks the cipher, the key

@@ -1,21 +1,14 @@
 //! Runs tests/vectors/response.json, the vectors every surface runs.
 
+#[path = "support/vectors.rs"]
+mod support;
+use support::{list, s};
+
 use poscore::response::{Context, Event, Lang, Registry, Request};
 use serde_json::{json, Value};
 
 fn vectors() -> Value {
-    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../tests/vectors/response.json");
-    serde_json::from_str(&std::fs::read_to_string(path).expect("read response.json")).expect("parse response.json")
-}
-
-fn list<'a>(v: &'a Value, key: &str) -> &'a Vec<Value> {
-    let l = v[key].as_array().unwrap_or_else(|| panic!("{key} missing"));
-    assert!(!l.is_empty(), "{key} is empty");
-    l
-}
-
-fn s<'a>(v: &'a Value, key: &str) -> &'a str {
-    v[key].as_str().unwrap_or_else(|| panic!("{key} missing in {v}"))
+    support::load("response.json")
 }
 
 /// The registry a vector names: a bundled profile or a profile given as JSON text.

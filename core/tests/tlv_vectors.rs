@@ -1,18 +1,15 @@
 //! Runs tests/vectors/tlv.json, the vectors every surface runs.
 
+#[path = "support/vectors.rs"]
+mod support;
+use support::list;
+
 use poscore::iso8583::{parse_hex, to_hex};
 use poscore::tlv;
 use serde_json::Value;
 
 fn vectors() -> Value {
-    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../tests/vectors/tlv.json");
-    serde_json::from_str(&std::fs::read_to_string(path).expect("read tlv.json")).expect("parse tlv.json")
-}
-
-fn list<'a>(v: &'a Value, key: &str) -> &'a Vec<Value> {
-    let l = v[key].as_array().unwrap_or_else(|| panic!("{key} missing"));
-    assert!(!l.is_empty(), "{key} is empty");
-    l
+    support::load("tlv.json")
 }
 
 #[test]

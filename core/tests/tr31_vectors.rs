@@ -1,23 +1,16 @@
 //! Runs tests/vectors/tr31.json, the vectors every surface runs.
 
+#[path = "support/vectors.rs"]
+mod support;
+use support::{list, s};
+
 use poscore::keys::{hex_decode, hex_encode, Algorithm, Key, KeyUsage};
 use poscore::rng::SeededRng;
 use poscore::tr31::{self, Header};
 use serde_json::Value;
 
 fn vectors() -> Value {
-    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../tests/vectors/tr31.json");
-    serde_json::from_str(&std::fs::read_to_string(path).expect("read tr31.json")).expect("parse tr31.json")
-}
-
-fn list<'a>(v: &'a Value, key: &str) -> &'a Vec<Value> {
-    let l = v[key].as_array().unwrap_or_else(|| panic!("{key} missing"));
-    assert!(!l.is_empty(), "{key} is empty");
-    l
-}
-
-fn s<'a>(v: &'a Value, key: &str) -> &'a str {
-    v[key].as_str().unwrap_or_else(|| panic!("{key} missing in {v}"))
+    support::load("tr31.json")
 }
 
 /// KBPK algorithm from the block version: B is TDES, D is AES (by key length).

@@ -86,13 +86,21 @@ fn key(k: keys::Key) -> Arc<Key> {
 impl Key {
     /// **Dangerous** (test keys, key ceremony): a key from plain bytes.
     #[uniffi::constructor]
-    pub fn dangerous_from_bytes(algorithm: KeyAlgorithm, usage: KeyUsage, bytes: Vec<u8>) -> Result<Arc<Self>, PoscoreError> {
+    pub fn dangerous_from_bytes(
+        algorithm: KeyAlgorithm,
+        usage: KeyUsage,
+        bytes: Vec<u8>,
+    ) -> Result<Arc<Self>, PoscoreError> {
         Ok(key(keys::Key::dangerous_from_bytes(algorithm.into(), usage.into(), &bytes)?))
     }
 
     /// **Dangerous** (test keys, key ceremony): a key from plain hex.
     #[uniffi::constructor]
-    pub fn dangerous_from_hex(algorithm: KeyAlgorithm, usage: KeyUsage, hex: String) -> Result<Arc<Self>, PoscoreError> {
+    pub fn dangerous_from_hex(
+        algorithm: KeyAlgorithm,
+        usage: KeyUsage,
+        hex: String,
+    ) -> Result<Arc<Self>, PoscoreError> {
         Ok(key(keys::Key::dangerous_from_hex(algorithm.into(), usage.into(), &hex)?))
     }
 
@@ -113,7 +121,8 @@ impl Key {
     /// Check value. Defaults: AES keys CMAC of zeros, 5 bytes; others encrypt zeros, 3 bytes.
     #[uniffi::method(default(method = None, length = None))]
     pub fn kcv(&self, method: Option<KcvMethod>, length: Option<u32>) -> Vec<u8> {
-        let aes = matches!(self.0.algorithm(), keys::Algorithm::Aes128 | keys::Algorithm::Aes192 | keys::Algorithm::Aes256);
+        let aes =
+            matches!(self.0.algorithm(), keys::Algorithm::Aes128 | keys::Algorithm::Aes192 | keys::Algorithm::Aes256);
         let method: CoreKcvMethod = match method {
             Some(m) => m.into(),
             None if aes => CoreKcvMethod::Cmac,
@@ -290,7 +299,12 @@ impl WorkingKeys {
 
 /// Host / simulator side: field 62 for these keys under the TMK.
 #[uniffi::export(default(tdk = None))]
-pub fn build_field62(tmk: Arc<Key>, pik: Arc<Key>, mak: Arc<Key>, tdk: Option<Arc<Key>>) -> Result<Vec<u8>, PoscoreError> {
+pub fn build_field62(
+    tmk: Arc<Key>,
+    pik: Arc<Key>,
+    mak: Arc<Key>,
+    tdk: Option<Arc<Key>>,
+) -> Result<Vec<u8>, PoscoreError> {
     let wk = keys::WorkingKeys { pik: pik.0.clone(), mak: mak.0.clone(), tdk: tdk.map(|k| k.0.clone()) };
     Ok(keys::build_field62(&tmk.0, &wk)?)
 }
@@ -515,7 +529,11 @@ impl From<tr31::Header> for Tr31Header {
             key_version: h.key_version,
             exportability: h.exportability,
             reserved: h.reserved,
-            optional_blocks: h.optional_blocks.into_iter().map(|b| Tr31OptionalBlock { id: b.id, data: b.data }).collect(),
+            optional_blocks: h
+                .optional_blocks
+                .into_iter()
+                .map(|b| Tr31OptionalBlock { id: b.id, data: b.data })
+                .collect(),
         }
     }
 }
@@ -530,7 +548,11 @@ impl From<Tr31Header> for tr31::Header {
             key_version: h.key_version,
             exportability: h.exportability,
             reserved: h.reserved,
-            optional_blocks: h.optional_blocks.into_iter().map(|b| tr31::OptionalBlock { id: b.id, data: b.data }).collect(),
+            optional_blocks: h
+                .optional_blocks
+                .into_iter()
+                .map(|b| tr31::OptionalBlock { id: b.id, data: b.data })
+                .collect(),
         }
     }
 }

@@ -65,7 +65,12 @@ pub struct TlvObject {
 }
 
 fn bad_field(n: i32) -> PoscoreError {
-    PoscoreError::Iso8583 { code: "iso8583.bad_field".into(), detail: format!("field {n} is not 2-128"), field: None, offset: None }
+    PoscoreError::Iso8583 {
+        code: "iso8583.bad_field".into(),
+        detail: format!("field {n} is not 2-128"),
+        field: None,
+        offset: None,
+    }
 }
 
 fn to_core(spec: &Spec, m: &Iso8583Message) -> Result<Message, PoscoreError> {
@@ -125,7 +130,12 @@ fn core_config(c: &FrameConfig) -> Result<iso8583::FrameConfig, PoscoreError> {
     let length: LengthHeader = serde_json::from_value(serde_json::Value::String(c.length.clone())).map_err(|e| {
         PoscoreError::Iso8583 { code: "iso8583.bad_frame".into(), detail: e.to_string(), field: None, offset: None }
     })?;
-    Ok(iso8583::FrameConfig { length, tpdu: c.tpdu, header_len: c.header_len as usize, max_frame: c.max_frame as usize })
+    Ok(iso8583::FrameConfig {
+        length,
+        tpdu: c.tpdu,
+        header_len: c.header_len as usize,
+        max_frame: c.max_frame as usize,
+    })
 }
 
 fn decoded(f: iso8583::Frame) -> DecodedFrame {
@@ -146,7 +156,12 @@ pub fn frame_encode(
     message: Vec<u8>,
 ) -> Result<Vec<u8>, PoscoreError> {
     let tpdu = tpdu.map(|t| Tpdu::parse(&t)).transpose()?;
-    let cfg = core_config(&FrameConfig { length, tpdu: tpdu.is_some(), header_len: header.len() as u32, max_frame: u32::MAX })?;
+    let cfg = core_config(&FrameConfig {
+        length,
+        tpdu: tpdu.is_some(),
+        header_len: header.len() as u32,
+        max_frame: u32::MAX,
+    })?;
     Ok(cfg.encode(&iso8583::Frame { tpdu, header, message })?)
 }
 

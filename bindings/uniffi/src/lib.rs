@@ -150,7 +150,9 @@ impl From<poscore::Error> for PoscoreError {
             poscore::Error::Card(c) => Self::Card { code, detail, offset: c.offset().map(|o| o as u32) },
             poscore::Error::Response(_) => Self::Response { code, detail },
             poscore::Error::Receipt(_) => Self::Receipt { code, detail },
-            poscore::Error::Iso8583(e) => Self::Iso8583 { code, detail, field: e.field(), offset: e.offset().map(|o| o as u32) },
+            poscore::Error::Iso8583(e) => {
+                Self::Iso8583 { code, detail, field: e.field(), offset: e.offset().map(|o| o as u32) }
+            }
             poscore::Error::Tlv(e) => Self::Tlv { code, detail, offset: e.offset() as u32 },
             poscore::Error::Keys(_) => Self::Keys { code, detail },
             poscore::Error::Pin(_) => Self::Pin { code, detail },
