@@ -1,5 +1,7 @@
 //! `poscore card ...`
 
+use std::fmt::Write as _;
+
 use clap::Subcommand;
 use poscore::card;
 use serde_json::json;
@@ -50,13 +52,13 @@ pub fn run(cmd: CardCmd) -> poscore::Result<Output> {
                 i.length
             );
             if let Some(e) = &i.expiry {
-                text += &format!("expiry:  {e} (YYMM)\n");
+                let _ = writeln!(text, "expiry:  {e} (YYMM)");
             }
             if let (Some(s), Some(chip)) = (&i.service_code, i.chip_card) {
-                text += &format!("service: {s}{}\n", if chip { " (chip card: use the chip)" } else { "" });
+                let _ = writeln!(text, "service: {s}{}", if chip { " (chip card: use the chip)" } else { "" });
             }
             if let Some(k) = i.payment_code {
-                text += &format!("wallet:  {}\n", k.as_str());
+                let _ = writeln!(text, "wallet:  {}", k.as_str());
             }
             Output::new(json, text)
         }
