@@ -50,14 +50,15 @@ public class JposBench {
     }
 
     static double run(ISOBasePackager p, ISOMsg m, double seconds) throws Exception {
-        // Warm-up (JIT): a third of the budget, then the best of 5 timed batches.
-        long warmEnd = System.nanoTime() + (long) (seconds / 3 * 1e9);
+        // Warm-up (JIT): a third of the budget but at least 2 s (C2 needs it on a busy 2-core machine),
+        // then the best of 5 timed batches sized to two thirds of the budget.
+        long warmEnd = System.nanoTime() + (long) (Math.max(2.0, seconds / 3) * 1e9);
         long n = 0;
         while (System.nanoTime() < warmEnd) {
             once(p, m);
             n++;
         }
-        long batch = Math.max(1000, (long) (n * 2 / 3 / 5)); // about (2/3 budget)/5 per batch
+        long batch = Math.max(1000, (long) (n * (seconds * 2 / 3) / Math.max(2.0, seconds / 3) / 5)); // (2/3 budget)/5 each
         double best = Double.MAX_VALUE;
         for (int b = 0; b < 5; b++) {
             long t0 = System.nanoTime();

@@ -28,13 +28,13 @@ public class PoscoreUniffiBench {
     }
 
     static double run(Iso8583Message m, double seconds) throws Exception {
-        long warmEnd = System.nanoTime() + (long) (seconds / 3 * 1e9);
+        long warmEnd = System.nanoTime() + (long) (Math.max(2.0, seconds / 3) * 1e9);
         long n = 0;
         while (System.nanoTime() < warmEnd) {
             sink = once(m);
             n++;
         }
-        long batch = Math.max(1000, n * 2 / 3 / 5);
+        long batch = Math.max(1000, (long) (n * (seconds * 2 / 3) / Math.max(2.0, seconds / 3) / 5));
         double best = Double.MAX_VALUE;
         for (int b = 0; b < 5; b++) {
             long t0 = System.nanoTime();
