@@ -22,7 +22,7 @@ LAYOUT = {  # implementation -> the poscore spec its message layout is compared 
 
 # What differs from poscore's own call, so a ratio is read for what it is.
 NOTES = {
-    "poscore native iso87ascii": "criterion slope of `Message::unpack(spec, &m.pack(spec)?)`",
+    "poscore native iso87ascii": "criterion median of `Message::unpack(spec, &m.pack(spec)?)`",
     "poscore native iso87binary": "same, on iso87binary",
     "poscore wasm (Node)": "npm package API: message object in, plain object out (JSON across the wasm boundary)",
     "poscore UniFFI (Kotlin API, JVM)": "`Iso8583.pack/unpack` over UniFFI + JNA (`Iso8583Message`, `Map<Int, FieldValue>`)",
@@ -90,8 +90,8 @@ if pairs:
         lines.append(f"| {a} | {total(a):.2f} | {b} | {total(b):.2f} | {total(b) / total(a):.2f}× |")
 
 lines += ["", "Ratios are peer time / poscore native time on the same layout (above 1: poscore is faster). "
-          "Peers report the best of 5 timed batches after a warm-up, which favours them; poscore native reports "
-          "criterion's slope estimate."]
+          "Every row is a median: peers time 10 batches after a warm-up (JVM at least 2 s, Node 1 s), "
+          "poscore native is criterion's median of 100 samples. Only rows of one run compare."]
 
 if allocs:
     lines += ["", "poscore native heap allocations per operation (count, bytes), from a counting global allocator:", "",

@@ -1,6 +1,6 @@
 // Peer timing for scripts/bench-iso8583: jPOS pack+unpack of the same 0200 chip sale and 0210
-// approval as core/benches/iso8583.rs, in a warm loop (no JMH: one JVM, a warm-up, then the best
-// of a few timed batches, like criterion's low estimate). Two layouts:
+// approval as core/benches/iso8583.rs, in a warm loop (no JMH: one JVM, a warm-up, then the median
+// of 10 timed batches, like criterion's median estimate). Two layouts:
 //   ISO87APackager (all ASCII: matches poscore's iso87ascii byte for byte, field 55 as LLLCHAR hex)
 //   ISO87BPackager (BCD/binary: matches poscore's iso87binary, field 55 as IFB_LLLBINARY 255)
 // Prints one line per message: "bench<TAB>implementation<TAB>message<TAB>bytes<TAB>us<TAB>hex".
@@ -51,21 +51,22 @@ public class JposBench {
 
     static double run(ISOBasePackager p, ISOMsg m, double seconds) throws Exception {
         // Warm-up (JIT): a third of the budget but at least 2 s (C2 needs it on a busy 2-core machine),
-        // then the best of 5 timed batches sized to two thirds of the budget.
+        // then the median of 10 timed batches sized to two thirds of the budget.
         long warmEnd = System.nanoTime() + (long) (Math.max(2.0, seconds / 3) * 1e9);
         long n = 0;
         while (System.nanoTime() < warmEnd) {
             once(p, m);
             n++;
         }
-        long batch = Math.max(1000, (long) (n * (seconds * 2 / 3) / Math.max(2.0, seconds / 3) / 5)); // (2/3 budget)/5 each
-        double best = Double.MAX_VALUE;
-        for (int b = 0; b < 5; b++) {
+        long batch = Math.max(1000, (long) (n * (seconds * 2 / 3) / Math.max(2.0, seconds / 3) / 10)); // (2/3 budget)/10 each
+        double[] us = new double[10];
+        for (int b = 0; b < us.length; b++) {
             long t0 = System.nanoTime();
             for (long i = 0; i < batch; i++) once(p, m);
-            best = Math.min(best, (System.nanoTime() - t0) / 1e3 / batch);
+            us[b] = (System.nanoTime() - t0) / 1e3 / batch;
         }
-        return best;
+        java.util.Arrays.sort(us);
+        return (us[4] + us[5]) / 2; // median
     }
 
     static void once(ISOBasePackager p, ISOMsg m) throws Exception {

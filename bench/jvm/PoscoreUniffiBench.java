@@ -34,14 +34,15 @@ public class PoscoreUniffiBench {
             sink = once(m);
             n++;
         }
-        long batch = Math.max(1000, (long) (n * (seconds * 2 / 3) / Math.max(2.0, seconds / 3) / 5));
-        double best = Double.MAX_VALUE;
-        for (int b = 0; b < 5; b++) {
+        long batch = Math.max(1000, (long) (n * (seconds * 2 / 3) / Math.max(2.0, seconds / 3) / 10));
+        double[] us = new double[10];
+        for (int b = 0; b < us.length; b++) {
             long t0 = System.nanoTime();
             for (long i = 0; i < batch; i++) sink = once(m);
-            best = Math.min(best, (System.nanoTime() - t0) / 1e3 / batch);
+            us[b] = (System.nanoTime() - t0) / 1e3 / batch;
         }
-        return best;
+        java.util.Arrays.sort(us);
+        return (us[4] + us[5]) / 2; // median
     }
 
     public static void main(String[] args) throws Exception {

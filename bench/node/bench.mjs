@@ -3,7 +3,7 @@
 // packed tarball) on the same 0200 chip sale and 0210 approval as core/benches/iso8583.rs.
 //   node bench.mjs [--seconds S] [--poscore PATH_OR_SPECIFIER] [--only iso_8583|poscore]
 // Prints one tab-separated line per message: bench, implementation, message, bytes, us per
-// pack+unpack (best of 5 batches after a warm-up), packed hex.
+// pack+unpack (median of 10 batches after a warm-up), packed hex.
 import { createRequire } from 'node:module';
 import { pathToFileURL } from 'node:url';
 import { isAbsolute, resolve } from 'node:path';
@@ -32,8 +32,8 @@ const RESP = {
 const MESSAGES = [['0200 sale', SALE], ['0210 approval', RESP]];
 
 let sink;
-/** Best microseconds per call of fn: a third of the budget (at least 1 s, for V8's optimising
- *  tier) warms up, then 5 timed batches sized to two thirds of the budget. */
+/** Median microseconds per call of fn: a third of the budget (at least 1 s, for V8's optimising
+ *  tier) warms up, then 10 timed batches sized to two thirds of the budget. */
 function time(fn) {
   const warm = Math.max(1, SECONDS / 3);
   const warmEnd = process.hrtime.bigint() + BigInt(Math.round(warm * 1e9));
@@ -42,14 +42,15 @@ function time(fn) {
     sink = fn();
     n++;
   }
-  const batch = Math.max(100, Math.floor((n * (SECONDS * 2) / 3 / warm) / 5));
-  let best = Infinity;
-  for (let b = 0; b < 5; b++) {
+  const batch = Math.max(100, Math.floor((n * (SECONDS * 2) / 3 / warm) / 10));
+  const us = [];
+  for (let b = 0; b < 10; b++) {
     const t0 = process.hrtime.bigint();
     for (let i = 0; i < batch; i++) sink = fn();
-    best = Math.min(best, Number(process.hrtime.bigint() - t0) / 1e3 / batch);
+    us.push(Number(process.hrtime.bigint() - t0) / 1e3 / batch);
   }
-  return best;
+  us.sort((x, y) => x - y);
+  return (us[4] + us[5]) / 2;
 }
 
 const hexOf = (b) => Buffer.from(b).toString('hex').toUpperCase();

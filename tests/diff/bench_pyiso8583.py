@@ -37,8 +37,9 @@ for name, msg in (("0200 sale", SALE), ("0210 approval", RESP)):
     pack = timeit.timeit(lambda: iso8583.encode(dict(msg), spec), number=n) / n * 1e6
     unpack = timeit.timeit(lambda: iso8583.decode(raw, spec), number=n) / n * 1e6
     print(f"pyiso8583 iso87ascii {name} ({len(raw)} bytes): pack {pack:.2f} us, unpack {unpack:.2f} us, pack+unpack {pack + unpack:.2f} us")
-    # One loop of pack then unpack, as the other peers: best of 5 batches of about SECONDS/5 each.
+    # One loop of pack then unpack, as the other peers: median of 10 batches of about SECONDS/10 each.
     per = (pack + unpack) / 1e6
-    batch = max(100, int(SECONDS / 5 / per))
-    best = min(timeit.repeat(lambda: roundtrip(msg), number=batch, repeat=5)) / batch * 1e6
-    print(f"bench\tpyiso8583 default_ascii\t{name}\t{len(raw)}\t{best:.3f}\t{raw.hex().upper()}")
+    batch = max(100, int(SECONDS / 10 / per))
+    runs = sorted(timeit.repeat(lambda: roundtrip(msg), number=batch, repeat=10))
+    median = (runs[4] + runs[5]) / 2 / batch * 1e6
+    print(f"bench\tpyiso8583 default_ascii\t{name}\t{len(raw)}\t{median:.3f}\t{raw.hex().upper()}")
