@@ -107,6 +107,8 @@ fn benches(c: &mut Criterion) {
         let spec = Spec::bundled(name).unwrap();
         for (kind, m) in [("0200 sale", sale(spec)), ("0210 approval", approval(spec))] {
             let bytes = m.pack(spec).unwrap();
+            // The wire bytes, so scripts/bench-iso8583 can check that each peer packs the same message.
+            eprintln!("packed {name} {kind}: {}", poscore::iso8583::to_hex(&bytes));
             let mut buf = Vec::with_capacity(512);
             allocations(&format!("{name} {kind} pack"), || drop(black_box(m.pack(spec).unwrap())));
             let reused = std::cell::RefCell::new(Vec::with_capacity(512));

@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """Peer timing for the ISO 8583 benchmark: pyiso8583 pack+unpack of the same 0200 chip sale and
-0210 approval that core/benches/iso8583.rs uses on iso87ascii. Prints microseconds per operation.
-(The lead's scripts/bench-iso8583 can run this next to `cargo bench` and print ratios.)"""
+0210 approval that core/benches/iso8583.rs uses on iso87ascii. Prints microseconds per operation,
+and one tab-separated "bench" line per message (implementation, message, bytes, us per pack+unpack,
+packed hex) that scripts/bench-iso8583 reads. Options: --seconds S (timing budget per message)."""
 import os as _os
 import sys as _sys
 
@@ -21,10 +22,24 @@ RESP = {"t": "0210", "2": "6212345678901232", "3": "000000", "4": "000000001000"
         "39": "00", "41": "10000001", "42": "898310048990001", "44": "0303000003030000000000", "49": "156",
         "55": "910A1122334455667788990072", "60": "22000001", "64": "0102030405060708"}
 
+SECONDS = float(_sys.argv[_sys.argv.index("--seconds") + 1]) if "--seconds" in _sys.argv else 1.5
+
+
+def roundtrip(msg):
+    raw, _ = iso8583.encode(dict(msg), spec)
+    return iso8583.decode(bytes(raw), spec)
+
+
 for name, msg in (("0200 sale", SALE), ("0210 approval", RESP)):
     raw, _ = iso8583.encode(dict(msg), spec)
     raw = bytes(raw)
-    n = 20000
+    n = 2000
     pack = timeit.timeit(lambda: iso8583.encode(dict(msg), spec), number=n) / n * 1e6
     unpack = timeit.timeit(lambda: iso8583.decode(raw, spec), number=n) / n * 1e6
     print(f"pyiso8583 iso87ascii {name} ({len(raw)} bytes): pack {pack:.2f} us, unpack {unpack:.2f} us, pack+unpack {pack + unpack:.2f} us")
+    # One loop of pack then unpack, as the other peers: median of 10 batches of about SECONDS/10 each.
+    per = (pack + unpack) / 1e6
+    batch = max(100, int(SECONDS / 10 / per))
+    runs = sorted(timeit.repeat(lambda: roundtrip(msg), number=batch, repeat=10))
+    median = (runs[4] + runs[5]) / 2 / batch * 1e6
+    print(f"bench\tpyiso8583 default_ascii\t{name}\t{len(raw)}\t{median:.3f}\t{raw.hex().upper()}")
