@@ -5,6 +5,8 @@
 //! stable [`Error::code`] (`module.reason`) that does not change when the message wording does.
 
 use crate::card::CardError;
+use crate::iso8583::Iso8583Error;
+use crate::tlv::TlvError;
 
 /// Any error poscore returns.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -13,6 +15,12 @@ pub enum Error {
     /// Card number, track 2 or payment-code parsing.
     #[error(transparent)]
     Card(#[from] CardError),
+    /// ISO 8583 specs, pack/unpack and framing.
+    #[error(transparent)]
+    Iso8583(#[from] Iso8583Error),
+    /// EMV BER-TLV (field 55).
+    #[error(transparent)]
+    Tlv(#[from] TlvError),
 }
 
 impl Error {
@@ -20,6 +28,8 @@ impl Error {
     pub fn module(&self) -> &'static str {
         match self {
             Self::Card(_) => "card",
+            Self::Iso8583(_) => "iso8583",
+            Self::Tlv(_) => "tlv",
         }
     }
 
@@ -27,6 +37,8 @@ impl Error {
     pub fn code(&self) -> &'static str {
         match self {
             Self::Card(e) => e.code(),
+            Self::Iso8583(e) => e.code(),
+            Self::Tlv(e) => e.code(),
         }
     }
 }

@@ -15,6 +15,8 @@
 
 pub mod card;
 pub mod error;
+pub mod iso8583;
+pub mod tlv;
 
 pub use error::{Error, Result};
 

@@ -10,6 +10,7 @@ use clap::{Parser, Subcommand};
 
 mod card;
 mod demo;
+mod iso8583;
 
 #[derive(Debug, Parser)]
 #[command(name = "poscore", version, about = "Portable POS payment core: tools and demo")]
@@ -28,6 +29,12 @@ enum Command {
     Card(card::CardCmd),
     /// The demo terminal day (what scripts/demo runs).
     Demo,
+    /// ISO 8583 messages: decode, encode, framing, bundled specs.
+    #[command(subcommand)]
+    Iso8583(iso8583::Iso8583Cmd),
+    /// EMV BER-TLV (ISO 8583 field 55).
+    #[command(subcommand)]
+    Tlv(iso8583::TlvCmd),
 }
 
 /// What a subcommand produced: a JSON value and its text rendering.
@@ -49,6 +56,8 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Card(c) => card::run(c),
         Command::Demo => Ok(demo::run()),
+        Command::Iso8583(c) => iso8583::run(c),
+        Command::Tlv(c) => iso8583::run_tlv(c),
     };
     match result {
         Ok(out) => {

@@ -1,0 +1,104 @@
+//! Human-readable rendering of a message, safe to log: every field with its name, the PAN and
+//! track data masked, PIN block, keys and MAC redacted, chip data decoded with its cryptograms
+//! redacted.
+
+use std::fmt::Write as _;
+
+use super::codec::hex_upper;
+use super::message::Message;
+use super::spec::{Content, Sensitivity, Spec, Subfields};
+use crate::card::{self, MaskPolicy, Track2};
+use crate::tlv;
+
+impl Message {
+    /// Render every field with its name under `spec`, masking sensitive values (see the module
+    /// docs). This never prints a full PAN, track data, PIN block, key, MAC or cryptogram.
+    pub fn describe(&self, spec: &Spec) -> String {
+        let mut s = String::new();
+        let _ = writeln!(s, "MTI  {}  {}", self.mti(), mti_name(self.mti().as_str()));
+        for (n, v) in self.fields() {
+            let f = spec.field(n);
+            let name = f.map_or("(not in spec)", |f| f.name.as_str());
+            let notation = f.map(super::FieldSpec::notation).unwrap_or_default();
+            let sens = f.map_or(Sensitivity::Redact, |f| f.sensitivity_for(n));
+            let binary = f.is_none_or(|f| f.content == Content::B);
+            let shown = show(sens, v, binary);
+            let _ = writeln!(s, "{n:>4}  {name:<52} {notation:<9} {shown}");
+            let Some(sub) = f.and_then(|f| f.subfields.as_ref()) else { continue };
+            match sub {
+                Subfields::Composite { parts } if sens == Sensitivity::None => {
+                    for p in parts {
+                        if let Some(val) = self.subfield(spec, n, p.id) {
+                            let _ = writeln!(s, "{:>6}.{:<2} {:<50} {val}", n, p.id, p.name);
+                        }
+                    }
+                }
+                _ => {}
+            }
+        }
+        s
+    }
+}
+
+fn show(sens: Sensitivity, v: &[u8], binary: bool) -> String {
+    let text = || if binary { hex_upper(v) } else { String::from_utf8_lossy(v).into_owned() };
+    match sens {
+        Sensitivity::None => text(),
+        Sensitivity::Redact => format!("<{} bytes redacted>", v.len()),
+        Sensitivity::Pan => {
+            let t = text();
+            card::mask_pan(&t, &MaskPolicy::default()).unwrap_or_else(|_| format!("<{} chars redacted>", t.len()))
+        }
+        Sensitivity::Track => {
+            let t = text();
+            match Track2::parse(&t) {
+                Ok(tr) => format!(
+                    "{} <{} more chars redacted>",
+                    tr.pan().masked(),
+                    t.len() - tr.pan().dangerous_reveal().len()
+                ),
+                Err(_) => format!("<{} chars redacted>", t.len()),
+            }
+        }
+        Sensitivity::Tlv => {
+            let bytes = if binary { v.to_vec() } else { super::codec::hex_decode(v).unwrap_or_default() };
+            match tlv::decode(&bytes) {
+                Ok(items) => {
+                    let mut s = format!("({} bytes of TLV)", bytes.len());
+                    for line in tlv::describe(&items).lines() {
+                        s.push_str("\n        ");
+                        s.push_str(line);
+                    }
+                    s
+                }
+                Err(e) => format!("<{} bytes, not valid TLV ({}); redacted>", v.len(), e.code()),
+            }
+        }
+    }
+}
+
+fn mti_name(mti: &str) -> &'static str {
+    match mti {
+        "0100" => "authorization request",
+        "0110" => "authorization response",
+        "0200" => "financial request",
+        "0210" => "financial response",
+        "0220" => "financial advice",
+        "0230" => "financial advice response",
+        "0320" => "batch upload",
+        "0330" => "batch upload response",
+        "0400" => "reversal request",
+        "0410" => "reversal response",
+        "0420" => "reversal advice",
+        "0430" => "reversal advice response",
+        "0500" => "reconciliation request",
+        "0510" => "reconciliation response",
+        "0620" => "administrative advice",
+        "0630" => "administrative advice response",
+        "0800" => "network management request",
+        "0810" => "network management response",
+        "0820" => "network management advice",
+        "0830" => "network management advice response",
+        _ => "",
+    }
+}

@@ -1,0 +1,163 @@
+//! Runs tests/vectors/iso8583.json, the vectors every surface runs.
+
+use poscore::iso8583::{
+    self, FrameConfig, FrameDecoder, Iso8583Error, LengthHeader, Message, MessageJson, MessageRef, Mti, Spec, Tpdu,
+};
+use serde_json::Value;
+
+fn vectors() -> Value {
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../tests/vectors/iso8583.json");
+    serde_json::from_str(&std::fs::read_to_string(path).expect("read iso8583.json")).expect("parse iso8583.json")
+}
+
+fn list<'a>(v: &'a Value, key: &str) -> &'a Vec<Value> {
+    let l = v[key].as_array().unwrap_or_else(|| panic!("{key} missing"));
+    assert!(!l.is_empty(), "{key} is empty");
+    l
+}
+
+fn s<'a>(v: &'a Value, key: &str) -> &'a str {
+    v[key].as_str().unwrap_or_else(|| panic!("{key} missing in {v}"))
+}
+
+fn spec(v: &Value) -> &'static Spec {
+    Spec::bundled(s(v, "spec")).unwrap()
+}
+
+fn message(v: &Value) -> MessageJson {
+    serde_json::from_value(v["message"].clone()).unwrap()
+}
+
+fn hex(v: &Value, key: &str) -> Vec<u8> {
+    iso8583::parse_hex(s(v, key)).unwrap()
+}
+
+fn check_error(v: &Value, e: &Iso8583Error) {
+    assert_eq!(e.code(), s(v, "error"), "{v}: {e}");
+    if let Some(f) = v["field"].as_u64() {
+        assert_eq!(e.field(), Some(f as u8), "{v}: {e}");
+    }
+    if let Some(o) = v["offset"].as_u64() {
+        assert_eq!(e.offset(), Some(o as usize), "{v}: {e}");
+    }
+}
+
+#[test]
+fn every_vector_cites_a_source() {
+    let v = vectors();
+    let sources = v["sources"].as_object().unwrap();
+    for (key, group) in v.as_object().unwrap() {
+        if let Some(items) = group.as_array() {
+            for item in items {
+                let src = item["source"].as_str().unwrap_or_else(|| panic!("{key}: {item} has no source"));
+                assert!(sources.contains_key(src), "{key}: unknown source {src}");
+            }
+        }
+    }
+}
+
+#[test]
+fn pack_and_unpack() {
+    for v in list(&vectors(), "pack") {
+        let spec = spec(v);
+        let m = Message::from_json(spec, &message(v)).unwrap();
+        assert_eq!(iso8583::to_hex(&m.pack(spec).unwrap()), s(v, "hex"), "pack {}", s(v, "name"));
+        let bytes = hex(v, "hex");
+        let back = Message::unpack(spec, &bytes).unwrap_or_else(|e| panic!("unpack {}: {e}", s(v, "name")));
+        assert_eq!(back.to_json(spec), message(v), "unpack {}", s(v, "name"));
+        let r = MessageRef::unpack(spec, &bytes).unwrap();
+        assert_eq!(r.to_message(), back);
+    }
+}
+
+#[test]
+fn unpack_errors() {
+    for v in list(&vectors(), "unpack_errors") {
+        let e = Message::unpack(spec(v), &hex(v, "hex")).expect_err(s(v, "name"));
+        check_error(v, &e);
+        // The borrowing form agrees.
+        assert_eq!(MessageRef::unpack(spec(v), &hex(v, "hex")).unwrap_err(), e);
+    }
+}
+
+#[test]
+fn pack_errors() {
+    for v in list(&vectors(), "pack_errors") {
+        let r = serde_json::from_value::<MessageJson>(v["message"].clone())
+            .map_err(|e| Iso8583Error::BadJson { reason: e.to_string() })
+            .and_then(|j| Message::from_json(spec(v), &j))
+            .and_then(|m| m.pack(spec(v)));
+        check_error(v, &r.expect_err(s(v, "name")));
+    }
+}
+
+#[test]
+fn mti() {
+    for v in list(&vectors(), "mti") {
+        let m = Mti::new(s(v, "mti")).unwrap();
+        assert_eq!(m.response_mti().map(|r| r.to_string()).as_deref(), v["response"].as_str(), "{v}");
+        assert_eq!(m.is_request(), v["is_request"].as_bool().unwrap(), "{v}");
+        assert_eq!(m.is_reversal(), v["is_reversal"].as_bool().unwrap(), "{v}");
+        assert_eq!(m.is_repeat(), v["is_repeat"].as_bool().unwrap(), "{v}");
+    }
+}
+
+#[test]
+fn mac_block() {
+    for v in list(&vectors(), "mac_block") {
+        let spec = spec(v);
+        let m = Message::from_json(spec, &message(v)).unwrap();
+        assert_eq!(iso8583::to_hex(&m.mac_block(spec).unwrap()), s(v, "mac_block"), "{v}");
+        if m.has(64) {
+            let packed = m.pack(spec).unwrap();
+            let r = MessageRef::unpack(spec, &packed).unwrap();
+            assert_eq!(iso8583::to_hex(r.mac_block(spec).unwrap()), s(v, "mac_block"));
+        }
+    }
+}
+
+fn length(v: &Value) -> LengthHeader {
+    serde_json::from_value(v["length"].clone()).unwrap()
+}
+
+#[test]
+fn frames() {
+    for v in list(&vectors(), "frame") {
+        let header = hex(v, "header");
+        let cfg =
+            FrameConfig { length: length(v), tpdu: v["tpdu"].is_string(), header_len: header.len(), max_frame: 8192 };
+        let tpdu = v["tpdu"].as_str().map(|t| Tpdu::parse(&iso8583::parse_hex(t).unwrap()).unwrap());
+        let frame = iso8583::Frame { tpdu, header, message: hex(v, "message") };
+        let wire = cfg.encode(&frame).unwrap();
+        assert_eq!(iso8583::to_hex(&wire), s(v, "hex"), "{v}");
+        assert_eq!(cfg.decode(&wire).unwrap(), frame);
+        if let Some(r) = v["response_tpdu"].as_str() {
+            assert_eq!(iso8583::to_hex(&tpdu.unwrap().response().to_bytes()), r);
+        }
+        // Byte by byte through the streaming decoder.
+        let mut d = FrameDecoder::new(cfg.clone());
+        let mut got = Vec::new();
+        for b in wire.iter().chain(wire.iter()) {
+            d.push(std::slice::from_ref(b));
+            while let Some(f) = d.next_frame().unwrap() {
+                got.push(f);
+            }
+        }
+        assert_eq!(got, vec![frame.clone(), frame]);
+    }
+}
+
+#[test]
+fn frame_errors() {
+    for v in list(&vectors(), "frame_errors") {
+        let cfg = FrameConfig {
+            length: length(v),
+            tpdu: v["tpdu"].is_string(),
+            header_len: v["header_len"].as_u64().unwrap() as usize,
+            max_frame: v["max_frame"].as_u64().unwrap() as usize,
+        };
+        let mut d = FrameDecoder::new(cfg);
+        d.push(&hex(v, "hex"));
+        check_error(v, &d.next_frame().expect_err("frame error"));
+    }
+}
