@@ -7,6 +7,12 @@
 use crate::card::CardError;
 use crate::iso8583::Iso8583Error;
 use crate::tlv::TlvError;
+use crate::dukpt::DukptError;
+use crate::keys::KeyError;
+use crate::mac::MacError;
+use crate::pin::PinError;
+use crate::rng::RngError;
+use crate::tr31::Tr31Error;
 
 /// Any error poscore returns.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -21,6 +27,24 @@ pub enum Error {
     /// EMV BER-TLV (field 55).
     #[error(transparent)]
     Tlv(#[from] TlvError),
+    /// Random number generation.
+    #[error(transparent)]
+    Rng(#[from] RngError),
+    /// Keys: length, algorithm, usage, check values, working keys.
+    #[error(transparent)]
+    Keys(#[from] KeyError),
+    /// PIN blocks (ISO 9564-1).
+    #[error(transparent)]
+    Pin(#[from] PinError),
+    /// MAC generation and verification.
+    #[error(transparent)]
+    Mac(#[from] MacError),
+    /// DUKPT (TDES and AES) derivation and terminal state.
+    #[error(transparent)]
+    Dukpt(#[from] DukptError),
+    /// TR-31 key blocks.
+    #[error(transparent)]
+    Tr31(#[from] Tr31Error),
 }
 
 impl Error {
@@ -30,6 +54,12 @@ impl Error {
             Self::Card(_) => "card",
             Self::Iso8583(_) => "iso8583",
             Self::Tlv(_) => "tlv",
+            Self::Rng(_) => "rng",
+            Self::Keys(_) => "keys",
+            Self::Pin(_) => "pin",
+            Self::Mac(_) => "mac",
+            Self::Dukpt(_) => "dukpt",
+            Self::Tr31(_) => "tr31",
         }
     }
 
@@ -39,6 +69,12 @@ impl Error {
             Self::Card(e) => e.code(),
             Self::Iso8583(e) => e.code(),
             Self::Tlv(e) => e.code(),
+            Self::Rng(e) => e.code(),
+            Self::Keys(e) => e.code(),
+            Self::Pin(e) => e.code(),
+            Self::Mac(e) => e.code(),
+            Self::Dukpt(e) => e.code(),
+            Self::Tr31(e) => e.code(),
         }
     }
 }

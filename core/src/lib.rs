@@ -14,9 +14,15 @@
 #![warn(missing_docs)]
 
 pub mod card;
+pub mod dukpt;
 pub mod error;
 pub mod iso8583;
 pub mod tlv;
+pub mod keys;
+pub mod mac;
+pub mod pin;
+pub mod rng;
+pub mod tr31;
 
 pub use error::{Error, Result};
 

@@ -11,6 +11,7 @@ use clap::{Parser, Subcommand};
 mod card;
 mod demo;
 mod iso8583;
+mod crypto;
 
 #[derive(Debug, Parser)]
 #[command(name = "poscore", version, about = "Portable POS payment core: tools and demo")]
@@ -35,6 +36,23 @@ enum Command {
     /// EMV BER-TLV (ISO 8583 field 55).
     #[command(subcommand)]
     Tlv(iso8583::TlvCmd),
+    /// PIN blocks (ISO 9564-1 formats 0-4): encode, decode, translate.
+    #[command(subcommand)]
+    Pin(crypto::PinCmd),
+    /// Key check value.
+    Kcv(crypto::KcvArgs),
+    /// MAC: ISO 9797-1 alg 1/3 (X9.19), UnionPay POS ECB, AES-CMAC, SM4-CMAC.
+    Mac(crypto::MacArgs),
+    /// DUKPT (TDES X9.24-1, AES X9.24-3) host-side derivation.
+    #[command(subcommand)]
+    Dukpt(crypto::DukptCmd),
+    /// TR-31 key blocks (versions B and D).
+    #[command(subcommand)]
+    Tr31(crypto::Tr31Cmd),
+    /// Run many commands from stdin, one JSON array of arguments per line, answering one JSON
+    /// object per line (for differential tests).
+    #[command(hide = true)]
+    Batch,
 }
 
 /// What a subcommand produced: a JSON value and its text rendering.
@@ -51,6 +69,51 @@ impl Output {
     }
 }
 
+fn run(command: Command) -> poscore::Result<Output> {
+    match command {
+        Command::Card(c) => card::run(c),
+        Command::Pin(c) => crypto::run_pin(c),
+        Command::Kcv(a) => crypto::run_kcv(&a),
+        Command::Mac(a) => crypto::run_mac(&a),
+        Command::Dukpt(c) => crypto::run_dukpt(c),
+        Command::Tr31(c) => crypto::run_tr31(c),
+        Command::Batch => unreachable!("handled in main"),
+    }
+}
+
+fn error_json(e: &poscore::Error) -> serde_json::Value {
+    serde_json::json!({"error": {"module": e.module(), "code": e.code(), "message": e.to_string()}})
+}
+
+/// `poscore batch`: each stdin line is a JSON array of arguments (without `poscore`); each answer
+/// is the command's JSON, `{"error": {...}}`, or `{"usage_error": "..."}`.
+fn batch() -> ExitCode {
+    use std::io::{BufRead, Write};
+    let stdout = std::io::stdout();
+    let mut out = std::io::BufWriter::new(stdout.lock());
+    for line in std::io::stdin().lock().lines() {
+        let Ok(line) = line else { break };
+        if line.trim().is_empty() {
+            continue;
+        }
+        let answer = match serde_json::from_str::<Vec<String>>(&line) {
+            Err(e) => serde_json::json!({"usage_error": format!("not a JSON array of strings: {e}")}),
+            Ok(args) => match Cli::try_parse_from(std::iter::once("poscore".to_owned()).chain(args)) {
+                Err(e) => serde_json::json!({"usage_error": e.to_string()}),
+                Ok(Cli { command: Command::Batch, .. }) => serde_json::json!({"usage_error": "nested batch"}),
+                Ok(cli) => match run(cli.command) {
+                    Ok(o) => o.json,
+                    Err(e) => error_json(&e),
+                },
+            },
+        };
+        if writeln!(out, "{answer}").is_err() {
+            return ExitCode::FAILURE;
+        }
+    }
+    ExitCode::SUCCESS
+}
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
@@ -59,6 +122,10 @@ fn main() -> ExitCode {
         Command::Iso8583(c) => iso8583::run(c),
         Command::Tlv(c) => iso8583::run_tlv(c),
     };
+    if matches!(cli.command, Command::Batch) {
+        return batch();
+    }
+    let result = run(cli.command);
     match result {
         Ok(out) => {
             if cli.json {
@@ -70,10 +137,7 @@ fn main() -> ExitCode {
         }
         Err(e) => {
             if cli.json {
-                eprintln!(
-                    "{}",
-                    serde_json::json!({"error": {"module": e.module(), "code": e.code(), "message": e.to_string()}})
-                );
+                eprintln!("{}", error_json(&e));
             } else {
                 eprintln!("error[{}]: {e}", e.code());
             }
