@@ -13,6 +13,7 @@ use crate::mac::MacError;
 use crate::pin::PinError;
 use crate::rng::RngError;
 use crate::tr31::Tr31Error;
+use crate::response::ResponseError;
 
 /// Any error poscore returns.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -45,6 +46,9 @@ pub enum Error {
     /// TR-31 key blocks.
     #[error(transparent)]
     Tr31(#[from] Tr31Error),
+    /// Response-code registry: profile loading, language tags, event keys.
+    #[error(transparent)]
+    Response(#[from] ResponseError),
 }
 
 impl Error {
@@ -60,6 +64,7 @@ impl Error {
             Self::Mac(_) => "mac",
             Self::Dukpt(_) => "dukpt",
             Self::Tr31(_) => "tr31",
+            Self::Response(_) => "response",
         }
     }
 
@@ -75,6 +80,7 @@ impl Error {
             Self::Mac(e) => e.code(),
             Self::Dukpt(e) => e.code(),
             Self::Tr31(e) => e.code(),
+            Self::Response(e) => e.code(),
         }
     }
 }

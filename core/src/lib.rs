@@ -8,7 +8,8 @@
 //! as arguments (`now`). That is what lets one core run natively, in a browser (wasm) and on
 //! Android (UniFFI), and be tested deterministically.
 //!
-//! Start with [`card`] for card numbers, track 2 and scanned payment codes. See `ARCHITECTURE.md`
+//! Start with [`card`] for card numbers, track 2 and scanned payment codes, and [`response`] for
+//! what a response code or a local failure means and what the terminal must do next. See `ARCHITECTURE.md`
 //! in the repository for the layers and the flow of a sale.
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
@@ -23,6 +24,7 @@ pub mod mac;
 pub mod pin;
 pub mod rng;
 pub mod tr31;
+pub mod response;
 
 pub use error::{Error, Result};
 

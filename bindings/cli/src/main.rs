@@ -4,6 +4,7 @@
 //! Errors go to stderr (`error[code]: message`, or `{"error":{...}}` with `--json`) with exit
 //! status 1; usage errors exit 2.
 
+use std::io::Write as _;
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
@@ -12,6 +13,7 @@ mod card;
 mod demo;
 mod iso8583;
 mod crypto;
+mod explain;
 
 #[derive(Debug, Parser)]
 #[command(name = "poscore", version, about = "Portable POS payment core: tools and demo")]
@@ -53,6 +55,8 @@ enum Command {
     /// object per line (for differential tests).
     #[command(hide = true)]
     Batch,
+    /// What a response code or local failure means, its cause, the remedies and the next action.
+    Explain(explain::ExplainArgs),
 }
 
 /// What a subcommand produced: a JSON value and its text rendering.
@@ -121,6 +125,7 @@ fn main() -> ExitCode {
         Command::Demo => Ok(demo::run()),
         Command::Iso8583(c) => iso8583::run(c),
         Command::Tlv(c) => iso8583::run_tlv(c),
+        Command::Explain(a) => explain::run(a),
     };
     if matches!(cli.command, Command::Batch) {
         return batch();
@@ -128,11 +133,10 @@ fn main() -> ExitCode {
     let result = run(cli.command);
     match result {
         Ok(out) => {
-            if cli.json {
-                println!("{}", out.json);
-            } else {
-                println!("{}", out.text.trim_end());
-            }
+            // A closed pipe (`poscore explain --all | head`) is not an error worth a panic.
+            let mut stdout = std::io::stdout().lock();
+            let _ =
+                if cli.json { writeln!(stdout, "{}", out.json) } else { writeln!(stdout, "{}", out.text.trim_end()) };
             ExitCode::SUCCESS
         }
         Err(e) => {

@@ -1,0 +1,21 @@
+//! docs/response-codes.md is generated from the registry; this test fails when the committed
+//! page and the tables drift apart. Regenerate with
+//! `poscore explain --all --format markdown > docs/response-codes.md`.
+
+#[test]
+fn docs_page_matches_the_registry() {
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../docs/response-codes.md");
+    let committed = std::fs::read_to_string(path).expect("read docs/response-codes.md");
+    let generated = poscore::response::markdown();
+    if committed != generated {
+        let line = committed
+            .lines()
+            .zip(generated.lines())
+            .position(|(a, b)| a != b)
+            .map_or_else(|| committed.lines().count().min(generated.lines().count()) + 1, |i| i + 1);
+        panic!(
+            "docs/response-codes.md differs from the registry at line {line}; regenerate it with \
+             `poscore explain --all --format markdown > docs/response-codes.md`"
+        );
+    }
+}
