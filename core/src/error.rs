@@ -14,6 +14,7 @@ use crate::pin::PinError;
 use crate::rng::RngError;
 use crate::tr31::Tr31Error;
 use crate::response::ResponseError;
+use crate::receipt::ReceiptError;
 
 /// Any error poscore returns.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -49,6 +50,9 @@ pub enum Error {
     /// Response-code registry: profile loading, language tags, event keys.
     #[error(transparent)]
     Response(#[from] ResponseError),
+    /// Receipt building, rendering and the print job.
+    #[error(transparent)]
+    Receipt(#[from] ReceiptError),
 }
 
 impl Error {
@@ -65,6 +69,7 @@ impl Error {
             Self::Dukpt(_) => "dukpt",
             Self::Tr31(_) => "tr31",
             Self::Response(_) => "response",
+            Self::Receipt(_) => "receipt",
         }
     }
 
@@ -81,6 +86,7 @@ impl Error {
             Self::Dukpt(e) => e.code(),
             Self::Tr31(e) => e.code(),
             Self::Response(e) => e.code(),
+            Self::Receipt(e) => e.code(),
         }
     }
 }

@@ -10,6 +10,8 @@
 //!
 //! Start with [`card`] for card numbers, track 2 and scanned payment codes, and [`response`] for
 //! what a response code or a local failure means and what the terminal must do next. See `ARCHITECTURE.md`
+//! Start with [`card`] for card numbers, track 2 and scanned payment codes; [`receipt`] renders
+//! the slip (text, ESC/POS, HTML, JSON) and drives the print job. See `ARCHITECTURE.md`
 //! in the repository for the layers and the flow of a sale.
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
@@ -25,6 +27,7 @@ pub mod pin;
 pub mod rng;
 pub mod tr31;
 pub mod response;
+pub mod receipt;
 
 pub use error::{Error, Result};
 

@@ -14,6 +14,7 @@ mod demo;
 mod iso8583;
 mod crypto;
 mod explain;
+mod receipt;
 
 #[derive(Debug, Parser)]
 #[command(name = "poscore", version, about = "Portable POS payment core: tools and demo")]
@@ -57,6 +58,8 @@ enum Command {
     Batch,
     /// What a response code or local failure means, its cause, the remedies and the next action.
     Explain(explain::ExplainArgs),
+    /// Render a receipt (出票) from a completed-transaction record: text, ESC/POS, HTML or JSON.
+    Receipt(receipt::ReceiptCmd),
 }
 
 /// What a subcommand produced: a JSON value and its text rendering.
@@ -126,6 +129,7 @@ fn main() -> ExitCode {
         Command::Iso8583(c) => iso8583::run(c),
         Command::Tlv(c) => iso8583::run_tlv(c),
         Command::Explain(a) => explain::run(a),
+        Command::Receipt(c) => receipt::run(&c),
     };
     if matches!(cli.command, Command::Batch) {
         return batch();

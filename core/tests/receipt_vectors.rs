@@ -1,0 +1,218 @@
+//! Runs tests/vectors/receipts/index.json: every receipt golden, byte for byte. The Node and
+//! Kotlin suites run the same index.
+//!
+//! `POSCORE_BLESS=1 cargo test -p poscore --test receipt_vectors` rewrites the expected files from
+//! the current output (review the diff by eye before committing).
+
+use std::path::{Path, PathBuf};
+
+use poscore::receipt::{self, Lang, ReceiptCopy, ReceiptData, RenderOptions};
+use serde_json::Value;
+
+fn dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/vectors/receipts")
+}
+
+fn index() -> Value {
+    serde_json::from_str(&std::fs::read_to_string(dir().join("index.json")).expect("read index.json"))
+        .expect("parse index.json")
+}
+
+fn s<'a>(v: &'a Value, key: &str) -> &'a str {
+    v[key].as_str().unwrap_or_else(|| panic!("{key} missing in {v}"))
+}
+
+fn options(o: &Value) -> RenderOptions {
+    RenderOptions {
+        width: o["width"].as_u64().expect("width") as u16,
+        lang: match s(o, "lang") {
+            "zh" => Lang::Zh,
+            "en" => Lang::En,
+            l => panic!("lang {l}"),
+        },
+        copy: match s(o, "copy") {
+            "merchant" => ReceiptCopy::Merchant,
+            "cardholder" => ReceiptCopy::Cardholder,
+            "bank" => ReceiptCopy::Bank,
+            c => panic!("copy {c}"),
+        },
+        reprint: o["reprint"].as_bool().expect("reprint"),
+        no_signature_limit: o["no_signature_limit"].as_u64().expect("no_signature_limit"),
+    }
+}
+
+fn hex(bytes: &[u8]) -> String {
+    use std::fmt::Write as _;
+    bytes.iter().fold(String::new(), |mut s, b| {
+        let _ = write!(s, "{b:02X}");
+        s
+    })
+}
+
+/// Render one case: the output as it is stored in the expected file, or the error code.
+fn render(case: &Value) -> Result<String, String> {
+    let input = std::fs::read_to_string(dir().join(s(case, "input"))).expect("read input");
+    let o = options(&case["options"]);
+    let data = ReceiptData::from_json(&input).map_err(|e| e.code().to_owned())?;
+    let r = match s(&case["options"], "format") {
+        "text" => receipt::render_text(&data, &o),
+        "escpos" => receipt::render_escpos(&data, &o).map(|b| hex(&b) + "\n"),
+        "html" => receipt::render_html(&data, &o),
+        "json" => receipt::render_json(&data, &o),
+        f => panic!("format {f}"),
+    };
+    r.map_err(|e| e.code().to_owned())
+}
+
+#[test]
+fn every_case_cites_a_source() {
+    let idx = index();
+    for c in idx["cases"].as_array().unwrap() {
+        let src = s(c, "source");
+        assert!(idx["sources"][src].is_string() || src.starts_with("derived:"), "{c}: unknown source");
+    }
+}
+
+#[test]
+fn goldens() {
+    let bless = std::env::var_os("POSCORE_BLESS").is_some_and(|v| v == "1");
+    let idx = index();
+    let cases = idx["cases"].as_array().unwrap();
+    assert!(cases.len() >= 40, "index lists {} cases", cases.len());
+    let mut failures = Vec::new();
+    for c in cases {
+        let name = s(c, "name");
+        let got = render(c);
+        if let Some(code) = c["expected_error"].as_str() {
+            match got {
+                Err(e) if e == code => {}
+                other => failures.push(format!("{name}: expected error {code}, got {other:?}")),
+            }
+            continue;
+        }
+        let path = dir().join(s(c, "expected"));
+        let got = match got {
+            Ok(g) => g,
+            Err(e) => {
+                failures.push(format!("{name}: error {e}"));
+                continue;
+            }
+        };
+        if bless {
+            std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+            std::fs::write(&path, &got).unwrap();
+            continue;
+        }
+        let want = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{name}: read {}: {e}", path.display()));
+        let equal = if s(&c["options"], "format") == "escpos" { want.trim() == got.trim() } else { want == got };
+        if !equal {
+            failures.push(format!("{name}: differs from {}\n--- want\n{want}\n--- got\n{got}", path.display()));
+        }
+    }
+    assert!(failures.is_empty(), "{} of {} cases failed:\n{}", failures.len(), cases.len(), failures.join("\n"));
+}
+
+fn walk(base: &Path, d: &Path, out: &mut Vec<String>) {
+    for e in std::fs::read_dir(d).unwrap() {
+        let p = e.unwrap().path();
+        if p.is_dir() {
+            walk(base, &p, out);
+        } else {
+            out.push(p.strip_prefix(base).unwrap().to_string_lossy().replace('\\', "/"));
+        }
+    }
+}
+
+/// Every file under the directory is used by the index (no stale goldens).
+#[test]
+fn no_orphan_files() {
+    let idx = index();
+    let mut used: Vec<String> = vec!["index.json".into()];
+    for c in idx["cases"].as_array().unwrap() {
+        used.push(s(c, "input").to_owned());
+        if let Some(e) = c["expected"].as_str() {
+            used.push(e.to_owned());
+        }
+    }
+    let mut files = Vec::new();
+    walk(&dir(), &dir(), &mut files);
+    for f in files {
+        assert!(used.contains(&f), "{f} is not referenced by index.json");
+    }
+}
+
+/// Golden text: every line fits its width in display columns.
+#[test]
+fn golden_text_fits() {
+    for c in index()["cases"].as_array().unwrap() {
+        if s(&c["options"], "format") != "text" || c["expected"].is_null() {
+            continue;
+        }
+        let w = c["options"]["width"].as_u64().unwrap() as usize;
+        let text = std::fs::read_to_string(dir().join(s(c, "expected"))).unwrap();
+        for line in text.lines() {
+            assert!(receipt::display_width(line) <= w, "{}: {line:?} wider than {w}", s(c, "name"));
+        }
+    }
+}
+
+/// With `POSCORE_SCREENSHOTS=1` (and Chromium on PATH, or its path in `POSCORE_CHROMIUM`),
+/// renders every golden HTML receipt to `tests/artifacts/receipts/<case>.png` for a person to
+/// look at. Off by default: it starts a browser per page. Chinese text needs a CJK font on the
+/// machine (Debian: fonts-wqy-microhei or fonts-noto-cjk).
+#[test]
+fn html_screenshots() {
+    if std::env::var_os("POSCORE_SCREENSHOTS").is_none_or(|v| v != "1") {
+        return;
+    }
+    let chromium = std::env::var("POSCORE_CHROMIUM").unwrap_or_else(|_| "chromium".into());
+    let out_dir = dir().join("../../artifacts/receipts");
+    std::fs::create_dir_all(&out_dir).unwrap();
+    for c in index()["cases"].as_array().unwrap() {
+        if s(&c["options"], "format") != "html" || c["expected"].is_null() {
+            continue;
+        }
+        let html = dir().join(s(c, "expected")).canonicalize().unwrap();
+        let png = out_dir.join(format!("{}.png", s(c, "name")));
+        let status = std::process::Command::new(&chromium)
+            .args(["--headless", "--no-sandbox", "--disable-gpu", "--hide-scrollbars", "--window-size=440,1400"])
+            .arg(format!("--screenshot={}", png.display()))
+            .arg(format!("file://{}", html.display()))
+            .stderr(std::process::Stdio::null())
+            .status()
+            .expect("start chromium");
+        assert!(status.success() && png.exists(), "screenshot of {}", s(c, "name"));
+    }
+}
+
+/// Rendering cost (run with `--release -- --ignored --nocapture`).
+#[test]
+#[ignore = "timing, not a check"]
+fn timing() {
+    let input = std::fs::read_to_string(dir().join("inputs/chip_sale.json")).unwrap();
+    let data = ReceiptData::from_json(&input).unwrap();
+    let o = RenderOptions::default();
+    let n: u32 = 2000;
+    for (name, f) in [
+        ("from_json", receipt::Format::Json),
+        ("text", receipt::Format::Text),
+        ("escpos", receipt::Format::Escpos),
+        ("html", receipt::Format::Html),
+        ("json", receipt::Format::Json),
+    ] {
+        let t = std::time::Instant::now();
+        let mut bytes = 0;
+        for _ in 0..n {
+            if name == "from_json" {
+                bytes += ReceiptData::from_json(&input).unwrap().voucher_no.len();
+            } else {
+                bytes += receipt::render(&data, f, &o).unwrap().len();
+            }
+        }
+        println!(
+            "{name}: {:.1} us each ({} bytes)",
+            t.elapsed().as_secs_f64() * 1e6 / f64::from(n),
+            bytes / n as usize
+        );
+    }
+}
