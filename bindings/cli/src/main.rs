@@ -10,10 +10,10 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 
 mod card;
-mod demo;
-mod iso8583;
 mod crypto;
+mod demo;
 mod explain;
+mod iso8583;
 mod receipt;
 
 #[derive(Debug, Parser)]
@@ -79,6 +79,11 @@ impl Output {
 fn run(command: Command) -> poscore::Result<Output> {
     match command {
         Command::Card(c) => card::run(c),
+        Command::Demo => Ok(demo::run()),
+        Command::Iso8583(c) => iso8583::run(c),
+        Command::Tlv(c) => iso8583::run_tlv(c),
+        Command::Explain(a) => explain::run(a),
+        Command::Receipt(c) => receipt::run(&c),
         Command::Pin(c) => crypto::run_pin(c),
         Command::Kcv(a) => crypto::run_kcv(&a),
         Command::Mac(a) => crypto::run_mac(&a),
@@ -123,14 +128,6 @@ fn batch() -> ExitCode {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    let result = match cli.command {
-        Command::Card(c) => card::run(c),
-        Command::Demo => Ok(demo::run()),
-        Command::Iso8583(c) => iso8583::run(c),
-        Command::Tlv(c) => iso8583::run_tlv(c),
-        Command::Explain(a) => explain::run(a),
-        Command::Receipt(c) => receipt::run(&c),
-    };
     if matches!(cli.command, Command::Batch) {
         return batch();
     }
