@@ -15,6 +15,7 @@ use crate::rng::RngError;
 use crate::tr31::Tr31Error;
 use crate::response::ResponseError;
 use crate::receipt::ReceiptError;
+use crate::store::StoreError;
 
 /// Any error poscore returns.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -53,6 +54,9 @@ pub enum Error {
     /// Receipt building, rendering and the print job.
     #[error(transparent)]
     Receipt(#[from] ReceiptError),
+    /// The journal store (memory, file, or a host-provided one).
+    #[error(transparent)]
+    Store(#[from] StoreError),
 }
 
 impl Error {
@@ -70,6 +74,7 @@ impl Error {
             Self::Tr31(_) => "tr31",
             Self::Response(_) => "response",
             Self::Receipt(_) => "receipt",
+            Self::Store(_) => "store",
         }
     }
 
@@ -87,6 +92,7 @@ impl Error {
             Self::Tr31(e) => e.code(),
             Self::Response(e) => e.code(),
             Self::Receipt(e) => e.code(),
+            Self::Store(e) => e.code(),
         }
     }
 }

@@ -12,6 +12,8 @@
 //! what a response code or a local failure means and what the terminal must do next. See `ARCHITECTURE.md`
 //! Start with [`card`] for card numbers, track 2 and scanned payment codes; [`receipt`] renders
 //! the slip (text, ESC/POS, HTML, JSON) and drives the print job. See `ARCHITECTURE.md`
+//! Start with [`card`] for card numbers, track 2 and scanned payment codes; [`store`] is the
+//! journal the terminal engine persists its state in. See `ARCHITECTURE.md`
 //! in the repository for the layers and the flow of a sale.
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
@@ -28,6 +30,7 @@ pub mod rng;
 pub mod tr31;
 pub mod response;
 pub mod receipt;
+pub mod store;
 
 pub use error::{Error, Result};
 

@@ -1,0 +1,797 @@
+//! The file store: one directory, one file per record, crash-safe on POSIX file systems.
+//!
+//! # Layout
+//!
+//! ```text
+//! <dir>/STORE            header: format version, sealed or not, key check value
+//! <dir>/<hex(key)>.rec   one record per key
+//! <dir>/batch.jnl        a committed batch not yet fully applied (only between steps / after a crash)
+//! <dir>/*.tmp            files being written; never read, deleted on open
+//! ```
+//!
+//! File names are the lowercase hex of the key, so keys that differ only in case stay distinct
+//! on case-insensitive file systems (APFS, NTFS) and no key can name a path outside the directory.
+//!
+//! # Record format
+//!
+//! ```text
+//! "PSR1" | flags u8 (1 = sealed) | key_len u16 BE | key | [nonce 12 bytes] | len u32 BE | value or ciphertext+tag | SHA-256
+//! ```
+//!
+//! The SHA-256 covers everything before it, so a torn or bit-flipped file is detected before a
+//! single field is trusted. The key is stored inside the record and checked against the file
+//! name, so a record copied over another is caught even in an unsealed store. When sealed, the
+//! value is encrypted with AES-256-GCM under a fresh random 96-bit nonce per write, with
+//! `"poscore.store.record\0" || key` as associated data: moving a sealed record to another key
+//! fails authentication even if an attacker also rewrites the embedded key and checksum.
+//!
+//! # Atomicity and durability
+//!
+//! A **put** writes `<hex>.tmp`, `fsync`s it, renames it over `<hex>.rec` and `fsync`s the
+//! directory: **2 fsyncs**. `rename` replaces the directory entry atomically, so after a crash
+//! the key holds the old or the new complete record; the directory fsync makes the new entry
+//! durable before `put` returns. A **delete** unlinks the record and `fsync`s the directory:
+//! **1 fsync** (none when the key does not exist).
+//!
+//! A **batch** touching several keys uses a redo journal:
+//!
+//! 1. the final state of every key of the batch (the encoded, already sealed record bytes, or a
+//!    delete marker) is written to `batch.tmp`, `fsync`ed, renamed to `batch.jnl`, and the
+//!    directory `fsync`ed. **This rename is the commit point**: before it the batch does not
+//!    exist (a leftover `batch.tmp` is deleted on open), after it the batch will happen;
+//! 2. each put is applied like a single put but without its own directory fsync, deletes are
+//!    unlinked, then the directory is `fsync`ed once;
+//! 3. `batch.jnl` is removed and the directory `fsync`ed, so that a later write to one of the
+//!    keys can never be overwritten by a stale journal replayed after a crash.
+//!
+//! On open, a present `batch.jnl` is verified (checksum) and replayed from step 2; replaying is
+//! idempotent, so a crash during recovery is recovered by the next open. A batch of `p` puts
+//! and any number of deletes costs **`p + 4` fsyncs**; a batch that collapses to one key costs
+//! what a put or a delete costs.
+//!
+//! The store assumes what POSIX gives: `rename` within a directory is atomic, and data and
+//! directory entries are durable after `fsync` of the file and of the directory. On non-Unix
+//! systems directories cannot be opened for `fsync`, so the directory sync is skipped there
+//! (NTFS journals its metadata). One `FileStore` handle per directory at a time: there is no lock.
+//!
+//! # Fault injection
+//!
+//! Every I/O step of a write goes through one place that consults an optional [`FailPoint`]
+//! closure, which may let the step run, crash before it, or tear a write. The crash tests use it
+//! to cut every put and batch at every step; in normal use the check is one `Option` test.
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::fs;
+use std::io::{self, Write as _};
+use std::path::{Path, PathBuf};
+
+use ring::aead::{Aad, LessSafeKey, Nonce, UnboundKey, AES_256_GCM, NONCE_LEN};
+use ring::digest::{digest, SHA256, SHA256_OUTPUT_LEN};
+use zeroize::{Zeroize, ZeroizeOnDrop};
+
+use super::{validate_key, validate_prefix, Op, Store, StoreError};
+
+const RECORD_MAGIC: &[u8; 4] = b"PSR1";
+const JOURNAL_MAGIC: &[u8; 4] = b"PSJ1";
+const HEADER_MAGIC: &[u8; 8] = b"PSSTORE1";
+const FLAG_SEALED: u8 = 1;
+const TAG_LEN: usize = 16;
+const RECORD_AD: &[u8] = b"poscore.store.record\0";
+const KEYCHECK_AD: &[u8] = b"poscore.store.keycheck";
+const HEADER: &str = "STORE";
+const JOURNAL: &str = "batch.jnl";
+const JOURNAL_TMP: &str = "batch.tmp";
+const OP_PUT: u8 = 1;
+const OP_DELETE: u8 = 2;
+
+/// A 256-bit AES-GCM key that seals every record. Wiped on drop, never printed.
+#[derive(Clone, Zeroize, ZeroizeOnDrop)]
+pub struct SealingKey([u8; 32]);
+
+impl SealingKey {
+    /// Wraps raw key bytes (from the platform keystore, an HSM, a KDF...).
+    pub fn from_bytes(bytes: [u8; 32]) -> Self {
+        Self(bytes)
+    }
+}
+
+impl fmt::Debug for SealingKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("SealingKey(<redacted>)")
+    }
+}
+
+/// A source of random bytes for nonces: fills the buffer or says why it could not.
+pub type RandomFill = Box<dyn FnMut(&mut [u8]) -> Result<(), String> + Send>;
+
+/// A fault-injection hook consulted before every I/O step of a write.
+pub type FailPoint = Box<dyn FnMut(&IoStep) -> FailAction + Send>;
+
+/// The kinds of I/O step a write is made of.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum IoKind {
+    /// Create a file and write its bytes.
+    Write,
+    /// `fsync` a file.
+    SyncFile,
+    /// Rename a file over another.
+    Rename,
+    /// `fsync` the directory.
+    SyncDir,
+    /// Unlink a file.
+    Remove,
+}
+
+/// One I/O step about to run, as shown to a [`FailPoint`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct IoStep {
+    /// Steps since the store was opened (or since the hook was set), from 0.
+    pub index: u64,
+    /// What the step does.
+    pub kind: IoKind,
+    /// The file name inside the store directory (`.` for the directory itself).
+    pub file: String,
+}
+
+/// What a [`FailPoint`] decides for a step.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FailAction {
+    /// Run the step normally.
+    Proceed,
+    /// Power loss just before the step: it does not happen, nor does anything after it.
+    Crash,
+    /// For a [`IoKind::Write`]: only the first `n` bytes reach the file, then power loss.
+    /// For any other step it is the same as [`FailAction::Crash`].
+    TornWrite(usize),
+}
+
+/// How to open a [`FileStore`]; `Default` is an unsealed store without fault injection.
+#[derive(Default)]
+pub struct FileStoreOptions {
+    /// Seal every record with this key. A sealed store can only be opened with the same key.
+    pub sealing_key: Option<SealingKey>,
+    /// Nonce randomness; `None` uses `ring::rand::SystemRandom`.
+    pub random: Option<RandomFill>,
+    /// Fault injection for crash tests, active from the first step of `open` (so recovery can be
+    /// crashed too).
+    pub fail_point: Option<FailPoint>,
+}
+
+impl fmt::Debug for FileStoreOptions {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("FileStoreOptions")
+            .field("sealing_key", &self.sealing_key)
+            .field("random", &self.random.as_ref().map(|_| "<fn>"))
+            .field("fail_point", &self.fail_point.as_ref().map(|_| "<fn>"))
+            .finish()
+    }
+}
+
+struct Sealer {
+    key: LessSafeKey,
+    random: RandomFill,
+}
+
+/// A [`Store`] in one directory; see the [module docs](self) for the format and the protocol.
+///
+/// ```
+/// use poscore::store::{file::FileStore, Op, Store};
+/// # let dir = std::env::temp_dir().join(format!("poscore-doc-{}", std::process::id()));
+/// # let _ = std::fs::remove_dir_all(&dir);
+/// let mut store = FileStore::open(&dir)?;
+/// store.put("counters/stan", b"000124")?;
+/// assert_eq!(store.fsyncs(), 2); // temp file, then directory
+/// store.apply(&[Op::put("txn/000124", b"approved".to_vec()), Op::delete("reversal/pending")])?;
+/// drop(store);
+/// let store = FileStore::open(&dir)?;
+/// assert_eq!(store.get("counters/stan")?, Some(b"000124".to_vec()));
+/// # std::fs::remove_dir_all(&dir).unwrap();
+/// # Ok::<(), poscore::store::StoreError>(())
+/// ```
+pub struct FileStore {
+    dir: PathBuf,
+    sealer: Option<Sealer>,
+    fail_point: Option<FailPoint>,
+    steps: u64,
+    fsyncs: u64,
+    /// Set after a simulated crash or a failure after a batch's commit point: the handle is
+    /// unusable (as a crashed process would be) until the store is reopened and recovered.
+    dead: Option<String>,
+}
+
+impl fmt::Debug for FileStore {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("FileStore")
+            .field("dir", &self.dir)
+            .field("sealed", &self.sealer.is_some())
+            .field("fsyncs", &self.fsyncs)
+            .field("dead", &self.dead)
+            .finish_non_exhaustive()
+    }
+}
+
+impl FileStore {
+    /// Opens (creating if needed) an unsealed store in `dir`, completing any interrupted batch.
+    pub fn open(dir: impl AsRef<Path>) -> Result<Self, StoreError> {
+        Self::open_with(dir, FileStoreOptions::default())
+    }
+
+    /// Opens (creating if needed) a store sealed with `key`, nonces from the system RNG.
+    pub fn open_sealed(dir: impl AsRef<Path>, key: SealingKey) -> Result<Self, StoreError> {
+        Self::open_with(dir, FileStoreOptions { sealing_key: Some(key), ..FileStoreOptions::default() })
+    }
+
+    /// Opens with explicit options. On open: the header is checked (format, sealing key),
+    /// leftover temp files are deleted, and a committed batch journal is replayed.
+    pub fn open_with(dir: impl AsRef<Path>, options: FileStoreOptions) -> Result<Self, StoreError> {
+        let dir = dir.as_ref().to_path_buf();
+        let sealer = match options.sealing_key {
+            Some(k) => {
+                let key = LessSafeKey::new(
+                    UnboundKey::new(&AES_256_GCM, &k.0).map_err(|_| io_err("seal", &dir, "bad AES-256 key"))?,
+                );
+                let random = options.random.unwrap_or_else(|| {
+                    let rng = ring::rand::SystemRandom::new();
+                    Box::new(move |buf: &mut [u8]| {
+                        ring::rand::SecureRandom::fill(&rng, buf).map_err(|_| "system RNG failed".to_string())
+                    })
+                });
+                Some(Sealer { key, random })
+            }
+            None => None,
+        };
+        let mut store = FileStore { dir, sealer, fail_point: options.fail_point, steps: 0, fsyncs: 0, dead: None };
+        store.recover()?;
+        Ok(store)
+    }
+
+    /// `fsync` calls (files and directory) made by this handle, including recovery on open:
+    /// the number the engine benchmark reports per transaction.
+    pub fn fsyncs(&self) -> u64 {
+        self.fsyncs
+    }
+
+    /// The store's directory.
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+
+    /// True when this store seals its records.
+    pub fn is_sealed(&self) -> bool {
+        self.sealer.is_some()
+    }
+
+    /// Installs (or removes) a fault-injection hook; step indexes restart at 0.
+    pub fn set_fail_point(&mut self, fail_point: Option<FailPoint>) {
+        self.fail_point = fail_point;
+        self.steps = 0;
+    }
+
+    // ---- open / recovery ----
+
+    fn recover(&mut self) -> Result<(), StoreError> {
+        let created = !self.dir.exists();
+        if created {
+            fs::create_dir_all(&self.dir).map_err(|e| io_err("create_dir", &self.dir, e))?;
+        }
+        let names = self.file_names()?;
+        match fs::read(self.dir.join(HEADER)) {
+            Ok(bytes) => self.check_header(&bytes)?,
+            Err(e) if e.kind() == io::ErrorKind::NotFound => {
+                if names.iter().any(|n| n.ends_with(".rec") || n == JOURNAL) {
+                    return Err(corrupt(HEADER, "header missing in a directory holding records"));
+                }
+                self.create_header()?;
+                if created {
+                    self.sync_parent()?;
+                }
+            }
+            Err(e) => return Err(io_err("read", &self.dir.join(HEADER), e)),
+        }
+        // Temp files are writes that never reached their commit point (rename): discard them.
+        // Their removal need not be durable: a resurrected one is removed again next time.
+        for name in names.iter().filter(|n| n.ends_with(".tmp")) {
+            self.remove(name)?;
+        }
+        match fs::read(self.dir.join(JOURNAL)) {
+            Ok(bytes) => {
+                let entries = decode_journal(&bytes)?;
+                self.apply_entries(&entries)?;
+            }
+            Err(e) if e.kind() == io::ErrorKind::NotFound => {}
+            Err(e) => return Err(io_err("read", &self.dir.join(JOURNAL), e)),
+        }
+        Ok(())
+    }
+
+    fn file_names(&self) -> Result<Vec<String>, StoreError> {
+        let mut names = Vec::new();
+        for entry in fs::read_dir(&self.dir).map_err(|e| io_err("read_dir", &self.dir, e))? {
+            let entry = entry.map_err(|e| io_err("read_dir", &self.dir, e))?;
+            if let Ok(name) = entry.file_name().into_string() {
+                names.push(name);
+            }
+        }
+        Ok(names)
+    }
+
+    fn create_header(&mut self) -> Result<(), StoreError> {
+        let mut h = HEADER_MAGIC.to_vec();
+        if let Some(sealer) = self.sealer.as_mut() {
+            h.push(FLAG_SEALED);
+            let mut nonce = [0u8; NONCE_LEN];
+            (sealer.random)(&mut nonce).map_err(|e| io_err("random", Path::new(HEADER), e))?;
+            let mut check = vec![0u8; 16];
+            sealer
+                .key
+                .seal_in_place_append_tag(Nonce::assume_unique_for_key(nonce), Aad::from(KEYCHECK_AD), &mut check)
+                .map_err(|_| io_err("seal", Path::new(HEADER), "AES-GCM seal failed"))?;
+            h.extend_from_slice(&nonce);
+            h.extend_from_slice(&check);
+        } else {
+            h.push(0);
+        }
+        append_checksum(&mut h);
+        let tmp = format!("{HEADER}.tmp");
+        self.write_synced(&tmp, &h)?;
+        self.rename(&tmp, HEADER)?;
+        self.sync_dir()
+    }
+
+    fn check_header(&self, bytes: &[u8]) -> Result<(), StoreError> {
+        let body = verify_checksum(HEADER, bytes)?;
+        let mut r = Reader::new(HEADER, body);
+        if r.take(8)? != HEADER_MAGIC {
+            return Err(corrupt(HEADER, "not a poscore store header (or an unsupported version)"));
+        }
+        let sealed = match r.u8()? {
+            0 => false,
+            FLAG_SEALED => true,
+            _ => return Err(corrupt(HEADER, "unknown header flags")),
+        };
+        match (sealed, &self.sealer) {
+            (false, None) => r.end(),
+            (false, Some(_)) => Err(StoreError::SealedKeyMismatch { reason: "the store is not sealed but a key was given" }),
+            (true, None) => Err(StoreError::SealedKeyMismatch { reason: "the store is sealed but no key was given" }),
+            (true, Some(sealer)) => {
+                let nonce = r.take(NONCE_LEN)?;
+                let mut check = r.take(16 + TAG_LEN)?.to_vec();
+                r.end()?;
+                let nonce = Nonce::try_assume_unique_for_key(nonce).map_err(|_| corrupt(HEADER, "bad nonce"))?;
+                match sealer.key.open_in_place(nonce, Aad::from(KEYCHECK_AD), &mut check) {
+                    Ok(_) => Ok(()),
+                    Err(_) => Err(StoreError::SealedKeyMismatch { reason: "the key does not open this store" }),
+                }
+            }
+        }
+    }
+
+    // ---- records ----
+
+    fn encode_record(&mut self, key: &str, value: &[u8]) -> Result<Vec<u8>, StoreError> {
+        let mut out = Vec::with_capacity(value.len() + key.len() + 80);
+        out.extend_from_slice(RECORD_MAGIC);
+        out.push(if self.sealer.is_some() { FLAG_SEALED } else { 0 });
+        out.extend_from_slice(&(key.len() as u16).to_be_bytes());
+        out.extend_from_slice(key.as_bytes());
+        if let Some(sealer) = self.sealer.as_mut() {
+            let mut nonce = [0u8; NONCE_LEN];
+            (sealer.random)(&mut nonce).map_err(|e| io_err("random", Path::new(key), e))?;
+            let mut data = value.to_vec();
+            sealer
+                .key
+                .seal_in_place_append_tag(Nonce::assume_unique_for_key(nonce), Aad::from(record_ad(key)), &mut data)
+                .map_err(|_| io_err("seal", Path::new(key), "AES-GCM seal failed"))?;
+            out.extend_from_slice(&nonce);
+            out.extend_from_slice(&(data.len() as u32).to_be_bytes());
+            out.extend_from_slice(&data);
+        } else {
+            out.extend_from_slice(&(value.len() as u32).to_be_bytes());
+            out.extend_from_slice(value);
+        }
+        append_checksum(&mut out);
+        Ok(out)
+    }
+
+    fn decode_record(&self, key: &str, bytes: &[u8]) -> Result<Vec<u8>, StoreError> {
+        let body = verify_checksum(key, bytes)?;
+        let mut r = Reader::new(key, body);
+        if r.take(4)? != RECORD_MAGIC {
+            return Err(corrupt(key, "not a poscore record (or an unsupported version)"));
+        }
+        let sealed = match r.u8()? {
+            0 => false,
+            FLAG_SEALED => true,
+            _ => return Err(corrupt(key, "unknown record flags")),
+        };
+        let klen = r.u16()? as usize;
+        if r.take(klen)? != key.as_bytes() {
+            return Err(corrupt(key, "record holds another key (file moved or copied)"));
+        }
+        match (sealed, &self.sealer) {
+            (false, None) => {
+                let len = r.u32()? as usize;
+                let value = r.take(len)?.to_vec();
+                r.end()?;
+                Ok(value)
+            }
+            (true, Some(sealer)) => {
+                let nonce = r.take(NONCE_LEN)?;
+                let len = r.u32()? as usize;
+                let mut data = r.take(len)?.to_vec();
+                r.end()?;
+                let nonce = Nonce::try_assume_unique_for_key(nonce).map_err(|_| corrupt(key, "bad nonce"))?;
+                let plain = sealer
+                    .key
+                    .open_in_place(nonce, Aad::from(record_ad(key)), &mut data)
+                    .map_err(|_| corrupt(key, "authentication failed"))?
+                    .len();
+                data.truncate(plain);
+                Ok(data)
+            }
+            (false, Some(_)) => Err(corrupt(key, "unsealed record in a sealed store")),
+            (true, None) => Err(corrupt(key, "sealed record in an unsealed store")),
+        }
+    }
+
+    // ---- write protocols ----
+
+    fn put_one(&mut self, key: &str, value: &[u8]) -> Result<(), StoreError> {
+        let record = self.encode_record(key, value)?;
+        let file = record_file(key);
+        let tmp = tmp_file(key);
+        self.write_synced(&tmp, &record)?;
+        self.rename(&tmp, &file)?;
+        self.sync_dir()
+    }
+
+    fn delete_one(&mut self, key: &str) -> Result<(), StoreError> {
+        let file = record_file(key);
+        if !self.dir.join(&file).exists() {
+            // Every earlier write ended with a directory fsync, so the absence is durable already.
+            return Ok(());
+        }
+        self.remove(&file)?;
+        self.sync_dir()
+    }
+
+    /// Steps 2 and 3 of the batch protocol; also the recovery of a committed journal.
+    fn apply_entries(&mut self, entries: &[(String, Option<Vec<u8>>)]) -> Result<(), StoreError> {
+        for (key, record) in entries {
+            let file = record_file(key);
+            match record {
+                Some(record) => {
+                    let tmp = tmp_file(key);
+                    self.write_synced(&tmp, record)?;
+                    self.rename(&tmp, &file)?;
+                }
+                None => self.remove(&file)?,
+            }
+        }
+        self.sync_dir()?;
+        self.remove(JOURNAL)?;
+        self.sync_dir()
+    }
+
+    fn apply_batch(&mut self, ops: &[Op]) -> Result<(), StoreError> {
+        // Collapse to the final state per key: the last op wins, and each file is written once.
+        let mut last: BTreeMap<&str, Option<&[u8]>> = BTreeMap::new();
+        for op in ops {
+            match op {
+                Op::Put { key, value } => last.insert(key, Some(value)),
+                Op::Delete { key } => last.insert(key, None),
+            };
+        }
+        if last.len() == 1 {
+            let (key, value) = last.into_iter().next().expect("one entry");
+            return match value {
+                Some(v) => self.put_one(key, v),
+                None => self.delete_one(key),
+            };
+        }
+        let mut entries = Vec::with_capacity(last.len());
+        for (key, value) in last {
+            let record = value.map(|v| self.encode_record(key, v)).transpose()?;
+            entries.push((key.to_string(), record));
+        }
+        let journal = encode_journal(&entries);
+        self.write_synced(JOURNAL_TMP, &journal)?;
+        self.rename(JOURNAL_TMP, JOURNAL)?;
+        self.sync_dir()?;
+        // Committed. A failure from here on leaves the journal in place: the handle must not be
+        // used again (a later write could be undone by the stale journal), recovery finishes it.
+        self.apply_entries(&entries).inspect_err(|e| {
+            if self.dead.is_none() {
+                self.dead = Some(format!("failure after a batch committed ({e}); reopen the store"));
+            }
+        })
+    }
+
+    // ---- I/O steps, each consulting the fail point ----
+
+    fn step(&mut self, kind: IoKind, file: &str) -> Result<FailAction, StoreError> {
+        if let Some(why) = &self.dead {
+            return Err(StoreError::Crashed { step: why.clone() });
+        }
+        let index = self.steps;
+        self.steps += 1;
+        let Some(hook) = self.fail_point.as_mut() else { return Ok(FailAction::Proceed) };
+        let action = hook(&IoStep { index, kind, file: file.to_string() });
+        match (action, kind) {
+            (FailAction::Proceed, _) => Ok(FailAction::Proceed),
+            (FailAction::TornWrite(n), IoKind::Write) => Ok(FailAction::TornWrite(n)),
+            _ => Err(self.crash(index, kind, file)),
+        }
+    }
+
+    fn crash(&mut self, index: u64, kind: IoKind, file: &str) -> StoreError {
+        let step = format!("step {index} ({kind:?} {file})");
+        self.dead = Some(format!("crashed at {step}"));
+        StoreError::Crashed { step }
+    }
+
+    fn write_synced(&mut self, name: &str, bytes: &[u8]) -> Result<(), StoreError> {
+        let path = self.dir.join(name);
+        let action = self.step(IoKind::Write, name)?;
+        let mut f = fs::File::create(&path).map_err(|e| io_err("create", &path, e))?;
+        if let FailAction::TornWrite(n) = action {
+            let _ = f.write_all(&bytes[..n.min(bytes.len())]);
+            return Err(self.crash(self.steps - 1, IoKind::Write, name));
+        }
+        f.write_all(bytes).map_err(|e| io_err("write", &path, e))?;
+        self.step(IoKind::SyncFile, name)?;
+        f.sync_all().map_err(|e| io_err("fsync", &path, e))?;
+        self.fsyncs += 1;
+        Ok(())
+    }
+
+    fn rename(&mut self, from: &str, to: &str) -> Result<(), StoreError> {
+        self.step(IoKind::Rename, to)?;
+        fs::rename(self.dir.join(from), self.dir.join(to)).map_err(|e| io_err("rename", &self.dir.join(to), e))
+    }
+
+    fn remove(&mut self, name: &str) -> Result<(), StoreError> {
+        self.step(IoKind::Remove, name)?;
+        let path = self.dir.join(name);
+        match fs::remove_file(&path) {
+            Err(e) if e.kind() != io::ErrorKind::NotFound => Err(io_err("remove", &path, e)),
+            _ => Ok(()),
+        }
+    }
+
+    fn sync_dir(&mut self) -> Result<(), StoreError> {
+        self.step(IoKind::SyncDir, ".")?;
+        sync_directory(&self.dir)?;
+        self.fsyncs += 1;
+        Ok(())
+    }
+
+    /// Makes a newly created store directory's own entry durable in its parent.
+    fn sync_parent(&mut self) -> Result<(), StoreError> {
+        if let Some(parent) = self.dir.parent().filter(|p| !p.as_os_str().is_empty()).map(Path::to_path_buf) {
+            self.step(IoKind::SyncDir, "..")?;
+            sync_directory(&parent)?;
+            self.fsyncs += 1;
+        }
+        Ok(())
+    }
+
+    fn alive(&self) -> Result<(), StoreError> {
+        match &self.dead {
+            Some(why) => Err(StoreError::Crashed { step: why.clone() }),
+            None => Ok(()),
+        }
+    }
+}
+
+impl Store for FileStore {
+    fn get(&self, key: &str) -> Result<Option<Vec<u8>>, StoreError> {
+        self.alive()?;
+        validate_key(key)?;
+        let path = self.dir.join(record_file(key));
+        match fs::read(&path) {
+            Ok(bytes) => self.decode_record(key, &bytes).map(Some),
+            Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(None),
+            Err(e) => Err(io_err("read", &path, e)),
+        }
+    }
+
+    /// Lists from the directory alone: records are verified when read with `get`.
+    fn list(&self, prefix: &str) -> Result<Vec<String>, StoreError> {
+        self.alive()?;
+        validate_prefix(prefix)?;
+        let mut keys = Vec::new();
+        for name in self.file_names()? {
+            let Some(hex) = name.strip_suffix(".rec") else { continue };
+            let key = unhex(hex)
+                .and_then(|b| String::from_utf8(b).ok())
+                .filter(|k| validate_key(k).is_ok())
+                .ok_or_else(|| corrupt(&name, "record file name is not a hex-encoded key"))?;
+            if key.starts_with(prefix) {
+                keys.push(key);
+            }
+        }
+        keys.sort_unstable();
+        Ok(keys)
+    }
+
+    fn apply(&mut self, ops: &[Op]) -> Result<(), StoreError> {
+        self.alive()?;
+        ops.iter().try_for_each(Op::validate)?;
+        if ops.is_empty() {
+            return Ok(());
+        }
+        self.apply_batch(ops)
+    }
+
+    fn put(&mut self, key: &str, value: &[u8]) -> Result<(), StoreError> {
+        self.alive()?;
+        validate_key(key)?;
+        super::validate_value(key, value)?;
+        self.put_one(key, value)
+    }
+
+    fn delete(&mut self, key: &str) -> Result<(), StoreError> {
+        self.alive()?;
+        validate_key(key)?;
+        self.delete_one(key)
+    }
+}
+
+// ---- encodings ----
+
+fn encode_journal(entries: &[(String, Option<Vec<u8>>)]) -> Vec<u8> {
+    let mut out = JOURNAL_MAGIC.to_vec();
+    out.extend_from_slice(&(entries.len() as u32).to_be_bytes());
+    for (key, record) in entries {
+        out.push(if record.is_some() { OP_PUT } else { OP_DELETE });
+        out.extend_from_slice(&(key.len() as u16).to_be_bytes());
+        out.extend_from_slice(key.as_bytes());
+        if let Some(record) = record {
+            out.extend_from_slice(&(record.len() as u32).to_be_bytes());
+            out.extend_from_slice(record);
+        }
+    }
+    append_checksum(&mut out);
+    out
+}
+
+/// Parses a batch journal. A committed journal was fsynced before its rename, so a crash cannot
+/// tear it: a bad one is reported as corruption, never half-applied.
+fn decode_journal(bytes: &[u8]) -> Result<Vec<(String, Option<Vec<u8>>)>, StoreError> {
+    let body = verify_checksum(JOURNAL, bytes)?;
+    let mut r = Reader::new(JOURNAL, body);
+    if r.take(4)? != JOURNAL_MAGIC {
+        return Err(corrupt(JOURNAL, "not a poscore batch journal (or an unsupported version)"));
+    }
+    let count = r.u32()?;
+    let mut entries = Vec::new();
+    for _ in 0..count {
+        let tag = r.u8()?;
+        let klen = r.u16()? as usize;
+        let key = std::str::from_utf8(r.take(klen)?)
+            .ok()
+            .filter(|k| validate_key(k).is_ok())
+            .ok_or_else(|| corrupt(JOURNAL, "invalid key in journal"))?
+            .to_string();
+        let record = match tag {
+            OP_PUT => {
+                let len = r.u32()? as usize;
+                Some(r.take(len)?.to_vec())
+            }
+            OP_DELETE => None,
+            _ => return Err(corrupt(JOURNAL, "unknown journal operation")),
+        };
+        entries.push((key, record));
+    }
+    r.end()?;
+    Ok(entries)
+}
+
+fn append_checksum(out: &mut Vec<u8>) {
+    let sum = digest(&SHA256, out);
+    out.extend_from_slice(sum.as_ref());
+}
+
+/// Checks the trailing SHA-256 and returns the bytes it covers.
+fn verify_checksum<'a>(what: &str, bytes: &'a [u8]) -> Result<&'a [u8], StoreError> {
+    if bytes.len() < SHA256_OUTPUT_LEN {
+        return Err(corrupt(what, &format!("truncated: {} bytes", bytes.len())));
+    }
+    let (body, sum) = bytes.split_at(bytes.len() - SHA256_OUTPUT_LEN);
+    if digest(&SHA256, body).as_ref() != sum {
+        return Err(corrupt(what, "checksum mismatch (torn or damaged file)"));
+    }
+    Ok(body)
+}
+
+/// Bounds-checked reading of a checksummed body; running short is corruption, not a panic.
+struct Reader<'a> {
+    what: &'a str,
+    bytes: &'a [u8],
+    pos: usize,
+}
+
+impl<'a> Reader<'a> {
+    fn new(what: &'a str, bytes: &'a [u8]) -> Self {
+        Self { what, bytes, pos: 0 }
+    }
+
+    fn take(&mut self, n: usize) -> Result<&'a [u8], StoreError> {
+        if self.bytes.len() - self.pos < n {
+            return Err(corrupt(self.what, &format!("truncated: needs {n} bytes at offset {}", self.pos)));
+        }
+        let s = &self.bytes[self.pos..self.pos + n];
+        self.pos += n;
+        Ok(s)
+    }
+
+    fn u8(&mut self) -> Result<u8, StoreError> {
+        Ok(self.take(1)?[0])
+    }
+
+    fn u16(&mut self) -> Result<u16, StoreError> {
+        let b = self.take(2)?;
+        Ok(u16::from_be_bytes([b[0], b[1]]))
+    }
+
+    fn u32(&mut self) -> Result<u32, StoreError> {
+        let b = self.take(4)?;
+        Ok(u32::from_be_bytes([b[0], b[1], b[2], b[3]]))
+    }
+
+    fn end(&self) -> Result<(), StoreError> {
+        if self.pos != self.bytes.len() {
+            return Err(corrupt(self.what, &format!("{} unexpected bytes at offset {}", self.bytes.len() - self.pos, self.pos)));
+        }
+        Ok(())
+    }
+}
+
+fn record_ad(key: &str) -> Vec<u8> {
+    [RECORD_AD, key.as_bytes()].concat()
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+fn unhex(s: &str) -> Option<Vec<u8>> {
+    if s.len() % 2 != 0 || !s.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f')) {
+        return None;
+    }
+    (0..s.len()).step_by(2).map(|i| u8::from_str_radix(&s[i..i + 2], 16).ok()).collect()
+}
+
+/// The file name holding `key`'s record inside the store directory (for tests and tools that
+/// inspect the directory).
+pub fn record_file_name(key: &str) -> String {
+    record_file(key)
+}
+
+fn record_file(key: &str) -> String {
+    format!("{}.rec", hex(key.as_bytes()))
+}
+
+fn tmp_file(key: &str) -> String {
+    format!("{}.tmp", hex(key.as_bytes()))
+}
+
+fn corrupt(what: &str, reason: &str) -> StoreError {
+    StoreError::Corrupt { key: what.to_string(), reason: reason.to_string() }
+}
+
+fn io_err(op: &'static str, path: &Path, e: impl fmt::Display) -> StoreError {
+    StoreError::Io { op, path: path.display().to_string(), message: e.to_string() }
+}
+
+#[cfg(unix)]
+fn sync_directory(dir: &Path) -> Result<(), StoreError> {
+    fs::File::open(dir).and_then(|d| d.sync_all()).map_err(|e| io_err("fsync", dir, e))
+}
+
+#[cfg(not(unix))]
+fn sync_directory(_dir: &Path) -> Result<(), StoreError> {
+    Ok(())
+}

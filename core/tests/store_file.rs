@@ -1,0 +1,230 @@
+//! The conformance suite against every Rust store, and file-store specifics: fsync counts,
+//! recovery on open, sealing, and corruption found in arbitrary bytes without panicking.
+
+#[path = "support/store.rs"]
+mod support;
+
+use std::fs;
+
+use poscore::store::conformance;
+use poscore::store::file::{self, FileStore, FileStoreOptions, SealingKey};
+use poscore::store::{MemoryStore, Op, Store, StoreError};
+use proptest::prelude::*;
+use support::{FileBackend, MemoryBackend, TempDir, KEY};
+
+#[test]
+fn conformance_memory() {
+    let s = conformance::run_all(&mut MemoryBackend).unwrap();
+    assert_eq!((s.passed, s.skipped.len()), (17, 5), "{s:?}");
+}
+
+#[test]
+fn conformance_file() {
+    let s = conformance::run_all(&mut FileBackend::new(false)).unwrap();
+    assert_eq!((s.passed, s.skipped.len()), (21, 1), "{s:?}");
+}
+
+#[test]
+fn conformance_file_sealed() {
+    let s = conformance::run_all(&mut FileBackend::new(true)).unwrap();
+    assert_eq!((s.passed, s.skipped.len()), (22, 0), "{s:?}");
+}
+
+#[test]
+fn fsyncs_per_operation() {
+    let tmp = TempDir::new("fsync");
+    let dir = tmp.path().join("store");
+    let mut s = FileStore::open(&dir).unwrap();
+    // Creation: header file, store directory, parent directory.
+    assert_eq!(s.fsyncs(), 3);
+    let mut last = s.fsyncs();
+    let mut delta = |s: &FileStore| {
+        let d = s.fsyncs() - last;
+        last = s.fsyncs();
+        d
+    };
+    s.put("reversal/pending", b"0400").unwrap();
+    assert_eq!(delta(&s), 2, "put: temp file + directory");
+    s.delete("reversal/pending").unwrap();
+    assert_eq!(delta(&s), 1, "delete: directory");
+    s.delete("reversal/pending").unwrap();
+    assert_eq!(delta(&s), 0, "delete of a missing key");
+    s.apply(&[Op::put("txn/1", b"00".to_vec()), Op::delete("reversal/pending")]).unwrap();
+    assert_eq!(delta(&s), 5, "batch of 1 put + 1 delete: p + 4");
+    s.apply(&[Op::put("a", vec![1]), Op::put("b", vec![2]), Op::put("c", vec![3])]).unwrap();
+    assert_eq!(delta(&s), 7, "batch of 3 puts: p + 4");
+    s.apply(&[Op::put("a", vec![1]), Op::delete("a"), Op::put("a", vec![4])]).unwrap();
+    assert_eq!(delta(&s), 2, "batch on one key is a put");
+    s.apply(&[]).unwrap();
+    assert_eq!(delta(&s), 0);
+    drop(s);
+    let s = FileStore::open(&dir).unwrap();
+    assert_eq!(s.fsyncs(), 0, "a clean reopen writes nothing");
+    assert_eq!(s.get("a").unwrap(), Some(vec![4]));
+}
+
+#[test]
+fn open_discards_temp_files_and_keeps_old_values() {
+    let tmp = TempDir::new("leftover");
+    let mut s = FileStore::open(tmp.path()).unwrap();
+    s.put("k", b"old").unwrap();
+    drop(s);
+    let tmp_name = file::record_file_name("k").replace(".rec", ".tmp");
+    fs::write(tmp.path().join(&tmp_name), b"half a rec").unwrap();
+    fs::write(tmp.path().join("batch.tmp"), b"uncommitted").unwrap();
+    let s = FileStore::open(tmp.path()).unwrap();
+    assert_eq!(s.get("k").unwrap(), Some(b"old".to_vec()));
+    assert!(!tmp.path().join(tmp_name).exists());
+    assert!(!tmp.path().join("batch.tmp").exists());
+}
+
+#[test]
+fn damaged_control_files_are_reported() {
+    let tmp = TempDir::new("control");
+    let mut s = FileStore::open(tmp.path()).unwrap();
+    s.put("k", b"v").unwrap();
+    drop(s);
+    fs::write(tmp.path().join("batch.jnl"), b"PSJ1 torn").unwrap();
+    let e = FileStore::open(tmp.path()).unwrap_err();
+    assert_eq!((e.code(), e.to_string().contains("batch.jnl")), ("store.corrupt", true), "{e}");
+    fs::remove_file(tmp.path().join("batch.jnl")).unwrap();
+    fs::write(tmp.path().join("STORE"), b"garbage").unwrap();
+    assert_eq!(FileStore::open(tmp.path()).unwrap_err().code(), "store.corrupt");
+    fs::remove_file(tmp.path().join("STORE")).unwrap();
+    let e = FileStore::open(tmp.path()).unwrap_err();
+    assert!(matches!(&e, StoreError::Corrupt { key, .. } if key == "STORE"), "{e}");
+}
+
+#[test]
+fn foreign_record_file_name_is_reported_by_list() {
+    let tmp = TempDir::new("names");
+    let mut s = FileStore::open(tmp.path()).unwrap();
+    s.put("k", b"v").unwrap();
+    fs::write(tmp.path().join("zz.rec"), b"").unwrap();
+    assert_eq!(s.list("").unwrap_err().code(), "store.corrupt");
+    fs::remove_file(tmp.path().join("zz.rec")).unwrap();
+    fs::write(tmp.path().join("notes.txt"), b"ignored").unwrap();
+    assert_eq!(s.list("").unwrap(), vec!["k".to_string()]);
+}
+
+#[test]
+fn sealing_mismatches() {
+    let tmp = TempDir::new("sealing");
+    let sealed = tmp.path().join("sealed");
+    let plain = tmp.path().join("plain");
+    FileStore::open_sealed(&sealed, SealingKey::from_bytes(KEY)).unwrap().put("dukpt/state", b"SECRET-KSN").unwrap();
+    FileStore::open(&plain).unwrap();
+    for e in [
+        FileStore::open(&sealed).unwrap_err(),
+        FileStore::open_sealed(&sealed, SealingKey::from_bytes([7; 32])).unwrap_err(),
+        FileStore::open_sealed(&plain, SealingKey::from_bytes(KEY)).unwrap_err(),
+    ] {
+        assert_eq!(e.code(), "store.sealed_key_mismatch", "{e}");
+        assert_eq!(poscore::Error::from(e.clone()).module(), "store");
+        assert_eq!(poscore::Error::from(e).code(), "store.sealed_key_mismatch");
+    }
+    // The plaintext is nowhere on disk, and the key never prints.
+    let rec = fs::read(sealed.join(file::record_file_name("dukpt/state"))).unwrap();
+    assert!(!rec.windows(10).any(|w| w == b"SECRET-KSN"));
+    assert_eq!(format!("{:?}", SealingKey::from_bytes(KEY)), "SealingKey(<redacted>)");
+}
+
+#[test]
+fn injected_randomness_gives_fresh_nonces() {
+    let tmp = TempDir::new("nonce");
+    let mut counter = 0u8;
+    let options = FileStoreOptions {
+        sealing_key: Some(SealingKey::from_bytes(KEY)),
+        random: Some(Box::new(move |buf: &mut [u8]| {
+            counter += 1;
+            buf.fill(counter);
+            Ok(())
+        })),
+        fail_point: None,
+    };
+    let mut s = FileStore::open_with(tmp.path(), options).unwrap();
+    let path = tmp.path().join(file::record_file_name("k"));
+    s.put("k", b"same").unwrap();
+    let first = fs::read(&path).unwrap();
+    s.put("k", b"same").unwrap();
+    assert_ne!(first, fs::read(&path).unwrap(), "same value, new nonce, new ciphertext");
+    assert_eq!(s.get("k").unwrap(), Some(b"same".to_vec()));
+    let failing = FileStoreOptions {
+        sealing_key: Some(SealingKey::from_bytes(KEY)),
+        random: Some(Box::new(|_: &mut [u8]| Err("no entropy".into()))),
+        fail_point: None,
+    };
+    let mut s = FileStore::open_with(tmp.path(), failing).unwrap();
+    assert_eq!(s.put("k", b"x").unwrap_err().code(), "store.io");
+    assert_eq!(s.get("k").unwrap(), Some(b"same".to_vec()));
+}
+
+#[test]
+fn memory_store_crash_switch() {
+    let mut m = MemoryStore::new();
+    m.put("a", b"1").unwrap();
+    m.crash_after_writes(1);
+    m.apply(&[Op::put("b", b"2".to_vec()), Op::put("c", b"3".to_vec())]).unwrap();
+    let e = m.apply(&[Op::put("d", b"4".to_vec()), Op::delete("a")]).unwrap_err();
+    assert_eq!(e.code(), "store.crashed");
+    assert!(m.is_crashed());
+    assert_eq!(m.get("a").unwrap_err().code(), "store.crashed");
+    let d = m.durable();
+    assert_eq!(d.list("").unwrap(), ["a", "b", "c"]);
+    assert_eq!(m.writes(), 2);
+}
+
+fn sealed_store(dir: &std::path::Path, sealed: bool) -> FileStore {
+    if sealed {
+        FileStore::open_sealed(dir, SealingKey::from_bytes(KEY)).unwrap()
+    } else {
+        FileStore::open(dir).unwrap()
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(64))]
+
+    /// Arbitrary bytes in a record file are reported as corrupt, never returned, never a panic.
+    #[test]
+    fn arbitrary_record_bytes_are_corrupt(bytes in proptest::collection::vec(any::<u8>(), 0..300), sealed: bool) {
+        let tmp = TempDir::new("arb");
+        let s = sealed_store(tmp.path(), sealed);
+        fs::write(tmp.path().join(file::record_file_name("k")), &bytes).unwrap();
+        prop_assert_eq!(s.get("k").unwrap_err().code(), "store.corrupt");
+    }
+
+    /// Any single damaged byte or truncation of a valid record is detected.
+    #[test]
+    fn any_damage_to_a_record_is_detected(
+        value in proptest::collection::vec(any::<u8>(), 0..100),
+        pos in any::<prop::sample::Index>(),
+        flip in 1u8..,
+        cut in any::<prop::sample::Index>(),
+        sealed: bool,
+    ) {
+        let tmp = TempDir::new("dmg");
+        let mut s = sealed_store(tmp.path(), sealed);
+        s.put("txn/000001", &value).unwrap();
+        let path = tmp.path().join(file::record_file_name("txn/000001"));
+        let good = fs::read(&path).unwrap();
+        let mut bad = good.clone();
+        bad[pos.index(good.len())] ^= flip;
+        fs::write(&path, &bad).unwrap();
+        prop_assert_eq!(s.get("txn/000001").unwrap_err().code(), "store.corrupt");
+        fs::write(&path, &good[..cut.index(good.len())]).unwrap();
+        prop_assert_eq!(s.get("txn/000001").unwrap_err().code(), "store.corrupt");
+        fs::write(&path, &good).unwrap();
+        prop_assert_eq!(s.get("txn/000001").unwrap(), Some(value));
+    }
+
+    /// Arbitrary bytes as a batch journal make open fail with store.corrupt (not a panic, not a
+    /// half-applied batch).
+    #[test]
+    fn arbitrary_journal_bytes_are_corrupt(bytes in proptest::collection::vec(any::<u8>(), 0..300)) {
+        let tmp = TempDir::new("jnl");
+        FileStore::open(tmp.path()).unwrap().put("k", b"v").unwrap();
+        fs::write(tmp.path().join("batch.jnl"), &bytes).unwrap();
+        prop_assert_eq!(FileStore::open(tmp.path()).unwrap_err().code(), "store.corrupt");
+    }
+}
