@@ -179,9 +179,9 @@ pub fn tdes_ipek(bdk: &Key, ksn: &[u8]) -> Result<Key, crate::Error> {
 
 /// Non-reversible key generation process (X9.24-1 A.2): the new key for `ksn_reg` (rightmost 64
 /// KSN bits with the counter bits set so far) from the previous key.
-fn nrkgp(key: &[u8], ksn_reg: &[u8; 8]) -> Zeroizing<Vec<u8>> {
+fn nrkgp(key: &[u8], ksn_reg: [u8; 8]) -> Zeroizing<Vec<u8>> {
     let half = |k: &[u8]| -> [u8; 8] {
-        let mut r = *ksn_reg;
+        let mut r = ksn_reg;
         xor_in_place(&mut r, &k[8..16]);
         BlockCipher::new(Algorithm::Des, &k[..8]).encrypt_block(&mut r);
         xor_in_place(&mut r, &k[8..16]);
@@ -228,7 +228,7 @@ pub fn tdes_transaction_key(ipek: &Key, ksn: &[u8]) -> Result<Key, crate::Error>
     for bit in (0..TDES_COUNTER_BITS).rev() {
         if counter & (1 << bit) != 0 {
             set |= 1 << bit;
-            key = nrkgp(&key, &ksn_reg(&base, set));
+            key = nrkgp(&key, ksn_reg(&base, set));
         }
     }
     Ok(Key::dangerous_from_bytes(Algorithm::Tdes2, KeyUsage::KeyDerivation, &key)?)
@@ -277,6 +277,9 @@ pub fn tdes_derive_from_ipek(ipek: &Key, ksn: &[u8]) -> Result<TdesKeys, crate::
 // The future-key register engine shared by both terminals
 // ---------------------------------------------------------------------------------------------
 
+/// One derivation step of a register engine: (previous key, counter value) to the new key.
+type DeriveStep<'a> = &'a dyn Fn(&[u8], u64) -> Zeroizing<Vec<u8>>;
+
 /// Registers indexed by counter bit: register `b` holds the key for the counter that sets bit `b`
 /// on top of the bits above it. Invariant: the key for the current counter `c` is in register
 /// `lsb(c)`; after use, registers below it are refilled from it and it is erased.
@@ -289,7 +292,7 @@ struct Registers {
 }
 
 impl Registers {
-    fn load(bits: u32, max_ones: u32, initial: &[u8], derive: &dyn Fn(&[u8], u64) -> Zeroizing<Vec<u8>>) -> Self {
+    fn load(bits: u32, max_ones: u32, initial: &[u8], derive: DeriveStep<'_>) -> Self {
         let mut regs = vec![None; bits as usize];
         for b in (0..bits).rev() {
             regs[b as usize] = Some(derive(initial, 1u64 << b));
@@ -302,11 +305,7 @@ impl Registers {
     }
 
     /// The key for the current counter, then advances (filling the registers below it).
-    fn take(
-        &mut self,
-        scheme: &'static str,
-        derive: &dyn Fn(&[u8], u64) -> Zeroizing<Vec<u8>>,
-    ) -> Result<(u64, Zeroizing<Vec<u8>>), DukptError> {
+    fn take(&mut self, scheme: &'static str, derive: DeriveStep<'_>) -> Result<(u64, Zeroizing<Vec<u8>>), DukptError> {
         if self.exhausted() {
             return Err(DukptError::Exhausted { scheme, counter: self.counter });
         }
@@ -329,15 +328,12 @@ impl Registers {
     fn to_bytes(&self, key_len: usize, out: &mut Vec<u8>) {
         out.extend_from_slice(&self.counter.to_be_bytes());
         for r in &self.regs {
-            match r {
-                Some(k) => {
-                    out.push(1);
-                    out.extend_from_slice(k);
-                }
-                None => {
-                    out.push(0);
-                    out.extend(std::iter::repeat_n(0, key_len));
-                }
+            if let Some(k) = r {
+                out.push(1);
+                out.extend_from_slice(k);
+            } else {
+                out.push(0);
+                out.resize(out.len() + key_len, 0);
             }
         }
     }
@@ -404,7 +400,7 @@ impl TdesTerminal {
         require_alg(ipek, &[Algorithm::Tdes2], "TDES DUKPT", "2TDEA")?;
         let base = ksn_base_tdes(&tdes_ksn(ksn)?);
         let regs = Registers::load(TDES_COUNTER_BITS, TDES_MAX_ONES, ipek.dangerous_reveal(), &|k, c| {
-            nrkgp(k, &ksn_reg(&base, c as u32))
+            nrkgp(k, ksn_reg(&base, c as u32))
         });
         Ok(Self { ksn_base: base, regs })
     }
@@ -423,7 +419,7 @@ impl TdesTerminal {
     /// advanced (skipping counters with more than 10 one-bits).
     pub fn next_transaction(&mut self) -> Result<TdesTransaction, crate::Error> {
         let base = self.ksn_base;
-        let (c, key) = self.regs.take("TDES", &|k, c| nrkgp(k, &ksn_reg(&base, c as u32)))?;
+        let (c, key) = self.regs.take("TDES", &|k, c| nrkgp(k, ksn_reg(&base, c as u32)))?;
         let mut ksn = base;
         let cb = (c as u32).to_be_bytes();
         ksn[7] |= cb[1];
@@ -556,18 +552,18 @@ fn algorithm_code(alg: Algorithm) -> Result<u16, KeyError> {
 
 /// X9.24-3 derivation data: version 01, block counter, usage, algorithm, length in bits, 8 bytes
 /// of key ID / counter.
-fn derivation_data(usage: u16, alg: Algorithm, tail: &[u8; 8]) -> Result<[u8; 16], KeyError> {
+fn derivation_data(usage: u16, alg: Algorithm, tail: [u8; 8]) -> Result<[u8; 16], KeyError> {
     let mut d = [0u8; 16];
     d[0] = 0x01;
     d[1] = 0x01;
     d[2..4].copy_from_slice(&usage.to_be_bytes());
     d[4..6].copy_from_slice(&algorithm_code(alg)?.to_be_bytes());
     d[6..8].copy_from_slice(&((alg.key_len() * 8) as u16).to_be_bytes());
-    d[8..].copy_from_slice(tail);
+    d[8..].copy_from_slice(&tail);
     Ok(d)
 }
 
-/// DeriveKey: AES-ECB of the derivation data under the derivation key, one block per 128 bits of
+/// `DeriveKey`: AES-ECB of the derivation data under the derivation key, one block per 128 bits of
 /// output with the block counter (byte 1) incremented, truncated to the key length.
 fn derive_key(derivation_key: &[u8], alg_of_key: Algorithm, data: &[u8; 16], out_len: usize) -> Zeroizing<Vec<u8>> {
     let c = BlockCipher::new(alg_of_key, derivation_key);
@@ -584,7 +580,7 @@ fn derive_key(derivation_key: &[u8], alg_of_key: Algorithm, data: &[u8; 16], out
     out
 }
 
-fn tail(initial_key_id: &[u8; 8], counter: u64) -> [u8; 8] {
+fn tail(initial_key_id: [u8; 8], counter: u64) -> [u8; 8] {
     let mut t = [0u8; 8];
     t[..4].copy_from_slice(&initial_key_id[4..]);
     t[4..].copy_from_slice(&(counter as u32).to_be_bytes());
@@ -612,18 +608,18 @@ pub fn aes_initial_key(bdk: &Key, initial_key_id: &[u8]) -> Result<Key, crate::E
         expected: 8,
     })?;
     let alg = bdk.algorithm();
-    let d = derivation_data(0x8001, alg, &id)?;
+    let d = derivation_data(0x8001, alg, id)?;
     let ik = derive_key(bdk.dangerous_reveal(), alg, &d, alg.key_len());
     Ok(Key::dangerous_from_bytes(alg, KeyUsage::DukptInitialKey, &ik)?)
 }
 
-fn aes_intermediate(ik: &[u8], alg: Algorithm, id: &[u8; 8], counter: u64) -> Result<Zeroizing<Vec<u8>>, KeyError> {
+fn aes_intermediate(ik: &[u8], alg: Algorithm, id: [u8; 8], counter: u64) -> Result<Zeroizing<Vec<u8>>, KeyError> {
     let mut key = Zeroizing::new(ik.to_vec());
     let mut working = 0u64;
     for bit in (0..AES_COUNTER_BITS).rev() {
         if counter & (1 << bit) != 0 {
             working |= 1 << bit;
-            let d = derivation_data(0x8000, alg, &tail(id, working))?;
+            let d = derivation_data(0x8000, alg, tail(id, working))?;
             key = derive_key(&key, alg, &d, alg.key_len());
         }
     }
@@ -654,15 +650,15 @@ pub fn aes_derive_from_initial_key(
     let (id, counter) = aes_ksn(ksn)?;
     check_counter("AES", counter, AES_MAX_ONES)?;
     let alg = initial_key.algorithm();
-    let dk = aes_intermediate(initial_key.dangerous_reveal(), alg, &id, counter)?;
+    let dk = aes_intermediate(initial_key.dangerous_reveal(), alg, id, counter)?;
     let derivation_key = Key::dangerous_from_bytes(alg, KeyUsage::KeyDerivation, &dk)?;
-    let working_key = aes_working_key(&derivation_key, &id, counter, usage, key_type)?;
+    let working_key = aes_working_key(&derivation_key, id, counter, usage, key_type)?;
     Ok(AesKeys { initial_key: initial_key.clone(), derivation_key, working_key })
 }
 
 fn aes_working_key(
     derivation_key: &Key,
-    id: &[u8; 8],
+    id: [u8; 8],
     counter: u64,
     usage: AesKeyUsage,
     key_type: Algorithm,
@@ -684,7 +680,7 @@ fn aes_working_key(
         }
         .into());
     }
-    let d = derivation_data(usage.code(), key_type, &tail(id, counter))?;
+    let d = derivation_data(usage.code(), key_type, tail(id, counter))?;
     let wk = derive_key(derivation_key.dangerous_reveal(), derivation_key.algorithm(), &d, key_type.key_len());
     Ok(Key::dangerous_from_bytes(key_type, usage.key_usage(), &wk)?)
 }
@@ -729,7 +725,7 @@ pub struct AesTransaction {
 impl AesTransaction {
     /// The working key of `usage` and `key_type` for this transaction.
     pub fn working_key(&self, usage: AesKeyUsage, key_type: Algorithm) -> Result<Key, crate::Error> {
-        aes_working_key(&self.derivation_key, &self.initial_key_id, self.counter, usage, key_type)
+        aes_working_key(&self.derivation_key, self.initial_key_id, self.counter, usage, key_type)
     }
 
     /// The intermediate derivation key of this transaction.
@@ -750,7 +746,7 @@ impl AesTerminal {
         })?;
         let alg = initial_key.algorithm();
         let regs = Registers::load(AES_COUNTER_BITS, AES_MAX_ONES, initial_key.dangerous_reveal(), &|k, c| {
-            derive_intermediate_step(k, alg, &id, c)
+            derive_intermediate_step(k, alg, id, c)
         });
         Ok(Self { initial_key_id: id, algorithm: alg, regs })
     }
@@ -769,7 +765,7 @@ impl AesTerminal {
     /// more than 16 one-bits.
     pub fn next_transaction(&mut self) -> Result<AesTransaction, crate::Error> {
         let (alg, id) = (self.algorithm, self.initial_key_id);
-        let (c, key) = self.regs.take("AES", &|k, c| derive_intermediate_step(k, alg, &id, c))?;
+        let (c, key) = self.regs.take("AES", &|k, c| derive_intermediate_step(k, alg, id, c))?;
         let mut ksn = id.to_vec();
         ksn.extend_from_slice(&(c as u32).to_be_bytes());
         Ok(AesTransaction {
@@ -801,8 +797,8 @@ impl AesTerminal {
     }
 }
 
-fn derive_intermediate_step(k: &[u8], alg: Algorithm, id: &[u8; 8], counter: u64) -> Zeroizing<Vec<u8>> {
-    let d = derivation_data(0x8000, alg, &tail(id, counter)).expect("AES algorithm has a code");
+fn derive_intermediate_step(k: &[u8], alg: Algorithm, id: [u8; 8], counter: u64) -> Zeroizing<Vec<u8>> {
+    let d = derivation_data(0x8000, alg, tail(id, counter)).expect("AES algorithm has a code");
     derive_key(k, alg, &d, alg.key_len())
 }
 

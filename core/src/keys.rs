@@ -322,6 +322,8 @@ impl Key {
     }
 }
 
+// The bytes are deliberately left out: Debug shows what identifies a key, never the key.
+#[allow(clippy::missing_fields_in_debug)]
 impl fmt::Debug for Key {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         // The KCV identifies a key without revealing it (it is printed in every key ceremony).

@@ -21,7 +21,7 @@
 //! assert_eq!(hex_encode(kb.dangerous_key_bytes()), "3F419E1CB7079442AA37474C2EFBF8B8");
 //! ```
 
-use std::fmt;
+use std::fmt::{self, Write as _};
 
 use serde::{Deserialize, Serialize};
 use subtle::ConstantTimeEq;
@@ -263,16 +263,16 @@ impl Header {
         for b in &self.optional_blocks {
             s += &b.id;
             if b.data.len() + 4 <= 0xFF {
-                s += &format!("{:02X}", b.data.len() + 4);
+                let _ = write!(s, "{:02X}", b.data.len() + 4);
             } else {
-                s += &format!("0002{:04X}", b.data.len() + 10);
+                let _ = write!(s, "0002{:04X}", b.data.len() + 10);
             }
             s += &b.data;
         }
         let mut count = self.optional_blocks.len();
         if s.len() % block != 0 {
             let pad = (block - (s.len() + 4) % block) % block;
-            s += &format!("PB{:02X}{}", pad + 4, "0".repeat(pad));
+            let _ = write!(s, "PB{:02X}{}", pad + 4, "0".repeat(pad));
             count += 1;
         }
         (s, count)
@@ -436,10 +436,10 @@ pub fn wrap(
         return Err(Tr31Error::TooLarge { reason: "more than 9999 characters" }.into());
     }
     let head = header.encode(total);
-    let (kbek, kbak) = derive(kbpk);
-    let mac = mac_of(kbpk.algorithm(), &kbak, &head, &clear, v.mac_len);
+    let (enc_key, mac_key) = derive(kbpk);
+    let mac = mac_of(kbpk.algorithm(), &mac_key, &head, &clear, v.mac_len);
     let mut enc = clear.to_vec();
-    BlockCipher::new(kbpk.algorithm(), &kbek).cbc_encrypt(&mac, &mut enc);
+    BlockCipher::new(kbpk.algorithm(), &enc_key).cbc_encrypt(&mac, &mut enc);
     Ok(format!("{head}{}{}", hex_encode(&enc), hex_encode(&mac)))
 }
 
@@ -473,10 +473,10 @@ pub fn unwrap(kbpk: &Key, block: &str) -> Result<KeyBlock, crate::Error> {
     if enc.len() % v.block != 0 {
         return Err(Tr31Error::BadKeyData { reason: "encrypted key is not whole cipher blocks" }.into());
     }
-    let (kbek, kbak) = derive(kbpk);
+    let (enc_key, mac_key) = derive(kbpk);
     let mut clear = Zeroizing::new(enc);
-    BlockCipher::new(kbpk.algorithm(), &kbek).cbc_decrypt(&mac, &mut clear);
-    let expected = mac_of(kbpk.algorithm(), &kbak, &block[..head_len], &clear, v.mac_len);
+    BlockCipher::new(kbpk.algorithm(), &enc_key).cbc_decrypt(&mac, &mut clear);
+    let expected = mac_of(kbpk.algorithm(), &mac_key, &block[..head_len], &clear, v.mac_len);
     if !bool::from(expected.ct_eq(&mac)) {
         return Err(Tr31Error::MacMismatch.into());
     }

@@ -3,6 +3,8 @@
 //! These are test and key-ceremony tools: keys are given on the command line in the clear, which
 //! is what a lab bench needs and what a terminal never does.
 
+use std::fmt::Write as _;
+
 use clap::{Args, Subcommand};
 use poscore::dukpt::{self, AesKeyUsage};
 use poscore::keys::{hex_decode, hex_encode, Algorithm, KcvMethod, Key, KeyUsage};
@@ -17,10 +19,10 @@ use crate::Output;
 /// Where random fill comes from: the system, a test seed, or given bytes.
 #[derive(Debug, Args, Clone, Default)]
 pub struct RandomArgs {
-    /// Deterministic fill from a seed (SeededRng, SHA-256 counter mode): TEST ONLY.
+    /// Deterministic fill from a seed (`SeededRng`, SHA-256 counter mode): TEST ONLY.
     #[arg(long)]
     seed: Option<u64>,
-    /// Exact random bytes to use, hex (FixedRng): TEST ONLY, for published examples.
+    /// Exact random bytes to use, hex (`FixedRng`): TEST ONLY, for published examples.
     #[arg(long)]
     fill: Option<String>,
 }
@@ -302,7 +304,7 @@ pub fn run_dukpt(cmd: DukptCmd) -> poscore::Result<Output> {
         let mut text = String::new();
         for f in ["ipek", "transaction_key", "pin_key", "mac_key", "mac_response_key", "data_key", "data_response_key"]
         {
-            text += &format!("{f:<18} {}\n", j[f].as_str().unwrap_or(""));
+            let _ = writeln!(text, "{f:<18} {}", j[f].as_str().unwrap_or(""));
         }
         Ok(Output::new(j, text))
     }

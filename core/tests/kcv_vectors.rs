@@ -1,0 +1,74 @@
+//! Runs tests/vectors/kcv.json, the vectors every surface runs.
+
+use poscore::keys::{self, hex_decode, hex_encode, Algorithm, KcvMethod, Key, KeyUsage};
+use serde_json::Value;
+
+fn vectors() -> Value {
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../tests/vectors/kcv.json");
+    serde_json::from_str(&std::fs::read_to_string(path).expect("read kcv.json")).expect("parse kcv.json")
+}
+
+fn list<'a>(v: &'a Value, key: &str) -> &'a Vec<Value> {
+    let l = v[key].as_array().unwrap_or_else(|| panic!("{key} missing"));
+    assert!(!l.is_empty(), "{key} is empty");
+    l
+}
+
+fn s<'a>(v: &'a Value, key: &str) -> &'a str {
+    v[key].as_str().unwrap_or_else(|| panic!("{key} missing in {v}"))
+}
+
+/// The CLI's rule, which every surface follows: the algorithm family names the method and the
+/// default length; the key length picks the variant.
+fn kcv(key: &str, algorithm: &str, length: Option<usize>) -> poscore::Result<String> {
+    let bytes = hex_decode(key)?;
+    let (alg, method, default_len) = match algorithm {
+        "tdes" => (Algorithm::des_for_len(bytes.len())?, KcvMethod::EncryptZeros, 3),
+        "aes" => (Algorithm::aes_for_len(bytes.len())?, KcvMethod::Cmac, 5),
+        "aes-legacy" => (Algorithm::aes_for_len(bytes.len())?, KcvMethod::EncryptZeros, 3),
+        "sm4" => (Algorithm::Sm4, KcvMethod::EncryptZeros, 3),
+        other => panic!("unknown algorithm {other}"),
+    };
+    let k = Key::dangerous_from_bytes(alg, KeyUsage::KeyEncryption, &bytes)?;
+    Ok(hex_encode(&k.kcv(method, length.unwrap_or(default_len))))
+}
+
+#[test]
+fn every_vector_cites_a_source() {
+    let v = vectors();
+    let sources = v["sources"].as_object().unwrap();
+    for (key, group) in v.as_object().unwrap() {
+        if let Some(items) = group.as_array() {
+            for item in items {
+                let src = item["source"].as_str().unwrap_or_else(|| panic!("{key}: {item} has no source"));
+                assert!(sources.contains_key(src), "{key}: unknown source {src}");
+            }
+        }
+    }
+}
+
+#[test]
+fn check_values() {
+    for v in list(&vectors(), "kcv") {
+        let got = kcv(s(v, "key"), s(v, "algorithm"), v["length"].as_u64().map(|n| n as usize)).unwrap();
+        assert_eq!(got, s(v, "kcv"), "{v}");
+    }
+}
+
+#[test]
+fn errors() {
+    for v in list(&vectors(), "errors") {
+        let e = kcv(s(v, "key"), s(v, "algorithm"), None).unwrap_err();
+        assert_eq!(e.code(), s(v, "error"), "{v}");
+    }
+}
+
+#[test]
+fn sm4_block() {
+    for v in list(&vectors(), "sm4_block") {
+        let k = Key::dangerous_from_hex(Algorithm::Sm4, KeyUsage::DataEncryption, s(v, "key")).unwrap();
+        // One block of CBC with a zero IV is the raw block cipher.
+        let c = keys::encrypt_data(&k, &[0; 16], &hex_decode(s(v, "plaintext")).unwrap()).unwrap();
+        assert_eq!(hex_encode(&c), s(v, "ciphertext"), "{v}");
+    }
+}
