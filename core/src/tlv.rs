@@ -16,6 +16,7 @@
 //! ```
 
 use std::fmt;
+use std::fmt::Write as _;
 use std::sync::OnceLock;
 
 use serde::{Deserialize, Serialize};
@@ -414,7 +415,7 @@ pub fn to_json(items: &[Tlv], masked: bool) -> Vec<TlvJson> {
 }
 
 fn hex(v: &[u8]) -> String {
-    v.iter().map(|b| format!("{b:02X}")).collect()
+    crate::iso8583::to_hex(v)
 }
 
 /// A primitive value as `describe` shows it: hex, masked PAN / track, or `<N bytes redacted>`.
@@ -448,10 +449,10 @@ fn describe_into(items: &[Tlv], depth: usize, s: &mut String) {
         let pad = "  ".repeat(depth);
         match &t.value {
             Value::Primitive(v) => {
-                s.push_str(&format!("{pad}{:<6} {name:<48} {}\n", t.tag.to_string(), show_value(t.tag, v)));
+                let _ = writeln!(s, "{pad}{:<6} {name:<48} {}", t.tag.to_string(), show_value(t.tag, v));
             }
             Value::Constructed(c) => {
-                s.push_str(&format!("{pad}{:<6} {name}\n", t.tag.to_string()));
+                let _ = writeln!(s, "{pad}{:<6} {name}", t.tag.to_string());
                 describe_into(c, depth + 1, s);
             }
         }

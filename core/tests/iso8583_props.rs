@@ -2,8 +2,8 @@
 //! and TLV decoding never panic on arbitrary or mutated bytes.
 
 use poscore::iso8583::{
-    Content, DataEncoding, FieldSpec, Frame, FrameConfig, FrameDecoder, LengthClass, LengthHeader, LengthUnit,
-    Message, MessageRef, Mti, Spec, Tpdu,
+    Content, DataEncoding, FieldSpec, Frame, FrameConfig, FrameDecoder, LengthClass, LengthHeader, LengthUnit, Message,
+    MessageRef, Mti, Spec, Tpdu,
 };
 use poscore::tlv;
 use proptest::prelude::*;
@@ -37,13 +37,7 @@ fn max_units(f: &FieldSpec) -> usize {
 /// A valid value for `f`.
 fn value(f: &FieldSpec, r: &mut Rng) -> Vec<u8> {
     let max = max_units(f);
-    let len = if f.class == LengthClass::Fixed {
-        max
-    } else if r.below(4) == 0 {
-        max
-    } else {
-        r.below(max.min(40) + 1)
-    };
+    let len = if f.class == LengthClass::Fixed || r.below(4) == 0 { max } else { r.below(max.min(40) + 1) };
     let digits = b"0123456789";
     let letters = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz ";
     let alnum = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789 ";

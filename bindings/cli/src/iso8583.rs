@@ -106,7 +106,7 @@ fn load_spec(name: &str) -> Result<Cow<'static, Spec>, Iso8583Error> {
     }
     match std::fs::read_to_string(name) {
         Ok(text) => Ok(Cow::Owned(Spec::from_json(&text)?)),
-        Err(e) if name.ends_with(".json") => {
+        Err(e) if std::path::Path::new(name).extension().is_some_and(|x| x.eq_ignore_ascii_case("json")) => {
             Err(Iso8583Error::BadSpec { field: None, reason: format!("cannot read {name}: {e}") })
         }
         Err(_) => Err(Iso8583Error::UnknownSpec { name: name.to_owned() }),

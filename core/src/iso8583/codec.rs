@@ -243,10 +243,10 @@ fn write_prefix(out: &mut Vec<u8>, f: &FieldSpec, count: usize) {
         }
         PrefixEncoding::Bcd => {
             if d == 2 {
-                out.push(((count / 10 % 10) << 4 | count % 10) as u8);
+                out.push((((count / 10 % 10) << 4) | (count % 10)) as u8);
             } else {
                 out.push(((count / 1000 % 10) << 4 | (count / 100 % 10)) as u8);
-                out.push(((count / 10 % 10) << 4 | count % 10) as u8);
+                out.push((((count / 10 % 10) << 4) | (count % 10)) as u8);
             }
         }
         PrefixEncoding::Binary => {

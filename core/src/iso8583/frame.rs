@@ -59,7 +59,7 @@ impl LengthHeader {
             Self::Binary2 => out.extend_from_slice(&(n as u16).to_be_bytes()),
             Self::Bcd2 => {
                 out.push(((n / 1000 % 10) << 4 | (n / 100 % 10)) as u8);
-                out.push(((n / 10 % 10) << 4 | n % 10) as u8);
+                out.push((((n / 10 % 10) << 4) | (n % 10)) as u8);
             }
             Self::Ascii4 => out.extend_from_slice(format!("{n:04}").as_bytes()),
         }
@@ -117,6 +117,7 @@ impl Tpdu {
     }
 
     /// The TPDU of the reply: source and destination swapped.
+    #[must_use]
     pub fn response(self) -> Self {
         Self { id: self.id, destination: self.source, source: self.destination }
     }
@@ -135,6 +136,7 @@ pub struct Frame {
 
 impl Frame {
     /// The frame a host answers with: TPDU swapped, same header, `message` as the body.
+    #[must_use]
     pub fn response(&self, message: Vec<u8>) -> Frame {
         Frame { tpdu: self.tpdu.map(Tpdu::response), header: self.header.clone(), message }
     }

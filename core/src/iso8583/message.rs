@@ -43,10 +43,10 @@ impl Mti {
     pub const NETWORK_MANAGEMENT_ADVICE: Mti = Mti(*b"0820");
 
     /// Parse four ASCII digits.
-    pub fn new(s: &str) -> Result<Self> {
-        match s.as_bytes() {
-            &[a, b, c, d] if [a, b, c, d].iter().all(u8::is_ascii_digit) => Ok(Self([a, b, c, d])),
-            _ => Err(Iso8583Error::BadMti { found: s.to_owned(), offset: None }),
+    pub fn new(text: &str) -> Result<Self> {
+        match <[u8; 4]>::try_from(text.as_bytes()) {
+            Ok(digits) if digits.iter().all(u8::is_ascii_digit) => Ok(Self(digits)),
+            _ => Err(Iso8583Error::BadMti { found: text.to_owned(), offset: None }),
         }
     }
 

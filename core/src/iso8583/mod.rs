@@ -36,14 +36,14 @@ pub fn parse_hex(text: &str) -> Result<Vec<u8>, Iso8583Error> {
     let clean: Vec<(usize, u8)> = text.bytes().enumerate().filter(|(_, b)| !b.is_ascii_whitespace()).collect();
     let mut out = Vec::with_capacity(clean.len() / 2);
     for pair in clean.chunks(2) {
-        let (i, a) = pair[0];
-        let Some(&(j, b)) = pair.get(1) else {
-            return Err(Iso8583Error::BadHex { offset: i, found: "an odd final digit".into() });
+        let (hi_at, hi) = pair[0];
+        let Some(&(lo_at, lo)) = pair.get(1) else {
+            return Err(Iso8583Error::BadHex { offset: hi_at, found: "an odd final digit".into() });
         };
-        match (codec::hex_val(a), codec::hex_val(b)) {
-            (Some(h), Some(l)) => out.push(h << 4 | l),
-            (None, _) => return Err(Iso8583Error::BadHex { offset: i, found: codec::show_byte(a) }),
-            (_, None) => return Err(Iso8583Error::BadHex { offset: j, found: codec::show_byte(b) }),
+        match (codec::hex_val(hi), codec::hex_val(lo)) {
+            (Some(h), Some(l)) => out.push((h << 4) | l),
+            (None, _) => return Err(Iso8583Error::BadHex { offset: hi_at, found: codec::show_byte(hi) }),
+            (_, None) => return Err(Iso8583Error::BadHex { offset: lo_at, found: codec::show_byte(lo) }),
         }
     }
     Ok(out)

@@ -72,14 +72,13 @@ impl Content {
     /// `x+n`). Binary accepts anything.
     pub(crate) fn allows(self, c: u8) -> bool {
         match self {
-            Self::N => c.is_ascii_digit(),
+            Self::N | Self::Xn => c.is_ascii_digit(),
             Self::A => c.is_ascii_alphabetic() || c == b' ',
             Self::An => c.is_ascii_alphanumeric() || c == b' ',
             Self::Ans => (0x20..=0x7e).contains(&c),
             Self::Ns => (0x20..=0x7e).contains(&c) && !c.is_ascii_alphabetic(),
             Self::B => true,
             Self::Z => c.is_ascii_digit() || c == b'=' || c == b'D',
-            Self::Xn => c.is_ascii_digit(),
         }
     }
 
@@ -480,7 +479,7 @@ impl Spec {
                     reason: "the MAC goes in field 64 or 128".into(),
                 });
             }
-            if self.fields.get(&m.field).is_none_or(|f| f.content != Content::B || f.class != LengthClass::Fixed) {
+            if self.fields.get(&m.field).map_or(true, |f| f.content != Content::B || f.class != LengthClass::Fixed) {
                 return Err(Iso8583Error::BadSpec {
                     field: Some(m.field),
                     reason: "the MAC field must be a fixed binary field".into(),
