@@ -16,6 +16,7 @@ use crate::tr31::Tr31Error;
 use crate::response::ResponseError;
 use crate::receipt::ReceiptError;
 use crate::store::StoreError;
+use crate::terminal::TerminalError;
 
 /// Any error poscore returns.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -57,6 +58,9 @@ pub enum Error {
     /// The journal store (memory, file, or a host-provided one).
     #[error(transparent)]
     Store(#[from] StoreError),
+    /// The transaction engine: refusals, journal failures, message building.
+    #[error(transparent)]
+    Terminal(#[from] TerminalError),
 }
 
 impl Error {
@@ -75,6 +79,7 @@ impl Error {
             Self::Response(_) => "response",
             Self::Receipt(_) => "receipt",
             Self::Store(_) => "store",
+            Self::Terminal(_) => "terminal",
         }
     }
 
@@ -93,6 +98,7 @@ impl Error {
             Self::Response(e) => e.code(),
             Self::Receipt(e) => e.code(),
             Self::Store(e) => e.code(),
+            Self::Terminal(e) => e.code(),
         }
     }
 }

@@ -31,6 +31,7 @@ pub mod tr31;
 pub mod response;
 pub mod receipt;
 pub mod store;
+pub mod terminal;
 
 pub use error::{Error, Result};
 

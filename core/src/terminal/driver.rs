@@ -1,0 +1,1 @@
+//! Blocking TCP driver (placeholder, filled in below).
