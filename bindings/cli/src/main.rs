@@ -31,8 +31,8 @@ enum Command {
     /// Card numbers, track 2 data and scanned payment codes.
     #[command(subcommand)]
     Card(card::CardCmd),
-    /// The demo terminal day (what scripts/demo runs).
-    Demo,
+    /// The demo terminal day against the acquirer simulator (what scripts/demo runs).
+    Demo(demo::DemoArgs),
     /// ISO 8583 messages: decode, encode, framing, bundled specs.
     #[command(subcommand)]
     Iso8583(iso8583::Iso8583Cmd),
@@ -79,7 +79,7 @@ impl Output {
 fn run(command: Command) -> poscore::Result<Output> {
     match command {
         Command::Card(c) => card::run(c),
-        Command::Demo => Ok(demo::run()),
+        Command::Demo(a) => demo::run(&a, true, false),
         Command::Iso8583(c) => iso8583::run(c),
         Command::Tlv(c) => iso8583::run_tlv(c),
         Command::Explain(a) => explain::run(a),
@@ -131,7 +131,11 @@ fn main() -> ExitCode {
     if matches!(cli.command, Command::Batch) {
         return batch();
     }
-    let result = run(cli.command);
+    let result = match cli.command {
+        // The demo streams its lines (or JSON events) as the day goes; the summary comes last.
+        Command::Demo(a) => demo::run(&a, cli.json, true),
+        other => run(other),
+    };
     match result {
         Ok(out) => {
             // A closed pipe (`poscore explain --all | head`) is not an error worth a panic.
