@@ -1435,12 +1435,17 @@ impl Terminal {
                         diagnosis: Box::new(diag),
                     });
                 }
-            } else {
+            } else if diag.action == NextAction::Decline {
                 r.status = TxnStatus::Declined;
                 let stan = r.stan.clone();
                 if self.write_record(&key, r).is_ok() {
                     self.events.push_back(Event::Declined { request, kind: TxnKind::Refund, stan, diagnosis: Box::new(diag) });
                 }
+            } else {
+                // "Not now" (96, 91), "sign on again": the original may be booked, so the advice
+                // stays pending and is repeated with backoff, never dropped.
+                self.after_decline(&diag);
+                self.pending_attempt_failed(&key, diag, now);
             }
             return;
         }

@@ -147,6 +147,7 @@ fn schedule(seed: u64, stats: &mut Stats) {
         }
         if started.is_err() {
             // Refused (not signed on, unresolved reversal, unknown original): resolve and go on.
+            store.0.borrow_mut().crash_after_writes(u64::MAX / 2);
             let exhausted: Vec<_> = p.terminal.pending().iter().filter(|r| r.status == TxnStatus::Exhausted).map(|r| r.stan.clone()).collect();
             for s in exhausted {
                 let _ = p.terminal.resolve_exhausted_reversal(&s, Resolution::Retry, p.now);
@@ -179,6 +180,9 @@ fn schedule(seed: u64, stats: &mut Stats) {
         store.0.borrow_mut().crash_after_writes(u64::MAX / 2);
     }
     // Power back for good, faults off: drive to quiescence, resolving exhausted reversals.
+    if store.0.borrow().is_crashed() {
+        crash(&mut p, &mut store, seed, stats, "in_journal_write (store died mid-call)");
+    }
     p.acquirer.clear_faults();
     store.0.borrow_mut().crash_after_writes(u64::MAX / 2);
     for _ in 0..5 {
@@ -197,7 +201,15 @@ fn schedule(seed: u64, stats: &mut Stats) {
     }
     p.quiesce();
     record_acks(&p, &mut acked, &tid);
-    let ctx = || format!("seed {seed}: sent {:?}\nlog {:#?}", p.sent, p.acquirer.log);
+    let ctx = || {
+        format!(
+            "seed {seed}: sent {:?}\nlog {:#?}\nbookings {:#?}\nrecords {:#?}",
+            p.sent,
+            p.acquirer.log,
+            p.acquirer.ledger.bookings.values().map(|b| format!("{} {} {} {} rev={} void={}", b.batch, b.stan, b.kind, b.amount, b.reversed, b.voided)).collect::<Vec<_>>(),
+            p.terminal.records().map(|r| format!("{} {} {:?} {:?} {}", r.batch, r.stan, r.kind, r.status, r.amount)).collect::<Vec<_>>()
+        )
+    };
     assert!(p.terminal.pending().is_empty(), "lost or stuck reversal: {:?} ({})", p.terminal.pending(), ctx());
     assert_eq!(p.host_net(), p.terminal_net(), "host net charges != approved log ({})", ctx());
     assert!(p.acquirer.ledger.stan_reuse.is_empty(), "STAN reused: {:?} ({})", p.acquirer.ledger.stan_reuse, ctx());
@@ -221,7 +233,12 @@ fn record_acks(p: &Pair, acked: &mut BTreeMap<(String, String), u32>, tid: &str)
 fn crash_anywhere_restart_and_reconcile() {
     let n: u64 = std::env::var("POSCORE_CRASH_SCHEDULES").ok().and_then(|v| v.parse().ok()).unwrap_or(2_000);
     let mut stats = Stats::default();
-    for seed in 0..n {
+    let range = match std::env::var("POSCORE_CRASH_SEED").ok().and_then(|v| v.parse::<u64>().ok()) {
+        Some(s) => s..s + 1,
+        None => 0..n,
+    };
+    let n = range.end - range.start;
+    for seed in range {
         schedule(seed, &mut stats);
     }
     let total: u64 = stats.crashes.values().sum();
