@@ -9,6 +9,7 @@
 //! table and the invariants checked against the simulator's ledger. `--json` prints one JSON
 //! object per event instead.
 
+use std::fmt::Write as _;
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
@@ -60,7 +61,7 @@ impl Day {
 
     fn step(&mut self, title: &str) {
         self.step += 1;
-        self.title = title.to_owned();
+        title.clone_into(&mut self.title);
         if self.json {
             let v = json!({"step": self.step, "title": title});
             self.out(v.to_string());
@@ -174,7 +175,9 @@ fn result_of(events: &[Event]) -> (String, String, String) {
             Event::Approved { stan, amount, diagnosis, .. } => {
                 return (diagnosis.entry.code.clone(), format!("{}.{:02}", amount / 100, amount % 100), stan.clone())
             }
-            Event::Declined { stan, diagnosis, .. } => return (diagnosis.entry.code.clone(), String::new(), stan.clone()),
+            Event::Declined { stan, diagnosis, .. } => {
+                return (diagnosis.entry.code.clone(), String::new(), stan.clone())
+            }
             Event::Failed { stan, diagnosis, .. } => {
                 return (diagnosis.entry.code.clone(), String::new(), stan.clone().unwrap_or_default())
             }
@@ -224,13 +227,28 @@ pub fn run(args: &DemoArgs, json_mode: bool, print: bool) -> poscore::Result<Out
     let tmk = poscore_sim::pair::tmk();
     let mut t = Terminal::new(config, tmk, Box::new(store), Box::new(SeededRng::new(args.seed)), now)?;
     let mut driver = TcpDriver::new(addr);
-    let mut day = Day { json: json_mode, print, registry: Registry::unionpay(), step: 0, title: String::new(), rows: Vec::new(), lines: Vec::new(), sales: Vec::new() };
+    let mut day = Day {
+        json: json_mode,
+        print,
+        registry: Registry::unionpay(),
+        step: 0,
+        title: String::new(),
+        rows: Vec::new(),
+        lines: Vec::new(),
+        sales: Vec::new(),
+    };
     if !json_mode {
         day.out(format!("poscore demo: a terminal day against the acquirer simulator on {addr} (seed {})", args.seed));
         day.out(format!("journal: {}", data_dir.join("journal").display()));
     }
     let mut html_written = None;
-    let mut exchange = |day: &mut Day, t: &mut Terminal, title: &str, request: Request, fault: Option<Fault>, show_receipt: bool| -> Vec<Event> {
+    let mut exchange = |day: &mut Day,
+                        t: &mut Terminal,
+                        title: &str,
+                        request: Request,
+                        fault: Option<Fault>,
+                        show_receipt: bool|
+     -> Vec<Event> {
         day.step(title);
         if let Some(f) = fault {
             acquirer.lock().expect("simulator lock").push_fault(Some("0200"), f);
@@ -268,7 +286,14 @@ pub fn run(args: &DemoArgs, json_mode: bool, print: bool) -> poscore::Result<Out
     };
 
     exchange(&mut day, &mut t, "签到 Sign-on (0800): working keys under the TMK", Request::SignOn, None, false);
-    let first = exchange(&mut day, &mut t, "消费 Sale · chip + PIN · CNY 88.00", Request::Sale { amount: 8_800, card: chip(), pin: pin() }, None, true);
+    let first = exchange(
+        &mut day,
+        &mut t,
+        "消费 Sale · chip + PIN · CNY 88.00",
+        Request::Sale { amount: 8_800, card: chip(), pin: pin() },
+        None,
+        true,
+    );
     for e in &first {
         if let Event::Approved { receipt: r, stan, .. } = e {
             if let Ok(data) = ReceiptData::new((**r).clone()) {
@@ -282,21 +307,105 @@ pub fn run(args: &DemoArgs, json_mode: bool, print: bool) -> poscore::Result<Out
             }
         }
     }
-    exchange(&mut day, &mut t, "消费 Sale · magstripe + PIN · CNY 120.00", Request::Sale { amount: 12_000, card: magstripe(), pin: pin() }, None, false);
-    exchange(&mut day, &mut t, "消费 Sale · UnionPay QR payment code · CNY 45.00", Request::Sale { amount: 4_500, card: qr(), pin: None }, None, true);
-    exchange(&mut day, &mut t, "消费 Sale · contactless, no PIN · CNY 33.00", Request::Sale { amount: 3_300, card: contactless(), pin: None }, None, false);
-    exchange(&mut day, &mut t, "消费 Sale · WeChat Pay code · CNY 18.00", Request::Sale { amount: 1_800, card: wechat(), pin: None }, None, false);
-    exchange(&mut day, &mut t, "消费 Sale · chip, wrong PIN", Request::Sale { amount: 5_000, card: chip(), pin: wrong_pin() }, None, false);
-    exchange(&mut day, &mut t, "消费 Sale · magstripe, more than the balance", Request::Sale { amount: 60_000_000, card: magstripe(), pin: pin() }, None, false);
-    exchange(&mut day, &mut t, "消费 Sale · host in maintenance", Request::Sale { amount: 2_000, card: chip(), pin: pin() }, Some(Fault::Respond { code: "96".into() }), false);
-    exchange(&mut day, &mut t, "消费 Sale · the host books it, its answer is lost (timeout)", Request::Sale { amount: 6_600, card: chip(), pin: pin() }, Some(Fault::DropResponse), false);
-    exchange(&mut day, &mut t, "消费 Sale · next sale: the pending reversal goes first", Request::Sale { amount: 2_500, card: chip(), pin: pin() }, None, false);
+    exchange(
+        &mut day,
+        &mut t,
+        "消费 Sale · magstripe + PIN · CNY 120.00",
+        Request::Sale { amount: 12_000, card: magstripe(), pin: pin() },
+        None,
+        false,
+    );
+    exchange(
+        &mut day,
+        &mut t,
+        "消费 Sale · UnionPay QR payment code · CNY 45.00",
+        Request::Sale { amount: 4_500, card: qr(), pin: None },
+        None,
+        true,
+    );
+    exchange(
+        &mut day,
+        &mut t,
+        "消费 Sale · contactless, no PIN · CNY 33.00",
+        Request::Sale { amount: 3_300, card: contactless(), pin: None },
+        None,
+        false,
+    );
+    exchange(
+        &mut day,
+        &mut t,
+        "消费 Sale · WeChat Pay code · CNY 18.00",
+        Request::Sale { amount: 1_800, card: wechat(), pin: None },
+        None,
+        false,
+    );
+    exchange(
+        &mut day,
+        &mut t,
+        "消费 Sale · chip, wrong PIN",
+        Request::Sale { amount: 5_000, card: chip(), pin: wrong_pin() },
+        None,
+        false,
+    );
+    exchange(
+        &mut day,
+        &mut t,
+        "消费 Sale · magstripe, more than the balance",
+        Request::Sale { amount: 60_000_000, card: magstripe(), pin: pin() },
+        None,
+        false,
+    );
+    exchange(
+        &mut day,
+        &mut t,
+        "消费 Sale · host in maintenance",
+        Request::Sale { amount: 2_000, card: chip(), pin: pin() },
+        Some(Fault::Respond { code: "96".into() }),
+        false,
+    );
+    exchange(
+        &mut day,
+        &mut t,
+        "消费 Sale · the host books it, its answer is lost (timeout)",
+        Request::Sale { amount: 6_600, card: chip(), pin: pin() },
+        Some(Fault::DropResponse),
+        false,
+    );
+    exchange(
+        &mut day,
+        &mut t,
+        "消费 Sale · next sale: the pending reversal goes first",
+        Request::Sale { amount: 2_500, card: chip(), pin: pin() },
+        None,
+        false,
+    );
     let (void_stan, _) = day.sales.first().cloned().unwrap_or_default();
-    exchange(&mut day, &mut t, &format!("撤销 Void of the first sale (STAN {void_stan})"), Request::Void { original_stan: void_stan.clone(), card: chip(), pin: pin() }, None, true);
+    exchange(
+        &mut day,
+        &mut t,
+        &format!("撤销 Void of the first sale (STAN {void_stan})"),
+        Request::Void { original_stan: void_stan.clone(), card: chip(), pin: pin() },
+        None,
+        true,
+    );
     let (_, refund_rrn) = day.sales.get(1).cloned().unwrap_or_default();
     let (_, _, mmdd, _) = local_mmdd(poscore::terminal::driver::now_ms());
-    exchange(&mut day, &mut t, "退货 Refund · CNY 60.00 of the magstripe sale", Request::Refund { amount: 6_000, original_rrn: refund_rrn, original_date: mmdd, card: magstripe() }, None, true);
-    exchange(&mut day, &mut t, "余额查询 Balance inquiry", Request::BalanceInquiry { card: chip(), pin: pin() }, None, false);
+    exchange(
+        &mut day,
+        &mut t,
+        "退货 Refund · CNY 60.00 of the magstripe sale",
+        Request::Refund { amount: 6_000, original_rrn: refund_rrn, original_date: mmdd, card: magstripe() },
+        None,
+        true,
+    );
+    exchange(
+        &mut day,
+        &mut t,
+        "余额查询 Balance inquiry",
+        Request::BalanceInquiry { card: chip(), pin: pin() },
+        None,
+        false,
+    );
     let batch = t.batch().to_owned();
     let totals = t.totals(&batch);
     exchange(&mut day, &mut t, "结算 Settlement (0500 with the batch totals)", Request::Settle, None, false);
@@ -343,7 +452,7 @@ pub fn run(args: &DemoArgs, json_mode: bool, print: bool) -> poscore::Result<Out
     let mut text = String::new();
     if !json_mode {
         text += "\n── Summary 汇总\n";
-        text += &format!("{:>3}  {:<50} {:>10}  {:<5} {}\n", "#", "transaction", "CNY", "code", "STAN");
+        let _ = writeln!(text, "{:>3}  {:<50} {:>10}  {:<5} STAN", "#", "transaction", "CNY", "code");
         for (n, title, amount, code, stan) in &day.rows {
             let mut short = String::new();
             let mut w = 0;
@@ -355,25 +464,30 @@ pub fn run(args: &DemoArgs, json_mode: bool, print: bool) -> poscore::Result<Out
                 short.push(c);
             }
             let pad = 50usize.saturating_sub(w);
-            text += &format!("{n:>3}  {short}{} {amount:>10}  {code:<5} {stan}\n", " ".repeat(pad));
+            let _ = writeln!(text, "{n:>3}  {short}{} {amount:>10}  {code:<5} {stan}", " ".repeat(pad));
         }
         let ok = |b: bool| if b { "✓" } else { "✗ VIOLATED" };
         text += "\n── Invariants 不变量 (checked against the simulator's ledger)\n";
-        text += &format!(
-            "  {} host net charges == terminal approved log: CNY {}.{:02} == CNY {}.{:02}\n",
+        let _ = writeln!(
+            text,
+            "  {} host net charges == terminal approved log: CNY {}.{:02} == CNY {}.{:02}",
             ok(host_net == log_net),
             host_net / 100,
             host_net % 100,
             log_net / 100,
             log_net % 100
         );
-        text += &format!("  {} no pending reversal ({pending} left)\n", ok(pending == 0));
-        text += &format!("  {} no duplicate reversal ({reversals} reversed, at most {max_reversals} 0400 per original)\n", ok(max_reversals <= 1));
-        text += &format!("  {} STAN never reused within a batch\n", ok(stan_reuse == 0));
+        let _ = writeln!(text, "  {} no pending reversal ({pending} left)", ok(pending == 0));
+        let _ = writeln!(
+            text,
+            "  {} no duplicate reversal ({reversals} reversed, at most {max_reversals} 0400 per original)",
+            ok(max_reversals <= 1)
+        );
+        let _ = writeln!(text, "  {} STAN never reused within a batch", ok(stan_reuse == 0));
         if let Some(p) = &html_written {
-            text += &format!("\ncardholder's HTML receipt: {}\n", p.display());
+            let _ = writeln!(text, "\ncardholder's HTML receipt: {}", p.display());
         }
-        text += &format!("finished in {elapsed} ms\n");
+        let _ = writeln!(text, "finished in {elapsed} ms");
     }
     Ok(Output::new(summary, text))
 }
@@ -381,7 +495,8 @@ pub fn run(args: &DemoArgs, json_mode: bool, print: bool) -> poscore::Result<Out
 /// Terminal columns of a character: CJK and full-width forms take two (a console, unlike a
 /// GBK printer, shows `·` in one).
 fn cols(c: char) -> usize {
-    if matches!(c, '\u{1100}'..='\u{115F}' | '\u{2E80}'..='\u{A4CF}' | '\u{AC00}'..='\u{D7A3}' | '\u{F900}'..='\u{FAFF}' | '\u{FF00}'..='\u{FF60}' | '\u{FFE0}'..='\u{FFE6}') {
+    if matches!(c, '\u{1100}'..='\u{115F}' | '\u{2E80}'..='\u{A4CF}' | '\u{AC00}'..='\u{D7A3}' | '\u{F900}'..='\u{FAFF}' | '\u{FF00}'..='\u{FF60}' | '\u{FFE0}'..='\u{FFE6}')
+    {
         2
     } else {
         1
@@ -393,7 +508,7 @@ fn local_mmdd(now: u64) -> (String, String, String, String) {
     let secs = now / 1000 + 8 * 3600;
     let days = secs / 86_400;
     // Civil date from days since 1970 (Hinnant).
-    let z = days as i64 + 719_468;
+    let z = i64::try_from(days).unwrap_or(0) + 719_468;
     let era = z.div_euclid(146_097);
     let doe = z.rem_euclid(146_097);
     let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;

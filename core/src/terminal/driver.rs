@@ -85,28 +85,25 @@ impl TcpDriver {
                 continue;
             }
             let wait = Duration::from_millis(deadline - now);
-            match self.conn.as_mut() {
-                Some(s) => {
-                    let _ = s.set_read_timeout(Some(wait));
-                    match s.read(&mut buf) {
-                        Ok(0) => {
-                            self.conn = None;
-                            t.handle_comm_error(CommFailure::LineDropped, now_ms());
-                        }
-                        Ok(n) => t.handle_received(&buf[..n], now_ms()),
-                        Err(e) if matches!(e.kind(), ErrorKind::WouldBlock | ErrorKind::TimedOut) => {
-                            t.handle_timeout(now_ms());
-                        }
-                        Err(_) => {
-                            self.conn = None;
-                            t.handle_comm_error(CommFailure::LineDropped, now_ms());
-                        }
+            if let Some(s) = self.conn.as_mut() {
+                let _ = s.set_read_timeout(Some(wait));
+                match s.read(&mut buf) {
+                    Ok(0) => {
+                        self.conn = None;
+                        t.handle_comm_error(CommFailure::LineDropped, now_ms());
+                    }
+                    Ok(n) => t.handle_received(&buf[..n], now_ms()),
+                    Err(e) if matches!(e.kind(), ErrorKind::WouldBlock | ErrorKind::TimedOut) => {
+                        t.handle_timeout(now_ms());
+                    }
+                    Err(_) => {
+                        self.conn = None;
+                        t.handle_comm_error(CommFailure::LineDropped, now_ms());
                     }
                 }
-                None => {
-                    std::thread::sleep(wait);
-                    t.handle_timeout(now_ms());
-                }
+            } else {
+                std::thread::sleep(wait);
+                t.handle_timeout(now_ms());
             }
         }
     }

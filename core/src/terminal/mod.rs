@@ -59,9 +59,7 @@ use std::borrow::Cow;
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
 
 pub use journal::{TxnRecord, TxnStatus};
-pub use types::{
-    CardInput, CommFailure, Config, Event, PinInput, Request, Resolution, Totals, Transmit, TxnKind,
-};
+pub use types::{CardInput, CommFailure, Config, Event, PinInput, Request, Resolution, Totals, Transmit, TxnKind};
 
 use crate::iso8583::{Frame, FrameConfig, FrameDecoder, Message, MessageRef, Mti, Spec, Tpdu};
 use crate::keys::{Algorithm, KcvMethod, Key, KeyUsage, WorkingKeys};
@@ -70,7 +68,7 @@ use crate::receipt::{EmvData, EntryMode, ReceiptInput, TxnType};
 use crate::response::{self, CommError, Context, Diagnosis, NextAction, Phase, Registry, ResponseProblem};
 use crate::rng::Rng;
 use crate::store::{Op, Store, StoreError};
-use journal::{State, StanLease, StoredKeys, KEY_KEYS, KEY_STAN, KEY_STATE, TXN_PREFIX};
+use journal::{StanLease, State, StoredKeys, KEY_KEYS, KEY_STAN, KEY_STATE, TXN_PREFIX};
 
 /// Errors from the engine's API: refusals (with the reason a terminal shows) and failures of the
 /// injected store or of message building.
@@ -444,10 +442,7 @@ impl Terminal {
 
     /// Journal records that still need a reversal or repeat, or are exhausted.
     pub fn pending(&self) -> Vec<&TxnRecord> {
-        self.records
-            .values()
-            .filter(|r| r.needs_delivery() || r.status == TxnStatus::Exhausted)
-            .collect()
+        self.records.values().filter(|r| r.needs_delivery() || r.status == TxnStatus::Exhausted).collect()
     }
 
     /// Every journal record (all batches kept in the store), in key order.
@@ -529,20 +524,16 @@ impl Terminal {
                 }
                 CardInput::Chip { pan, icc_data, .. } | CardInput::Contactless { pan, icc_data, .. } => {
                     crate::card::Pan::parse(pan).map_err(crate::Error::from)?;
-                    crate::keys::hex_decode(icc_data).map_err(|e| TerminalError::BadRequest {
-                        field: "card.icc_data",
-                        reason: e.to_string(),
-                    })?;
+                    crate::keys::hex_decode(icc_data)
+                        .map_err(|e| TerminalError::BadRequest { field: "card.icc_data", reason: e.to_string() })?;
                 }
             }
             Ok(())
         };
         match request {
-            Request::Sale { amount, card, pin } | Request::PreAuth { amount, card, pin } => {
-                amount_ok(*amount)?;
-                card_ok(card, pin.as_ref())
-            }
-            Request::Completion { amount, card, pin, .. } => {
+            Request::Sale { amount, card, pin }
+            | Request::PreAuth { amount, card, pin }
+            | Request::Completion { amount, card, pin, .. } => {
                 amount_ok(*amount)?;
                 card_ok(card, pin.as_ref())
             }
@@ -565,7 +556,10 @@ impl Terminal {
             r.kind == TxnKind::Void
                 && r.original_stan.as_deref() == Some(stan)
                 && r.batch == self.state.batch
-                && matches!(r.status, TxnStatus::Approved | TxnStatus::InFlight | TxnStatus::Pending | TxnStatus::Exhausted)
+                && matches!(
+                    r.status,
+                    TxnStatus::Approved | TxnStatus::InFlight | TxnStatus::Pending | TxnStatus::Exhausted
+                )
         });
         match self.records.get(&key) {
             Some(r) if r.kind == TxnKind::Sale && r.status == TxnStatus::Approved && !voided => Ok(r),
@@ -592,9 +586,7 @@ impl Terminal {
         if let Some(i) = &self.inflight {
             return Some(i.deadline);
         }
-        if self.keys.is_none() {
-            return None;
-        }
+        self.keys.as_ref()?;
         self.due.values().copied().min()
     }
 
@@ -755,23 +747,41 @@ impl Terminal {
         let Some((id, request)) = self.queue.pop_front() else { return false };
         let kind = request.kind();
         if kind != TxnKind::SignOn && !self.is_signed_on() {
-            let d = self.diagnose(request_kind(kind), response::Event::Keys { problem: response::KeyProblem::NotSignedOn });
-            self.events.push_back(Event::Failed { request: id, kind, stan: None, diagnosis: Box::new(d), reversal_pending: false });
+            let d =
+                self.diagnose(request_kind(kind), response::Event::Keys { problem: response::KeyProblem::NotSignedOn });
+            self.events.push_back(Event::Failed {
+                request: id,
+                kind,
+                stan: None,
+                diagnosis: Box::new(d),
+                reversal_pending: false,
+            });
             return true;
         }
         if !matches!(kind, TxnKind::SignOn | TxnKind::BalanceInquiry)
             && self.records.values().any(|r| r.status == TxnStatus::Exhausted)
         {
             let d = self.diagnose(request_kind(kind), response::Event::ReversalExhausted);
-            self.events.push_back(Event::Failed { request: id, kind, stan: None, diagnosis: Box::new(d), reversal_pending: false });
+            self.events.push_back(Event::Failed {
+                request: id,
+                kind,
+                stan: None,
+                diagnosis: Box::new(d),
+                reversal_pending: false,
+            });
             return true;
         }
         match self.send_request(id, &request, now) {
-            Ok(()) => {}
-            Err(TerminalError::Store(_) | TerminalError::Halted { .. }) => {}
+            Ok(()) | Err(TerminalError::Store(_) | TerminalError::Halted { .. }) => {}
             Err(e) => {
                 let d = self.diagnose(request_kind(kind), response::Event::General);
-                self.events.push_back(Event::Failed { request: id, kind, stan: None, diagnosis: Box::new(d), reversal_pending: false });
+                self.events.push_back(Event::Failed {
+                    request: id,
+                    kind,
+                    stan: None,
+                    diagnosis: Box::new(d),
+                    reversal_pending: false,
+                });
                 self.events.push_back(Event::Garbage { reason: format!("request not sent: {e}") });
             }
         }
@@ -783,13 +793,11 @@ impl Terminal {
         let request = s.request;
         if let Some(uploads) = s.uploads.as_mut() {
             if let Some(key) = uploads.pop_front() {
-                return match self.send_upload(request, &key, now) {
-                    Ok(()) => true,
-                    Err(_) => {
-                        self.settlement = None;
-                        false
-                    }
-                };
+                if self.send_upload(request, &key, now).is_ok() {
+                    return true;
+                }
+                self.settlement = None;
+                return false;
             }
             if !s.second {
                 s.second = true;
@@ -856,7 +864,8 @@ impl Terminal {
             CardInput::QrCode { code } => {
                 m.set_str(22, &format!("03{pin_digit}"))?;
                 m.set_str(48, code)?;
-                let masked = crate::card::mask_pan(code, &crate::card::MaskPolicy::default()).map_err(crate::Error::from)?;
+                let masked =
+                    crate::card::mask_pan(code, &crate::card::MaskPolicy::default()).map_err(crate::Error::from)?;
                 (EntryMode::Qr, masked, crate::card::classify_payment_code(code))
             }
         };
@@ -865,13 +874,22 @@ impl Terminal {
             let block = match pin {
                 PinInput::Clear { digits } => {
                     let p = crate::pin::Pin::new(digits).map_err(crate::Error::from)?;
-                    crate::pin::encrypt_pin(&keys.pik, crate::pin::PinFormat::Iso0, &p, Some(card.account()), &mut *self.rng)?
+                    crate::pin::encrypt_pin(
+                        &keys.pik,
+                        crate::pin::PinFormat::Iso0,
+                        &p,
+                        Some(card.account()),
+                        &mut *self.rng,
+                    )?
                 }
                 PinInput::Block { block_hex } => {
                     let b = crate::keys::hex_decode(block_hex)
                         .map_err(|e| TerminalError::BadRequest { field: "pin.block_hex", reason: e.to_string() })?;
                     if b.len() != 8 {
-                        return Err(TerminalError::BadRequest { field: "pin.block_hex", reason: "8 bytes expected".into() });
+                        return Err(TerminalError::BadRequest {
+                            field: "pin.block_hex",
+                            reason: "8 bytes expected".into(),
+                        });
                     }
                     b
                 }
@@ -896,7 +914,14 @@ impl Terminal {
         Ok(self.frame.encode(&Frame { tpdu: Some(self.tpdu), header: self.header.clone(), message: body })?)
     }
 
-    fn emit_transmit(&mut self, request: Option<u64>, kind: Option<TxnKind>, m: &Message, bytes: Vec<u8>, attempt: u32) {
+    fn emit_transmit(
+        &mut self,
+        request: Option<u64>,
+        kind: Option<TxnKind>,
+        m: &Message,
+        bytes: Vec<u8>,
+        attempt: u32,
+    ) {
         let mti = m.mti().to_string();
         let stan = m.get_str(11).unwrap_or_default().to_owned();
         self.sent_stans.insert(stan.clone());
@@ -1189,7 +1214,11 @@ impl Terminal {
         let code = msg.get_str(39).map(str::to_owned);
         let stan = msg.get_str(11).unwrap_or_default().to_owned();
         let late = |t: &mut Self| {
-            t.events.push_back(Event::LateResponse { mti: msg.mti().to_string(), stan: stan.clone(), code: code.clone() });
+            t.events.push_back(Event::LateResponse {
+                mti: msg.mti().to_string(),
+                stan: stan.clone(),
+                code: code.clone(),
+            });
         };
         let Some(inf) = &self.inflight else {
             late(self);
@@ -1237,7 +1266,7 @@ impl Terminal {
         let code = code.expect("checked above");
         match inf.flight {
             Flight::Request(kind) => self.on_response(inf, kind, &msg, &code, now),
-            Flight::Reversal | Flight::Repeat => self.on_pending_response(inf, &msg, &code, now),
+            Flight::Reversal | Flight::Repeat => self.on_pending_response(&inf, &msg, &code, now),
             Flight::Upload => {
                 if let Some(s) = self.settlement.as_mut() {
                     s.uploaded += 1;
@@ -1253,29 +1282,43 @@ impl Terminal {
         match kind {
             TxnKind::SignOn => {
                 if diag.action != NextAction::Complete {
-                    self.events.push_back(Event::Declined { request: id, kind, stan: inf.stan, diagnosis: Box::new(diag) });
+                    self.events.push_back(Event::Declined {
+                        request: id,
+                        kind,
+                        stan: inf.stan,
+                        diagnosis: Box::new(diag),
+                    });
                     return;
                 }
                 let installed = msg
                     .get_bytes(62)
                     .ok_or(crate::keys::KeyError::BadField62Length { len: 0 })
                     .and_then(|f| crate::keys::parse_field62(&self.tmk, f));
-                let keys = match installed {
-                    Ok(k) => k,
-                    Err(_) => {
-                        let d = self.diagnose(response::Request::SignOn, response::Event::Keys { problem: response::KeyProblem::KcvMismatch });
-                        self.events.push_back(Event::Failed { request: id, kind, stan: Some(inf.stan), diagnosis: Box::new(d), reversal_pending: false });
-                        return;
-                    }
+                let Ok(keys) = installed else {
+                    let d = self.diagnose(
+                        response::Request::SignOn,
+                        response::Event::Keys { problem: response::KeyProblem::KcvMismatch },
+                    );
+                    self.events.push_back(Event::Failed {
+                        request: id,
+                        kind,
+                        stan: Some(inf.stan),
+                        diagnosis: Box::new(d),
+                        reversal_pending: false,
+                    });
+                    return;
                 };
-                let batch = msg.subfield(&self.spec, 60, 2).filter(|b| b.len() == 6).unwrap_or(&self.state.batch).to_owned();
+                let batch =
+                    msg.subfield(&self.spec, 60, 2).filter(|b| b.len() == 6).unwrap_or(&self.state.batch).to_owned();
                 let stored = StoredKeys {
                     pik: crate::keys::hex_encode(keys.pik.dangerous_reveal()),
                     mak: crate::keys::hex_encode(keys.mak.dangerous_reveal()),
                     tdk: keys.tdk.as_ref().map(|k| crate::keys::hex_encode(k.dangerous_reveal())),
                 };
                 let state = State { batch: batch.clone(), signed_on: true };
-                if let Err(e) = self.store.apply(&[Op::put(KEY_KEYS, to_json(&stored)), Op::put(KEY_STATE, to_json(&state))]) {
+                if let Err(e) =
+                    self.store.apply(&[Op::put(KEY_KEYS, to_json(&stored)), Op::put(KEY_STATE, to_json(&state))])
+                {
                     self.halt(&TerminalError::Store(e));
                     return;
                 }
@@ -1313,7 +1356,12 @@ impl Terminal {
                     });
                 } else {
                     self.after_decline(&diag);
-                    self.events.push_back(Event::Declined { request: id, kind, stan: inf.stan, diagnosis: Box::new(diag) });
+                    self.events.push_back(Event::Declined {
+                        request: id,
+                        kind,
+                        stan: inf.stan,
+                        diagnosis: Box::new(diag),
+                    });
                 }
             }
             _ => {
@@ -1354,7 +1402,12 @@ impl Terminal {
                         r.reason = None;
                         self.after_decline(&diag);
                         if self.write_record(&key, r).is_ok() {
-                            self.events.push_back(Event::Declined { request: id, kind, stan: inf.stan, diagnosis: Box::new(diag) });
+                            self.events.push_back(Event::Declined {
+                                request: id,
+                                kind,
+                                stan: inf.stan,
+                                diagnosis: Box::new(diag),
+                            });
                         }
                     }
                 }
@@ -1376,14 +1429,23 @@ impl Terminal {
         let batch = self.state.batch.clone();
         if diag.action != NextAction::Complete {
             self.settlement = None;
-            self.events.push_back(Event::Declined { request: id, kind: TxnKind::Settle, stan: String::new(), diagnosis: Box::new(diag) });
+            self.events.push_back(Event::Declined {
+                request: id,
+                kind: TxnKind::Settle,
+                stan: String::new(),
+                diagnosis: Box::new(diag),
+            });
             return;
         }
         let flag = msg.get_str(48).and_then(|f| f.chars().nth(30));
         let balanced = flag == Some('1');
         if !balanced && s.uploads.is_none() {
-            let keys: VecDeque<String> =
-                self.records.iter().filter(|(_, r)| r.batch == batch && r.status == TxnStatus::Approved && r.kind.sign() != 0).map(|(k, _)| k.clone()).collect();
+            let keys: VecDeque<String> = self
+                .records
+                .iter()
+                .filter(|(_, r)| r.batch == batch && r.status == TxnStatus::Approved && r.kind.sign() != 0)
+                .map(|(k, _)| k.clone())
+                .collect();
             let uploading = keys.len();
             s.uploads = Some(keys);
             self.events.push_back(Event::SettlementUnbalanced { request: id, batch, totals, uploading });
@@ -1392,7 +1454,13 @@ impl Terminal {
         self.settlement = None;
         if !balanced {
             let d = self.diagnose(response::Request::Settlement, response::Event::General);
-            self.events.push_back(Event::Failed { request: id, kind: TxnKind::Settle, stan: None, diagnosis: Box::new(d), reversal_pending: false });
+            self.events.push_back(Event::Failed {
+                request: id,
+                kind: TxnKind::Settle,
+                stan: None,
+                diagnosis: Box::new(d),
+                reversal_pending: false,
+            });
             let _ = code;
             return;
         }
@@ -1407,19 +1475,20 @@ impl Terminal {
         self.events.push_back(Event::SettlementBalanced { request: id, batch, totals, next_batch });
     }
 
-    fn on_pending_response(&mut self, inf: InFlight, msg: &Message, code: &str, now: u64) {
+    fn on_pending_response(&mut self, inf: &InFlight, msg: &Message, code: &str, now: u64) {
         let key = inf.key.clone().expect("pending flights have a record");
         let mut r = self.records[&key].clone();
         if inf.flight == Flight::Repeat {
             // Advice repeat: an answer is final either way.
-            let diag = self.diagnose(response::Request::Advice, response::Event::HostResponse { code: code.to_owned() });
+            let diag =
+                self.diagnose(response::Request::Advice, response::Event::HostResponse { code: code.to_owned() });
             r.response_code = Some(code.to_owned());
             let request = r.request;
             if diag.action == NextAction::Complete {
                 r.rrn = msg.get_str(37).map(str::to_owned);
                 r.auth_code = msg.get_str(38).map(str::to_owned);
                 r.status = TxnStatus::Approved;
-                let receipt = self.receipt(r.kind, &inf, msg, r.amount, now);
+                let receipt = self.receipt(r.kind, inf, msg, r.amount, now);
                 r.receipt = Some(receipt.clone());
                 let (amount, rrn, auth_code, stan) = (r.amount, r.rrn.clone(), r.auth_code.clone(), r.stan.clone());
                 if self.write_record(&key, r).is_ok() {
@@ -1439,7 +1508,12 @@ impl Terminal {
                 r.status = TxnStatus::Declined;
                 let stan = r.stan.clone();
                 if self.write_record(&key, r).is_ok() {
-                    self.events.push_back(Event::Declined { request, kind: TxnKind::Refund, stan, diagnosis: Box::new(diag) });
+                    self.events.push_back(Event::Declined {
+                        request,
+                        kind: TxnKind::Refund,
+                        stan,
+                        diagnosis: Box::new(diag),
+                    });
                 }
             } else {
                 // "Not now" (96, 91), "sign on again": the original may be booked, so the advice
@@ -1455,7 +1529,11 @@ impl Terminal {
             r.response_code = Some(code.to_owned());
             let stan = r.stan.clone();
             if self.write_record(&key, r).is_ok() {
-                self.events.push_back(Event::ReversalCleared { stan, code: code.to_owned(), diagnosis: Box::new(diag) });
+                self.events.push_back(Event::ReversalCleared {
+                    stan,
+                    code: code.to_owned(),
+                    diagnosis: Box::new(diag),
+                });
             }
         } else {
             self.after_decline(&diag);
@@ -1484,7 +1562,12 @@ impl Terminal {
         if self.write_record(key, r).is_ok() {
             let at = now + backoff;
             self.due.insert(key.to_owned(), at);
-            self.events.push_back(Event::ReversalRetry { stan, attempts, next_attempt_at: at, diagnosis: Box::new(diag) });
+            self.events.push_back(Event::ReversalRetry {
+                stan,
+                attempts,
+                next_attempt_at: at,
+                diagnosis: Box::new(diag),
+            });
         }
     }
 
@@ -1494,7 +1577,11 @@ impl Terminal {
         let before_send = matches!(event, response::Event::Comm { phase: Phase::BeforeSend, .. });
         match inf.flight {
             Flight::Reversal | Flight::Repeat => {
-                let req = if inf.flight == Flight::Reversal { response::Request::Reversal } else { response::Request::Advice };
+                let req = if inf.flight == Flight::Reversal {
+                    response::Request::Reversal
+                } else {
+                    response::Request::Advice
+                };
                 let diag = self.diagnose(req, event);
                 let key = inf.key.expect("pending flights have a record");
                 self.pending_attempt_failed(&key, diag, now);
@@ -1502,7 +1589,13 @@ impl Terminal {
             Flight::Upload => {
                 let diag = self.diagnose(response::Request::Settlement, event);
                 let id = self.settlement.take().map_or(0, |s| s.request);
-                self.events.push_back(Event::Failed { request: id, kind: TxnKind::Settle, stan: Some(inf.stan), diagnosis: Box::new(diag), reversal_pending: false });
+                self.events.push_back(Event::Failed {
+                    request: id,
+                    kind: TxnKind::Settle,
+                    stan: Some(inf.stan),
+                    diagnosis: Box::new(diag),
+                    reversal_pending: false,
+                });
             }
             Flight::Request(kind) => {
                 let id = inf.request.unwrap_or(0);
@@ -1511,7 +1604,13 @@ impl Terminal {
                     self.settlement = None;
                 }
                 let Some(key) = inf.key else {
-                    self.events.push_back(Event::Failed { request: id, kind, stan: Some(inf.stan), diagnosis: Box::new(diag), reversal_pending: false });
+                    self.events.push_back(Event::Failed {
+                        request: id,
+                        kind,
+                        stan: Some(inf.stan),
+                        diagnosis: Box::new(diag),
+                        reversal_pending: false,
+                    });
                     return;
                 };
                 let mut r = self.records[&key].clone();
@@ -1520,7 +1619,13 @@ impl Terminal {
                     r.status = TxnStatus::Declined;
                     r.reason = None;
                     if self.write_record(&key, r).is_ok() {
-                        self.events.push_back(Event::Failed { request: id, kind, stan: Some(inf.stan), diagnosis: Box::new(diag), reversal_pending: false });
+                        self.events.push_back(Event::Failed {
+                            request: id,
+                            kind,
+                            stan: Some(inf.stan),
+                            diagnosis: Box::new(diag),
+                            reversal_pending: false,
+                        });
                     }
                 } else if kind == TxnKind::Refund {
                     // An advice is repeated (0221), never reversed.
@@ -1528,7 +1633,13 @@ impl Terminal {
                     r.attempts = 1;
                     if self.write_record(&key, r).is_ok() {
                         self.due.insert(key, now + self.cfg.reversal_backoff_ms);
-                        self.events.push_back(Event::Failed { request: id, kind, stan: Some(inf.stan), diagnosis: Box::new(diag), reversal_pending: false });
+                        self.events.push_back(Event::Failed {
+                            request: id,
+                            kind,
+                            stan: Some(inf.stan),
+                            diagnosis: Box::new(diag),
+                            reversal_pending: false,
+                        });
                     }
                 } else {
                     r.status = TxnStatus::Pending;
@@ -1545,7 +1656,13 @@ impl Terminal {
         let reason = r.reason.clone().unwrap_or_else(|| "98".into());
         if self.write_record(key, r).is_ok() {
             self.due.insert(key.to_owned(), now + self.cfg.reversal_idle_delay_ms);
-            self.events.push_back(Event::Failed { request: id, kind, stan: Some(stan.clone()), diagnosis: Box::new(diag.clone()), reversal_pending: true });
+            self.events.push_back(Event::Failed {
+                request: id,
+                kind,
+                stan: Some(stan.clone()),
+                diagnosis: Box::new(diag.clone()),
+                reversal_pending: true,
+            });
             self.events.push_back(Event::ReversalPending { stan, reason, diagnosis: Box::new(diag) });
         }
     }

@@ -106,7 +106,7 @@ pub enum CardInput {
         /// Track 2 (`;PAN=YYMMSSS...?` or without sentinels).
         track2: String,
     },
-    /// Contactless (QuickPass 闪付): as chip, entry mode 07.
+    /// Contactless (`QuickPass` 闪付): as chip, entry mode 07.
     Contactless {
         /// PAN.
         pan: String,
@@ -300,7 +300,7 @@ pub enum TxnKind {
 }
 
 impl TxnKind {
-    /// The snake_case name.
+    /// The `snake_case` name.
     pub fn as_str(self) -> &'static str {
         match self {
             Self::SignOn => "sign_on",

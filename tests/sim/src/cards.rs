@@ -25,7 +25,9 @@ pub fn chip() -> CardInput {
 /// The same card tapped.
 pub fn contactless() -> CardInput {
     match chip() {
-        CardInput::Chip { pan, track2, expiry, card_seq, icc_data } => CardInput::Contactless { pan, track2, expiry, card_seq, icc_data },
+        CardInput::Chip { pan, track2, expiry, card_seq, icc_data } => {
+            CardInput::Contactless { pan, track2, expiry, card_seq, icc_data }
+        }
         _ => unreachable!(),
     }
 }

@@ -258,7 +258,10 @@ pub struct Acquirer {
 
 impl std::fmt::Debug for Acquirer {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Acquirer").field("terminals", &self.terminals.len()).field("ledger", &self.ledger).finish_non_exhaustive()
+        f.debug_struct("Acquirer")
+            .field("terminals", &self.terminals.len())
+            .field("ledger", &self.ledger)
+            .finish_non_exhaustive()
     }
 }
 
@@ -359,7 +362,7 @@ impl Acquirer {
     }
 
     fn take_fault(&mut self, mti: &str) -> Option<Fault> {
-        if let Some(i) = self.script.iter().position(|(m, _)| m.as_deref().is_none_or(|m| m == mti)) {
+        if let Some(i) = self.script.iter().position(|(m, _)| m.as_deref().map_or(true, |m| m == mti)) {
             return self.script.remove(i).map(|(_, f)| f);
         }
         if !self.rate_mtis.is_empty() && !self.rate_mtis.iter().any(|m| m == mti) {
@@ -410,11 +413,12 @@ impl Acquirer {
         }
         *self.ledger.requests.entry(mti.clone()).or_insert(0) += 1;
         let mut resp = match &fault {
-            Some(Fault::Respond { code }) => self.refusal(&req, code),
+            Some(Fault::Respond { code }) => Self::answer(&req, code),
             _ => self.process(&req, &frame.message, fault.as_ref()),
         };
         let code = resp.get_str(39).unwrap_or_default().to_owned();
-        self.log.push(format!("{mti} {stan} -> {code}{}", fault.as_ref().map(|f| format!(" [{f:?}]")).unwrap_or_default()));
+        self.log
+            .push(format!("{mti} {stan} -> {code}{}", fault.as_ref().map(|f| format!(" [{f:?}]")).unwrap_or_default()));
         if fault == Some(Fault::WrongStan) {
             let s: u32 = stan.parse().unwrap_or(0);
             let _ = resp.set_str(11, &format!("{:06}", (s + 500_000) % 1_000_000));
@@ -456,7 +460,7 @@ impl Acquirer {
         }
     }
 
-    fn answer(&self, req: &Message, code: &str) -> Message {
+    fn answer(req: &Message, code: &str) -> Message {
         let mti_v = req.mti();
         let mti = mti_v.as_str().as_bytes();
         let rmti = format!("{}{}{}0", mti[0] as char, mti[1] as char, (mti[2] | 1) as char);
@@ -468,10 +472,6 @@ impl Acquirer {
         }
         let _ = r.set_str(39, code);
         r
-    }
-
-    fn refusal(&self, req: &Message, code: &str) -> Message {
-        self.answer(req, code)
     }
 
     fn account(req: &Message) -> String {
@@ -498,21 +498,20 @@ impl Acquirer {
         if original {
             if self.seen.contains_key(&k) {
                 self.ledger.stan_reuse.push(k.clone());
-                return self.answer(req, "94");
+                return Self::answer(req, "94");
             }
             self.seen.insert(k.clone(), mti.clone());
         }
         // MAC check under the MAK issued at sign-on.
         if matches!(mti.as_str(), "0100" | "0200" | "0220" | "0221" | "0400" | "0401") {
             let ok = match (self.mak(&tid), req.get_bytes(64), MessageRef::unpack(self.spec, raw)) {
-                (Some(mak), Some(mac), Ok(r)) => r
-                    .mac_block(self.spec)
-                    .ok()
-                    .is_some_and(|mab| poscore::mac::verify(mak, MacAlgorithm::CupEcb, mab, Padding::Method1, mac).is_ok()),
+                (Some(mak), Some(mac), Ok(r)) => r.mac_block(self.spec).ok().is_some_and(|mab| {
+                    poscore::mac::verify(mak, MacAlgorithm::CupEcb, mab, Padding::Method1, mac).is_ok()
+                }),
                 _ => false,
             };
             if !ok {
-                return self.answer(req, "A0");
+                return Self::answer(req, "A0");
             }
         }
         let pcode = req.get_str(3).unwrap_or_default().to_owned();
@@ -523,35 +522,43 @@ impl Acquirer {
             "0800" => {
                 let mut keybytes = [0u8; 32];
                 let _ = self.rng.fill(&mut keybytes);
-                let pik = Key::dangerous_from_bytes(Algorithm::Tdes2, KeyUsage::PinEncryption, &keybytes[..16]).expect("16 bytes");
-                let mak = Key::dangerous_from_bytes(Algorithm::Tdes2, KeyUsage::MacBoth, &keybytes[16..]).expect("16 bytes");
+                let pik = Key::dangerous_from_bytes(Algorithm::Tdes2, KeyUsage::PinEncryption, &keybytes[..16])
+                    .expect("16 bytes");
+                let mak =
+                    Key::dangerous_from_bytes(Algorithm::Tdes2, KeyUsage::MacBoth, &keybytes[16..]).expect("16 bytes");
                 let keys = WorkingKeys { pik, mak, tdk: None };
                 let f62 = build_field62(&self.tmk, &keys).expect("2TDEA keys");
-                let batch = self.terminals.get(&tid).map_or_else(|| req.subfield(self.spec, 60, 2).unwrap_or("000001").to_owned(), |t| t.batch.clone());
+                let batch = self
+                    .terminals
+                    .get(&tid)
+                    .map_or_else(|| req.subfield(self.spec, 60, 2).unwrap_or("000001").to_owned(), |t| t.batch.clone());
                 self.terminals.insert(tid, TermKeys { keys, batch: batch.clone() });
-                let mut r = self.answer(req, "00");
+                let mut r = Self::answer(req, "00");
                 let _ = r.set_str(60, &format!("00{batch}003"));
                 let _ = r.set_bytes(62, f62);
                 r
             }
-            "0820" => self.answer(req, "00"),
+            "0820" => Self::answer(req, "00"),
             "0400" | "0401" => {
                 *self.ledger.reversal_requests.entry(k.clone()).or_insert(0) += 1;
-                let Some(b) = self.ledger.bookings.get(&k).cloned() else { return self.answer(req, "25") };
+                let Some(b) = self.ledger.bookings.get(&k).cloned() else { return Self::answer(req, "25") };
                 if !b.reversed {
                     if let Some(bk) = self.ledger.bookings.get_mut(&k) {
                         bk.reversed = true;
                     }
                     self.ledger.reversals_applied += 1;
                     match b.kind.as_str() {
-                        "sale" | "completion" => *self.balances.entry(b.account.clone()).or_insert(self.default_balance) += b.amount,
+                        "sale" | "completion" => {
+                            *self.balances.entry(b.account.clone()).or_insert(self.default_balance) += b.amount;
+                        }
                         "refund" => {
                             let bal = self.balances.entry(b.account.clone()).or_insert(self.default_balance);
                             *bal = bal.saturating_sub(b.amount);
                         }
                         "void" => {
                             if let Some((ob, os)) = &b.original {
-                                if let Some(o) = self.ledger.bookings.get_mut(&(b.tid.clone(), ob.clone(), os.clone())) {
+                                if let Some(o) = self.ledger.bookings.get_mut(&(b.tid.clone(), ob.clone(), os.clone()))
+                                {
                                     o.voided = false;
                                 }
                             }
@@ -561,11 +568,11 @@ impl Acquirer {
                         _ => {}
                     }
                 }
-                self.answer(req, "00")
+                Self::answer(req, "00")
             }
             "0220" | "0221" => {
                 if let Some(code) = self.advice_answers.get(&k).cloned() {
-                    let mut r = self.answer(req, &code);
+                    let mut r = Self::answer(req, &code);
                     if let Some(b) = self.ledger.bookings.get(&k) {
                         let _ = r.set_str(38, &b.auth_code);
                         let _ = r.set_str(37, &b.rrn);
@@ -577,7 +584,12 @@ impl Acquirer {
                     self.seen.insert(k.clone(), mti.clone());
                 }
                 let rrn = req.get_str(37).unwrap_or_default();
-                let original = self.ledger.bookings.values().find(|b| b.rrn == rrn && !b.reversed && !b.voided && b.kind == "sale").cloned();
+                let original = self
+                    .ledger
+                    .bookings
+                    .values()
+                    .find(|b| b.rrn == rrn && !b.reversed && !b.voided && b.kind == "sale")
+                    .cloned();
                 let code = match &original {
                     None => "25",
                     Some(o) => {
@@ -585,7 +597,11 @@ impl Acquirer {
                             .ledger
                             .bookings
                             .values()
-                            .filter(|b| b.kind == "refund" && !b.reversed && b.original.as_ref().is_some_and(|(_, r)| r == &o.rrn))
+                            .filter(|b| {
+                                b.kind == "refund"
+                                    && !b.reversed
+                                    && b.original.as_ref().is_some_and(|(_, r)| r == &o.rrn)
+                            })
                             .map(|b| b.amount)
                             .sum();
                         if refunded + amount > o.amount {
@@ -596,7 +612,7 @@ impl Acquirer {
                     }
                 };
                 self.advice_answers.insert(k.clone(), code.to_owned());
-                let mut r = self.answer(req, code);
+                let mut r = Self::answer(req, code);
                 if code == "00" {
                     let (new_rrn, auth) = self.new_rrn();
                     *self.balances.entry(account.clone()).or_insert(self.default_balance) += amount;
@@ -609,7 +625,7 @@ impl Acquirer {
             "0320" => {
                 self.ledger.uploaded += 1;
                 self.uploaded_batches.insert((tid.clone(), k.1.clone()));
-                self.answer(req, "00")
+                Self::answer(req, "00")
             }
             "0500" => {
                 let batch = k.1.clone();
@@ -632,12 +648,12 @@ impl Acquirer {
                 let forced = fault == Some(&Fault::Unbalanced);
                 // After a batch upload the host settles on the terminal's data.
                 let uploaded = self.uploaded_batches.contains(&(tid.clone(), batch.clone()));
-                let balanced = (!forced && theirs.get(..30) == Some(mine.as_str())) || (uploaded && !forced);
+                let balanced = !forced && (theirs.get(..30) == Some(mine.as_str()) || uploaded);
                 let mut f48 = theirs.to_owned();
                 if f48.len() >= 31 {
                     f48.replace_range(30..31, if balanced { "1" } else { "2" });
                 }
-                let mut r = self.answer(req, "00");
+                let mut r = Self::answer(req, "00");
                 let _ = r.set_str(48, &f48);
                 if balanced {
                     self.ledger.settled.push((tid.clone(), batch.clone()));
@@ -655,7 +671,7 @@ impl Acquirer {
                     let ok = poscore::pin::decrypt_pin(pik, PinFormat::Iso0, block, Some(&account))
                         .is_ok_and(|p| p.dangerous_reveal() == self.pin);
                     if !ok {
-                        return self.answer(req, "55");
+                        return Self::answer(req, "55");
                     }
                 }
                 let kind = match (mti.as_str(), pcode.as_str(), cond.as_str()) {
@@ -664,25 +680,25 @@ impl Acquirer {
                     ("0200", "000000", _) => "sale",
                     ("0200", "200000", _) => "void",
                     ("0200", "310000", _) => "balance",
-                    _ => return self.answer(req, "12"),
+                    _ => return Self::answer(req, "12"),
                 };
                 let balance = *self.balances.get(&account).unwrap_or(&self.default_balance);
                 match kind {
                     "balance" => {
-                        let mut r = self.answer(req, "00");
+                        let mut r = Self::answer(req, "00");
                         let _ = r.set_str(54, &format!("1002156C{balance:012}"));
                         r
                     }
                     "sale" | "completion" | "pre_auth" => {
                         if amount > balance {
-                            return self.answer(req, "51");
+                            return Self::answer(req, "51");
                         }
                         let (rrn, auth) = self.new_rrn();
                         if kind != "pre_auth" {
                             self.balances.insert(account.clone(), balance - amount);
                         }
                         self.book(&k, kind, amount, &account, &rrn, &auth, None);
-                        let mut r = self.answer(req, "00");
+                        let mut r = Self::answer(req, "00");
                         let _ = r.set_str(37, &rrn);
                         let _ = r.set_str(38, &auth);
                         r
@@ -690,13 +706,19 @@ impl Acquirer {
                     _ => {
                         // void: 61 = original batch + STAN.
                         let f61 = req.get_str(61).unwrap_or_default();
-                        let ok_key = (tid.clone(), f61.get(..6).unwrap_or("").to_owned(), f61.get(6..12).unwrap_or("").to_owned());
-                        let Some(o) = self.ledger.bookings.get(&ok_key).cloned() else { return self.answer(req, "25") };
+                        let ok_key = (
+                            tid.clone(),
+                            f61.get(..6).unwrap_or("").to_owned(),
+                            f61.get(6..12).unwrap_or("").to_owned(),
+                        );
+                        let Some(o) = self.ledger.bookings.get(&ok_key).cloned() else {
+                            return Self::answer(req, "25");
+                        };
                         if o.reversed || o.voided || o.kind != "sale" {
-                            return self.answer(req, "12");
+                            return Self::answer(req, "12");
                         }
                         if o.amount != amount {
-                            return self.answer(req, "64");
+                            return Self::answer(req, "64");
                         }
                         if let Some(b) = self.ledger.bookings.get_mut(&ok_key) {
                             b.voided = true;
@@ -704,14 +726,14 @@ impl Acquirer {
                         *self.balances.entry(o.account.clone()).or_insert(self.default_balance) += amount;
                         let (rrn, auth) = self.new_rrn();
                         self.book(&k, "void", amount, &o.account, &rrn, &auth, Some((ok_key.1, ok_key.2)));
-                        let mut r = self.answer(req, "00");
+                        let mut r = Self::answer(req, "00");
                         let _ = r.set_str(37, &rrn);
                         let _ = r.set_str(38, &auth);
                         r
                     }
                 }
             }
-            _ => self.answer(req, "12"),
+            _ => Self::answer(req, "12"),
         }
     }
 

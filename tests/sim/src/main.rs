@@ -30,7 +30,9 @@ fn main() {
             "--script" => {
                 for item in val("--script").split(',').filter(|s| !s.is_empty()) {
                     let (mti, f) = match item.split_once(':') {
-                        Some((m, f)) if m.len() == 4 && m.bytes().all(|b| b.is_ascii_digit()) => (Some(m.to_owned()), f),
+                        Some((m, f)) if m.len() == 4 && m.bytes().all(|b| b.is_ascii_digit()) => {
+                            (Some(m.to_owned()), f)
+                        }
                         _ => (None, item),
                     };
                     let fault = Fault::parse(f).unwrap_or_else(|| die(&format!("unknown fault {f:?}")));

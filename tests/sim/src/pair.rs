@@ -50,7 +50,14 @@ impl Pair {
     pub fn new(store: Box<dyn Store>, seed: u64, config: Config) -> Result<Self, TerminalError> {
         let now = 1_795_451_125_000;
         let terminal = Terminal::new(config, tmk(), store, Box::new(SeededRng::new(seed)), now)?;
-        Ok(Self { terminal, acquirer: Acquirer::new(seed), now, transit: Vec::new(), events: Vec::new(), sent: Vec::new() })
+        Ok(Self {
+            terminal,
+            acquirer: Acquirer::new(seed),
+            now,
+            transit: Vec::new(),
+            events: Vec::new(),
+            sent: Vec::new(),
+        })
     }
 
     /// Replaces the terminal (a restart over the durable store), keeping the host and the line.

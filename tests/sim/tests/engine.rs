@@ -65,9 +65,10 @@ fn timeout_is_reversed_before_the_next_sale() {
     assert_eq!(p.events_of("reversal_cleared").len(), 1, "{:#?}", p.events);
     assert_eq!(p.host_net(), 0);
     assert_eq!(p.terminal_net(), 0);
-    let order: Vec<_> = p.events.iter().map(|e| serde_json::to_value(e).unwrap()["type"].as_str().unwrap().to_owned()).collect();
+    let order: Vec<_> =
+        p.events.iter().map(|e| serde_json::to_value(e).unwrap()["type"].as_str().unwrap().to_owned()).collect();
     let rec = order.iter().position(|t| t == "reversal_recorded").unwrap();
-    let send = order.iter().position(|t| t == "sending" ).unwrap();
+    let send = order.iter().position(|t| t == "sending").unwrap();
     assert!(rec < order.iter().rposition(|t| t == "sending").unwrap() && send < rec + 2);
 }
 
@@ -98,7 +99,8 @@ fn mac_failure_and_mismatch_are_reversed_late_answers_ignored() {
     p.run(sale(300)).unwrap();
     p.acquirer.push_fault(Some("0200"), Fault::Duplicate);
     p.run(sale(400)).unwrap();
-    let reasons: Vec<_> = p.events_of("reversal_pending").iter().map(|e| e["reason"].as_str().unwrap().to_owned()).collect();
+    let reasons: Vec<_> =
+        p.events_of("reversal_pending").iter().map(|e| e["reason"].as_str().unwrap().to_owned()).collect();
     assert_eq!(reasons, ["A0", "06", "98"]);
     assert!(p.events_of("late_response").len() >= 2, "{:#?}", p.events_of("late_response"));
     assert_eq!(p.host_net(), 400);
@@ -121,7 +123,14 @@ fn void_refund_preauth_completion_inquiry_and_settlement() {
     p.run(Request::Refund { amount: 1_000, original_rrn: rrn, original_date: "1123".into(), card: chip() }).unwrap(); // voided: 25
     p.run(Request::PreAuth { amount: 20_000, card: chip(), pin: pin() }).unwrap();
     let auth = p.events_of("approved").last().unwrap()["auth_code"].as_str().unwrap().to_owned();
-    p.run(Request::Completion { amount: 18_000, original_auth_code: auth, original_date: "1123".into(), card: chip(), pin: pin() }).unwrap();
+    p.run(Request::Completion {
+        amount: 18_000,
+        original_auth_code: auth,
+        original_date: "1123".into(),
+        card: chip(),
+        pin: pin(),
+    })
+    .unwrap();
     p.run(Request::BalanceInquiry { card: chip(), pin: pin() }).unwrap();
     let last = p.events_of("approved").last().unwrap().clone();
     assert_eq!(last["kind"], "balance_inquiry");

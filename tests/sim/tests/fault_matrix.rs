@@ -21,8 +21,15 @@ enum Expect {
     Failed,
 }
 
-const KINDS: [TxnKind; 7] =
-    [TxnKind::Sale, TxnKind::Void, TxnKind::Refund, TxnKind::PreAuth, TxnKind::Completion, TxnKind::BalanceInquiry, TxnKind::Settle];
+const KINDS: [TxnKind; 7] = [
+    TxnKind::Sale,
+    TxnKind::Void,
+    TxnKind::Refund,
+    TxnKind::PreAuth,
+    TxnKind::Completion,
+    TxnKind::BalanceInquiry,
+    TxnKind::Settle,
+];
 
 fn faults() -> Vec<(&'static str, Option<Fault>)> {
     vec![
@@ -46,7 +53,10 @@ fn faults() -> Vec<(&'static str, Option<Fault>)> {
 }
 
 fn expect(kind: TxnKind, fault: &str) -> Expect {
-    let unknown = matches!(fault, "drop_request" | "drop_response" | "delay_past_timeout" | "late" | "corrupt_mac" | "wrong_stan" | "line_drop");
+    let unknown = matches!(
+        fault,
+        "drop_request" | "drop_response" | "delay_past_timeout" | "late" | "corrupt_mac" | "wrong_stan" | "line_drop"
+    );
     match (kind, fault) {
         (_, "none" | "duplicate") => Expect::Approved,
         (_, "refuse") => Expect::NotSent,
@@ -83,7 +93,9 @@ fn cell(kind: TxnKind, fault_name: &str, fault: Option<Fault>) -> Result<(), Str
     let sale = p.events_of("approved")[0].clone();
     let request = match kind {
         TxnKind::Sale => Request::Sale { amount: 2_345, card: magstripe(), pin: pin() },
-        TxnKind::Void => Request::Void { original_stan: sale["stan"].as_str().unwrap().into(), card: chip(), pin: pin() },
+        TxnKind::Void => {
+            Request::Void { original_stan: sale["stan"].as_str().unwrap().into(), card: chip(), pin: pin() }
+        }
         TxnKind::Refund => Request::Refund {
             amount: 1_000,
             original_rrn: sale["rrn"].as_str().unwrap().into(),
@@ -94,7 +106,13 @@ fn cell(kind: TxnKind, fault_name: &str, fault: Option<Fault>) -> Result<(), Str
         TxnKind::Completion => {
             p.run(Request::PreAuth { amount: 5_000, card: chip(), pin: pin() }).map_err(|e| e.to_string())?;
             let auth = p.events_of("approved").last().unwrap()["auth_code"].as_str().unwrap().to_owned();
-            Request::Completion { amount: 4_000, original_auth_code: auth, original_date: "1123".into(), card: chip(), pin: pin() }
+            Request::Completion {
+                amount: 4_000,
+                original_auth_code: auth,
+                original_date: "1123".into(),
+                card: chip(),
+                pin: pin(),
+            }
         }
         TxnKind::BalanceInquiry => Request::BalanceInquiry { card: chip(), pin: pin() },
         TxnKind::Settle => Request::Settle,
@@ -151,6 +169,11 @@ fn every_fault_times_every_transaction_type() {
             }
         }
     }
-    println!("fault matrix: {cells} cells ({} kinds × {} faults), {} failed", KINDS.len(), faults().len(), failures.len());
+    println!(
+        "fault matrix: {cells} cells ({} kinds × {} faults), {} failed",
+        KINDS.len(),
+        faults().len(),
+        failures.len()
+    );
     assert!(failures.is_empty(), "{}", failures.join("\n"));
 }
