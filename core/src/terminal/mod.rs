@@ -65,7 +65,9 @@ use crate::iso8583::{Frame, FrameConfig, FrameDecoder, Message, MessageRef, Mti,
 use crate::keys::{Algorithm, KcvMethod, Key, KeyUsage, WorkingKeys};
 use crate::mac::{MacAlgorithm, Padding};
 use crate::receipt::{EmvData, EntryMode, ReceiptInput, TxnType};
-use crate::response::{self, CommError, Context, Diagnosis, NextAction, Phase, Registry, ResponseProblem};
+use crate::response::{
+    self, CardReadError, CommError, Context, Diagnosis, NextAction, Phase, Registry, ResponseProblem,
+};
 use crate::rng::Rng;
 use crate::store::{Op, Store, StoreError};
 use journal::{StanLease, State, StoredKeys, KEY_KEYS, KEY_STAN, KEY_STATE, TXN_PREFIX};
@@ -637,6 +639,38 @@ impl Terminal {
             }
         }
         self.pump(now);
+    }
+
+    /// The card failed after the host approved (chip second GENERATE AC declined, card pulled
+    /// before it): the approval cannot stand. The registry decides (`card.<error>.after_approval`);
+    /// when it says reverse, the approved record becomes a pending reversal with the registry's
+    /// reason (06 by default) and is sent at once. Returns the diagnosis to show.
+    pub fn card_failed_after_approval(&mut self, stan: &str, error: CardReadError, now: u64) -> Result<Diagnosis> {
+        self.check_alive()?;
+        let key = journal::txn_key(&self.state.batch, stan);
+        let r = match self.records.get(&key) {
+            Some(r) if r.status == TxnStatus::Approved && r.kind.is_financial() && r.kind != TxnKind::Refund => {
+                r.clone()
+            }
+            _ => return Err(TerminalError::UnknownOriginal { stan: stan.to_owned(), batch: self.state.batch.clone() }),
+        };
+        let diag = self
+            .diagnose(response::Request::Financial, response::Event::CardRead { error, phase: Phase::AfterApproval });
+        if diag.action == NextAction::Reverse {
+            let mut r = r;
+            r.status = TxnStatus::Pending;
+            r.reason = diag.reversal_reason.clone().or_else(|| Some("06".into()));
+            let reason = r.reason.clone().unwrap_or_default();
+            self.write_record(&key, r)?;
+            self.due.insert(key, now);
+            self.events.push_back(Event::ReversalPending {
+                stan: stan.to_owned(),
+                reason,
+                diagnosis: Box::new(diag.clone()),
+            });
+            self.pump(now);
+        }
+        Ok(diag)
     }
 
     /// Operator resolution of an exhausted reversal after reconciling with the acquirer.

@@ -68,3 +68,20 @@ fn bench_sales_per_second() {
     let (tps, per) = run(1_000);
     println!("engine + FileStore + in-process acquirer: {tps:.0} sales/s, {per:.2} fsyncs per sale");
 }
+
+#[test]
+#[ignore = "benchmark: run with --release --ignored --nocapture"]
+fn bench_engine_only_with_memory_store() {
+    let mut p = Pair::new(Box::new(poscore::store::MemoryStore::new()), 1, test_config()).unwrap();
+    p.run(Request::SignOn).unwrap();
+    let n = 5_000u64;
+    let t0 = Instant::now();
+    for i in 0..n {
+        p.run(Request::Sale { amount: 100 + i, card: chip(), pin: pin() }).unwrap();
+    }
+    #[allow(clippy::cast_precision_loss)]
+    let tps = n as f64 / t0.elapsed().as_secs_f64();
+    println!(
+        "engine + MemoryStore + in-process acquirer: {tps:.0} sales/s (no fsync: CPU cost of engine, crypto and host)"
+    );
+}

@@ -200,3 +200,22 @@ fn restart_sends_the_pending_reversal_first() {
     assert_eq!(p.terminal_net(), 0);
     assert!(p.terminal.pending().is_empty());
 }
+
+#[test]
+fn card_pulled_after_approval_is_reversed() {
+    let mut p = signed_on();
+    p.run(sale(7_700)).unwrap();
+    let stan = p.events_of("approved")[0]["stan"].as_str().unwrap().to_owned();
+    assert_eq!(p.host_net(), 7_700);
+    let d =
+        p.terminal.card_failed_after_approval(&stan, poscore::response::CardReadError::ChipDeclined, p.now).unwrap();
+    assert_eq!(d.reversal_reason.as_deref(), Some("06"));
+    p.quiesce();
+    assert_eq!(p.events_of("reversal_cleared").len(), 1);
+    assert_eq!(p.host_net(), 0);
+    assert_eq!(p.terminal_net(), 0);
+    assert!(p
+        .terminal
+        .card_failed_after_approval(&stan, poscore::response::CardReadError::CardRemoved, p.now)
+        .is_err());
+}
