@@ -210,6 +210,9 @@ pub fn decode(input: &[u8]) -> Result<Vec<Tlv>, TlvError> {
 
 fn decode_level(input: &[u8], base: usize, depth: usize) -> Result<Vec<Tlv>, TlvError> {
     let mut out: Vec<Tlv> = Vec::new();
+    // A set, not a scan of `out`: a hostile input of thousands of two-byte objects must not cost
+    // quadratic time.
+    let mut seen = std::collections::HashSet::new();
     let mut pos = 0;
     while pos < input.len() {
         let start = pos;
@@ -269,7 +272,7 @@ fn decode_level(input: &[u8], base: usize, depth: usize) -> Result<Vec<Tlv>, Tlv
             Value::Primitive(body.to_vec())
         };
         pos += len;
-        if out.iter().any(|t| t.tag == tag) {
+        if !seen.insert(tag) {
             return Err(TlvError::DuplicateTag { offset: base + start, tag });
         }
         out.push(Tlv { tag, value });

@@ -38,6 +38,22 @@ fn max_units(f: &FieldSpec) -> usize {
 fn value(f: &FieldSpec, r: &mut Rng) -> Vec<u8> {
     let max = max_units(f);
     let len = if f.class == LengthClass::Fixed || r.below(4) == 0 { max } else { r.below(max.min(40) + 1) };
+    if f.encoding == DataEncoding::Gbk {
+        // Mixed ASCII and Chinese; `len` counts GBK bytes (two per Chinese character).
+        let cjk = ['银', '联', '商', '户', '测', '试', '中', '国', '行'];
+        let mut text = String::new();
+        let mut bytes = 0;
+        while bytes < len {
+            if len - bytes >= 2 && r.below(3) == 0 {
+                text.push(cjk[r.below(cjk.len())]);
+                bytes += 2;
+            } else {
+                text.push(char::from(b' ' + r.below(95) as u8));
+                bytes += 1;
+            }
+        }
+        return text.into_bytes();
+    }
     let digits = b"0123456789";
     let letters = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz ";
     let alnum = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789 ";
@@ -92,8 +108,21 @@ fn random_message(spec: &Spec, seed: u64) -> Message {
     m
 }
 
+/// The bundled specs plus the test-only spec of tests/vectors/iso8583.json (EBCDIC, binary and
+/// EBCDIC prefixes, LLLL), so every encoding is exercised.
 fn specs() -> Vec<&'static Spec> {
-    poscore::iso8583::spec::BUNDLED.iter().map(|n| Spec::bundled(n).unwrap()).collect()
+    static ALL: std::sync::OnceLock<Vec<&'static Spec>> = std::sync::OnceLock::new();
+    ALL.get_or_init(|| {
+        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../tests/vectors/iso8583.json");
+        let v: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+        let mut all: Vec<&'static Spec> =
+            poscore::iso8583::spec::BUNDLED.iter().map(|n| Spec::bundled(n).unwrap()).collect();
+        for (_, j) in v["specs"].as_object().unwrap() {
+            all.push(Box::leak(Box::new(Spec::from_json(&j.to_string()).unwrap())));
+        }
+        all
+    })
+    .clone()
 }
 
 proptest! {
@@ -109,6 +138,10 @@ proptest! {
             prop_assert_eq!(back.pack(spec).unwrap(), bytes.clone());
             prop_assert_eq!(MessageRef::unpack(spec, &bytes).unwrap().to_message(), m.clone());
             prop_assert_eq!(Message::from_json(spec, &m.to_json(spec)).unwrap(), m.clone());
+            prop_assert_eq!(Message::from_values(m.mti(), &m.values(spec)).unwrap(), m.clone());
+            let name_or_json = if Spec::bundled(&spec.name).is_ok() { spec.name.clone() } else { spec.to_json() };
+            prop_assert_eq!(poscore::iso8583::unpack_json(&name_or_json, &bytes).unwrap(), m.to_json(spec));
+            prop_assert_eq!(poscore::iso8583::pack_json(&name_or_json, &m.to_json(spec)).unwrap(), bytes.clone());
             let _ = m.describe(spec);
         }
     }

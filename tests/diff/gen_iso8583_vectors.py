@@ -145,6 +145,14 @@ add("cup-pos", "cup 0210 approval", "0210", {
     "14": "3012", "15": "1124", "25": "00", "32": "48020000", "37": "153045123456", "38": "654321", "39": "00",
     "41": "10000001", "42": "898310048990001", "44": "0303000003030000000000", "49": "156", "60": "22000001",
     "63": "CUP", "64": "0102030405060708"}, h, "cup_hand")
+gbk63 = "CUP" + "中国银联测试行"
+f = [3, 4, 11, 39, 41, 63]
+g = gbk63.encode("gbk")
+h = ("0210" + bitmap(f) + "000000" + "000000001000" + "000322" + asc("00") + asc("10000001")
+     + "%04d" % len(g) + g.hex().upper())   # 63 LLLVAR BCD prefix counts GBK bytes
+add("cup-pos", "cup 0210 with a Chinese issuer name in field 63 (GBK)", "0210", {
+    "3": "000000", "4": "000000001000", "11": "000322", "39": "00", "41": "10000001", "63": gbk63}, h, "cup_gbk")
+SOURCES["cup_gbk"] = "hand-assembled: field 63 text encoded with Python's gbk codec, BCD LLL prefix counting GBK bytes (UnionPay hosts return issuer names in GBK, field practice)"
 f = [11, 41, 42, 60, 63]
 h = ("0800" + bitmap(f) + "000001" + asc("10000001") + asc("898310048990001") + "0011" + "00000001003" + "0"
      + "0003" + asc("001"))
@@ -171,6 +179,54 @@ add("cup-pos", "cup 0400 reversal (冲正) reason 98, field 61 composite", "0400
     "2": "6212345678901232", "3": "000000", "4": "000000001000", "11": "000321", "14": "3012", "22": "051",
     "23": "001", "25": "00", "38": "      ", "39": "98", "41": "10000001", "42": "898310048990001", "49": "156",
     "55": r55, "60": "22000001", "61": "0000010003211123", "64": "0000000000000000"}, h, "cup_hand")
+
+
+# ---------------- a custom spec exercising EBCDIC, binary/EBCDIC prefixes, LLLL, F padding
+def ebc(t):
+    return t.encode("cp037").hex().upper()
+
+
+TEST_SPEC = {
+    "name": "test-ebcdic-mixed", "description": "Test-only spec covering encodings the bundled specs do not use.",
+    "source": "poscore test vectors", "mti": "ebcdic", "bitmap": "binary",
+    "fields": {
+        "2": {"name": "PAN", "class": "llvar", "max_len": 19, "content": "n", "encoding": "ebcdic", "prefix": "ebcdic"},
+        "3": {"name": "Processing code", "class": "fixed", "max_len": 6, "content": "n", "encoding": "ebcdic"},
+        "4": {"name": "Amount", "class": "fixed", "max_len": 12, "content": "n", "encoding": "bcd"},
+        "22": {"name": "Entry mode", "class": "fixed", "max_len": 3, "content": "n", "encoding": "bcd", "pad": "right", "pad_char": "F"},
+        "28": {"name": "Fee", "class": "fixed", "max_len": 9, "content": "x+n", "encoding": "ascii"},
+        "35": {"name": "Track 2", "class": "llvar", "max_len": 37, "content": "z", "encoding": "bcd", "prefix": "binary", "pad": "right", "pad_char": "F"},
+        "43": {"name": "Acceptor name", "class": "fixed", "max_len": 10, "content": "ans", "encoding": "ebcdic"},
+        "48": {"name": "Private", "class": "llllvar", "max_len": 2000, "content": "ans", "encoding": "ascii", "prefix": "binary"},
+        "52": {"name": "PIN block", "class": "fixed", "max_len": 8, "content": "b", "encoding": "hex_ascii"},
+        "55": {"name": "ICC", "class": "lllvar", "max_len": 255, "content": "b", "encoding": "binary", "prefix": "binary"},
+        "60": {"name": "Numeric LLLL", "class": "llllvar", "max_len": 20, "content": "n", "encoding": "bcd", "prefix": "bcd"},
+        "62": {"name": "Hex bytes", "class": "lllvar", "max_len": 100, "content": "b", "encoding": "hex_ascii", "prefix": "ascii"},
+        "63": {"name": "EBCDIC LLL", "class": "lllvar", "max_len": 50, "content": "ans", "encoding": "ebcdic", "prefix": "ebcdic"},
+    },
+}
+vectors["specs"] = {"test-ebcdic-mixed": TEST_SPEC}
+SOURCES["custom_hand"] = "hand-assembled for the test-only spec in this file's \"specs\" map; EBCDIC bytes from Python's cp037 codec (IBM code page 037), BCD and prefixes written out in tests/diff/gen_iso8583_vectors.py"
+f = [2, 3, 4, 22, 28, 35, 43, 48, 52, 55, 60, 62, 63]
+h = (ebc("0200") + bitmap(f)
+     + ebc("16") + ebc("4761739001010010")        # 2 EBCDIC prefix and digits
+     + ebc("000000")                               # 3
+     + "000000001000"                              # 4 BCD
+     + "051F"                                      # 22 right-padded with F
+     + asc("C00000100")                            # 28 x+n ASCII
+     + "15" + "4761739001010010D2512F"             # 35 binary LL prefix 21, '=' -> D, pad F
+     + ebc("Cafe Paris")                           # 43
+     + "0005" + asc("hello")                       # 48 binary LLLL prefix
+     + asc("0123456789ABCDEF")                     # 52 hex-ASCII
+     + "0004" + "9F270180"                         # 55 binary LLL prefix (2 bytes)
+     + "0005" + "012345"                           # 60 BCD LLLL prefix, left pad
+     + asc("002") + asc("AABB")                    # 62 ASCII prefix counts bytes
+     + ebc("002") + ebc("ok"))                     # 63 EBCDIC LLL
+add("test-ebcdic-mixed", "custom spec: EBCDIC MTI/data/prefix, binary LL/LLL/LLLL prefixes, F padding", "0200", {
+    "2": "4761739001010010", "3": "000000", "4": "000000001000", "22": "051", "28": "C00000100",
+    "35": "4761739001010010D2512", "43": "Cafe Paris", "48": "hello", "52": "0123456789ABCDEF", "55": "9F270180",
+    "60": "12345", "62": "AABB", "63": "ok"}, h, "custom_hand")
+vectors["pack"][-1]["note"] = "field 35 packs '=' and 'D' alike (nibble D) and reads back as 'D'"
 
 # MAC block of the 0200 sale: everything before field 64.
 sale = vectors["pack"][8]
@@ -225,6 +281,12 @@ def pbad(spec, name, mti, fields, error, field=None):
     if field is not None:
         v["field"] = field
     vectors["pack_errors"].append(v)
+
+
+cus = vectors["pack"][-1]["hex"]
+bad("test-ebcdic-mixed", "EBCDIC length prefix with a letter", cus[:24] + ebc("1A") + cus[28:], "iso8583.bad_length_prefix", 2, 12)
+bad("test-ebcdic-mixed", "byte 0xFF (not EBCDIC printable) in field 43", cus.replace(ebc("Cafe Paris"), "FF" + ebc("afe Paris")), "iso8583.bad_content", 43, cus.index(ebc("Cafe Paris")) // 2)
+bad("test-ebcdic-mixed", "binary LLLL prefix over maximum", cus.replace("0005" + asc("hello"), "07D1" + asc("hello")), "iso8583.too_long", 48, cus.index("0005" + asc("hello")) // 2)
 
 
 pbad("cup-pos", "fixed n6 given 5 digits", "0200", {"3": "00000"}, "iso8583.wrong_length", 3)

@@ -1,7 +1,9 @@
 //! Primary and secondary bitmaps. Field 1 (the secondary bitmap's presence bit) is never set by
 //! a caller: packing sets it exactly when a field above 64 is present.
 
-use super::codec::{hex_upper, hex_val, take};
+use super::codec::{hex_val, take};
+
+const HEX_DIGITS: &[u8; 16] = b"0123456789ABCDEF";
 use super::spec::BitmapEncoding;
 use super::Iso8583Error;
 
@@ -41,7 +43,12 @@ impl Bitmap {
         let used = if secondary { &bytes[..] } else { &bytes[..8] };
         match enc {
             BitmapEncoding::Binary => out.extend_from_slice(used),
-            BitmapEncoding::HexAscii => out.extend_from_slice(hex_upper(used).as_bytes()),
+            BitmapEncoding::HexAscii => {
+                for &b in used {
+                    out.push(HEX_DIGITS[usize::from(b >> 4)]);
+                    out.push(HEX_DIGITS[usize::from(b & 0xf)]);
+                }
+            }
         }
     }
 

@@ -160,6 +160,9 @@ fn validate(field: u8, f: &FieldSpec, v: &[u8]) -> Result<()> {
 
 /// Append a field (length prefix and data) to `out`.
 pub(crate) fn encode_field(out: &mut Vec<u8>, field: u8, f: &FieldSpec, v: &[u8]) -> Result<()> {
+    if f.encoding == DataEncoding::Gbk {
+        return encode_gbk(out, field, f, v);
+    }
     validate(field, f, v)?;
     let units = v.len();
     if f.class == LengthClass::Fixed {
@@ -183,6 +186,7 @@ pub(crate) fn encode_field(out: &mut Vec<u8>, field: u8, f: &FieldSpec, v: &[u8]
                 out.push(HEX[usize::from(b & 0xf)]);
             }
         }
+        DataEncoding::Gbk => unreachable!("GBK fields are encoded by encode_gbk"),
         DataEncoding::Bcd => {
             if f.content == Content::Xn {
                 out.push(v[0]);
@@ -193,6 +197,66 @@ pub(crate) fn encode_field(out: &mut Vec<u8>, field: u8, f: &FieldSpec, v: &[u8]
         }
     }
     Ok(())
+}
+
+/// GBK text: the value is UTF-8; every length counts GBK bytes.
+fn encode_gbk(out: &mut Vec<u8>, field: u8, f: &FieldSpec, v: &[u8]) -> Result<()> {
+    let bad = |position: usize, found: String, expected: &'static str| Iso8583Error::BadContent {
+        field,
+        offset: None,
+        position,
+        found,
+        expected,
+    };
+    let text = std::str::from_utf8(v).map_err(|e| bad(e.valid_up_to(), "invalid UTF-8".into(), "UTF-8 text"))?;
+    if let Some((i, c)) = text.char_indices().find(|(_, c)| c.is_control()) {
+        return Err(bad(i, format!("{c:?}"), "a printable character"));
+    }
+    let (wire, _, unmappable) = encoding_rs::GBK.encode(text);
+    if unmappable {
+        return Err(bad(0, "a character".into(), "text GBK can encode"));
+    }
+    if f.class == LengthClass::Fixed {
+        if wire.len() != f.max_len {
+            return Err(Iso8583Error::WrongLength { field, len: wire.len(), expected: f.max_len });
+        }
+    } else {
+        if wire.len() > f.max_len {
+            return Err(Iso8583Error::TooLong { field, offset: None, len: wire.len(), max: f.max_len });
+        }
+        write_prefix(out, f, wire.len());
+    }
+    out.extend_from_slice(&wire);
+    Ok(())
+}
+
+fn decode_gbk(field: u8, data: &[u8], off: usize) -> Result<Cow<'static, [u8]>> {
+    // encoding_rs decodes GBK with the GB 18030 decoder, which accepts four-byte sequences and a
+    // few mappings its GBK encoder does not produce: accept only text that encodes back to the
+    // same bytes, so what is read can be written again unchanged (found by fuzzing).
+    let text = encoding_rs::GBK
+        .decode_without_bom_handling_and_without_replacement(data)
+        .filter(|t| matches!(encoding_rs::GBK.encode(t), (ref b, _, false) if b.as_ref() == data));
+    let Some(text) = text else {
+        return Err(Iso8583Error::BadContent {
+            field,
+            offset: Some(off),
+            position: 0,
+            found: "bytes".into(),
+            expected: "GBK text",
+        });
+    };
+    if let Some(c) = text.chars().find(|c| c.is_control()) {
+        let i = text.find(c).unwrap_or(0);
+        return Err(Iso8583Error::BadContent {
+            field,
+            offset: Some(off + i),
+            position: i,
+            found: format!("{c:?}"),
+            expected: "a printable character",
+        });
+    }
+    Ok(Cow::Owned(text.into_owned().into_bytes()))
 }
 
 fn nibble_of(c: u8) -> u8 {
@@ -302,6 +366,11 @@ pub(crate) fn decode_field<'a>(input: &'a [u8], pos: &mut usize, field: u8, f: &
         }
         c
     };
+    if f.encoding == DataEncoding::Gbk {
+        let data_off = *pos;
+        let data = take(input, pos, count, field, "field data")?;
+        return decode_gbk(field, data, data_off);
+    }
     let Some(units) = units_for_count(f, count) else {
         return Err(Iso8583Error::BadLengthPrefix {
             field,
@@ -329,6 +398,7 @@ fn decode_data<'a>(field: u8, f: &FieldSpec, data: &'a [u8], off: usize, units: 
         expected,
     };
     match f.encoding {
+        DataEncoding::Gbk => decode_gbk(field, data, off),
         DataEncoding::Binary => Ok(Cow::Borrowed(data)),
         DataEncoding::Ascii => {
             check_text(f.content, data).map_err(|i| bad(i, show_byte(data[i]), expected_at(f.content, i)))?;

@@ -123,6 +123,47 @@ impl Tpdu {
     }
 }
 
+/// The 6-byte UnionPay POS message header (报文头) that follows the TPDU *(field practice)*:
+/// application type n2, software version n2, terminal status n1 and processing requirement n1,
+/// software sub-version n6, all BCD. The host answers with the processing requirement set when
+/// it wants the terminal to act (for example 3: sign on again; the codes belong to the acquirer
+/// profile, not to this codec).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct CupHeader {
+    /// Application type (0x60 for POS).
+    pub app_type: u8,
+    /// Software version byte.
+    pub version: u8,
+    /// Terminal status nibble.
+    pub terminal_status: u8,
+    /// Processing requirement nibble (处理要求).
+    pub processing_requirement: u8,
+    /// Software sub-version, three bytes.
+    pub sub_version: [u8; 3],
+}
+
+impl CupHeader {
+    /// Read the six header bytes of a [`Frame`].
+    pub fn parse(b: &[u8]) -> Result<Self> {
+        match b {
+            &[app_type, version, status, s0, s1, s2] => Ok(Self {
+                app_type,
+                version,
+                terminal_status: status >> 4,
+                processing_requirement: status & 0xf,
+                sub_version: [s0, s1, s2],
+            }),
+            _ => Err(Iso8583Error::BadFrame { found: hex_upper(b), offset: 0, expected: "a 6-byte UnionPay header" }),
+        }
+    }
+
+    /// The six bytes.
+    pub fn to_bytes(self) -> [u8; 6] {
+        let [s0, s1, s2] = self.sub_version;
+        [self.app_type, self.version, (self.terminal_status << 4) | (self.processing_requirement & 0xf), s0, s1, s2]
+    }
+}
+
 /// One frame's content.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Frame {
@@ -308,5 +349,26 @@ impl FrameDecoder {
         self.start += hl + n;
         self.consumed += hl + n;
         Ok(Some(frame))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cup_header_round_trip() {
+        let h = CupHeader::parse(&[0x60, 0x31, 0x03, 0x31, 0x00, 0x01]).unwrap();
+        assert_eq!(h.terminal_status, 0);
+        assert_eq!(h.processing_requirement, 3);
+        assert_eq!(h.to_bytes(), [0x60, 0x31, 0x03, 0x31, 0x00, 0x01]);
+        assert!(CupHeader::parse(&[0x60]).is_err());
+    }
+
+    #[test]
+    fn oversized_frame_is_refused_on_encode() {
+        let cfg = FrameConfig { length: LengthHeader::Bcd2, tpdu: false, header_len: 0, max_frame: 100_000 };
+        let f = Frame { tpdu: None, header: vec![], message: vec![0; 10_000] };
+        assert_eq!(cfg.encode(&f).unwrap_err().code(), "iso8583.frame_too_large");
     }
 }

@@ -143,12 +143,100 @@ impl<'de> Deserialize<'de> for Mti {
 /// The JSON form of a message: `{"mti": "0200", "fields": {"2": "...", "52": "0123ABCD..."}}`.
 /// Field values are strings; binary (`b`) fields are uppercase hex. The CLI, the shared vectors
 /// and the JS/Kotlin surfaces all use exactly this shape.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+///
+/// `Debug` shows field numbers and lengths only (the values hold PANs, PIN blocks, keys).
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct MessageJson {
     /// Four-digit MTI.
     pub mti: String,
     /// Field number → value.
     pub fields: BTreeMap<u8, String>,
+}
+
+/// A field value typed by its spec row: text for character fields, bytes for binary (`b`)
+/// fields. The Kotlin surface's `Map<Int, FieldValue>` maps onto this.
+///
+/// `Debug` shows the kind and length only.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FieldValue {
+    /// Character content (n, a, an, ans, ns, z, x+n).
+    Text(String),
+    /// Binary content.
+    Binary(Vec<u8>),
+}
+
+impl fmt::Debug for FieldValue {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Text(t) => write!(f, "Text(<{} chars>)", t.len()),
+            Self::Binary(b) => write!(f, "Binary(<{} bytes>)", b.len()),
+        }
+    }
+}
+
+impl fmt::Debug for MessageJson {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("MessageJson")
+            .field("mti", &self.mti)
+            .field("fields", &format_args!("{:?}", self.fields.iter().map(|(k, v)| (k, v.len())).collect::<Vec<_>>()))
+            .finish()
+    }
+}
+
+/// Fields by number, kept sorted: a flat vector beats a tree for the 10-30 fields of a message
+/// (one allocation instead of several nodes, and unpack appends in ascending order).
+#[derive(Clone, PartialEq, Eq, Default)]
+struct FieldMap(Vec<(u8, Vec<u8>)>);
+
+impl FieldMap {
+    fn find(&self, k: u8) -> core::result::Result<usize, usize> {
+        self.0.binary_search_by_key(&k, |e| e.0)
+    }
+    fn insert(&mut self, k: u8, v: Vec<u8>) -> Option<Vec<u8>> {
+        match self.find(k) {
+            Ok(i) => Some(std::mem::replace(&mut self.0[i].1, v)),
+            Err(i) => {
+                self.0.insert(i, (k, v));
+                None
+            }
+        }
+    }
+    /// Append a field known to be above every present one (unpack order), else insert.
+    fn push_ascending(&mut self, k: u8, v: Vec<u8>) {
+        if self.0.last().map_or(true, |e| e.0 < k) {
+            self.0.push((k, v));
+        } else {
+            self.insert(k, v);
+        }
+    }
+    fn get(&self, k: u8) -> Option<&Vec<u8>> {
+        self.find(k).ok().map(|i| &self.0[i].1)
+    }
+    fn contains_key(&self, k: u8) -> bool {
+        self.find(k).is_ok()
+    }
+    fn remove(&mut self, k: u8) -> Option<Vec<u8>> {
+        self.find(k).ok().map(|i| self.0.remove(i).1)
+    }
+    fn iter(&self) -> impl Iterator<Item = (&u8, &Vec<u8>)> {
+        self.0.iter().map(|(k, v)| (k, v))
+    }
+    fn keys(&self) -> impl Iterator<Item = &u8> {
+        self.0.iter().map(|e| &e.0)
+    }
+    fn values(&self) -> impl Iterator<Item = &Vec<u8>> {
+        self.0.iter().map(|e| &e.1)
+    }
+    fn values_mut(&mut self) -> impl Iterator<Item = &mut Vec<u8>> {
+        self.0.iter_mut().map(|e| &mut e.1)
+    }
+    fn len(&self) -> usize {
+        self.0.len()
+    }
+    fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
 }
 
 /// An ISO 8583 message: an MTI and fields 2-128 by number, each held as its value (the text of
@@ -158,7 +246,7 @@ pub struct MessageJson {
 #[derive(Clone, PartialEq, Eq)]
 pub struct Message {
     mti: Mti,
-    fields: BTreeMap<u8, Vec<u8>>,
+    fields: FieldMap,
 }
 
 impl Drop for Message {
@@ -189,7 +277,7 @@ fn check_number(field: u8) -> Result<()> {
 impl Message {
     /// An empty message of type `mti`.
     pub fn new(mti: Mti) -> Self {
-        Self { mti, fields: BTreeMap::new() }
+        Self { mti, fields: FieldMap::default() }
     }
 
     /// The message type.
@@ -219,22 +307,22 @@ impl Message {
     /// A field's value as text; `None` when absent or not UTF-8 (binary fields: use
     /// [`Message::get_bytes`]).
     pub fn get_str(&self, field: u8) -> Option<&str> {
-        self.fields.get(&field).and_then(|v| std::str::from_utf8(v).ok())
+        self.fields.get(field).and_then(|v| std::str::from_utf8(v).ok())
     }
 
     /// A field's value as bytes.
     pub fn get_bytes(&self, field: u8) -> Option<&[u8]> {
-        self.fields.get(&field).map(Vec::as_slice)
+        self.fields.get(field).map(Vec::as_slice)
     }
 
     /// Whether a field is present.
     pub fn has(&self, field: u8) -> bool {
-        self.fields.contains_key(&field)
+        self.fields.contains_key(field)
     }
 
     /// Remove a field, returning its value.
     pub fn remove(&mut self, field: u8) -> Option<Vec<u8>> {
-        self.fields.remove(&field)
+        self.fields.remove(field)
     }
 
     /// Present fields in ascending order.
@@ -293,7 +381,7 @@ impl Message {
         }
         bm.encode(spec.bitmap, out);
         let mut at = None;
-        for (&n, v) in &self.fields {
+        for (&n, v) in self.fields.iter() {
             let f = spec.field(n).ok_or_else(|| Iso8583Error::UnknownField {
                 field: n,
                 spec: spec.name.clone(),
@@ -310,10 +398,8 @@ impl Message {
     /// Unpack a message (MTI first; framing already removed). Never panics; see
     /// [`MessageRef::unpack`] for a borrowing form that copies nothing for ASCII and binary fields.
     pub fn unpack(spec: &Spec, input: &[u8]) -> Result<Self> {
-        let mut fields = BTreeMap::new();
-        let mti = unpack_with(spec, input, |n, _, _, v| {
-            fields.insert(n, v.into_owned());
-        })?;
+        let mut fields = FieldMap::default();
+        let mti = unpack_with(spec, input, &mut fields)?;
         Ok(Self { mti, fields })
     }
 
@@ -367,6 +453,31 @@ impl Message {
             } else {
                 m.fields.insert(n, v.as_bytes().to_vec());
             }
+        }
+        Ok(m)
+    }
+
+    /// Fields typed by `spec` (text or bytes), by number.
+    pub fn values(&self, spec: &Spec) -> BTreeMap<u8, FieldValue> {
+        self.fields()
+            .map(|(n, v)| {
+                let value = match spec.field(n) {
+                    Some(f) if f.content != Content::B => FieldValue::Text(String::from_utf8_lossy(v).into_owned()),
+                    _ => FieldValue::Binary(v.to_vec()),
+                };
+                (n, value)
+            })
+            .collect()
+    }
+
+    /// Build from typed values (the inverse of [`Message::values`]); content is checked when packing.
+    pub fn from_values(mti: Mti, values: &BTreeMap<u8, FieldValue>) -> Result<Self> {
+        let mut m = Self::new(mti);
+        for (&n, v) in values {
+            match v {
+                FieldValue::Text(t) => m.set_str(n, t)?,
+                FieldValue::Binary(b) => m.set_bytes(n, b.clone())?,
+            };
         }
         Ok(m)
     }
@@ -428,19 +539,47 @@ fn read_mti(enc: MtiEncoding, input: &[u8], pos: &mut usize) -> Result<Mti> {
     }
 }
 
+/// Where [`unpack_with`] puts what it decodes.
+trait Sink<'a> {
+    /// Called once the bitmap says how many fields follow.
+    fn reserve(&mut self, count: usize);
+    /// One decoded field: number, offset of its prefix, bytes on the wire, value.
+    fn field(&mut self, n: u8, offset: usize, wire_len: usize, value: Cow<'a, [u8]>);
+}
+
+impl<'a> Sink<'a> for FieldMap {
+    fn reserve(&mut self, count: usize) {
+        self.0.reserve_exact(count);
+    }
+    fn field(&mut self, n: u8, _: usize, _: usize, value: Cow<'a, [u8]>) {
+        self.push_ascending(n, value.into_owned());
+    }
+}
+
+impl<'a> Sink<'a> for Vec<FieldRef<'a>> {
+    fn reserve(&mut self, count: usize) {
+        self.reserve_exact(count);
+    }
+    fn field(&mut self, field: u8, offset: usize, wire_len: usize, value: Cow<'a, [u8]>) {
+        self.push(FieldRef { field, offset, wire_len, value });
+    }
+}
+
 /// Decode MTI, bitmaps and fields, handing each field to `sink(number, offset, wire_len, value)`.
-fn unpack_with<'a>(spec: &Spec, input: &'a [u8], mut sink: impl FnMut(u8, usize, usize, Cow<'a, [u8]>)) -> Result<Mti> {
+fn unpack_with<'a>(spec: &Spec, input: &'a [u8], sink: &mut impl Sink<'a>) -> Result<Mti> {
     let mut pos = 0;
     let mti = read_mti(spec.mti, input, &mut pos)?;
     let bm_off = pos;
     let bm = Bitmap::decode(input, &mut pos, spec.bitmap)?;
+    // At most 127 entries, and only once the bitmap has been read: bounded by the input.
+    sink.reserve(bm.fields().count());
     for n in bm.fields() {
         let Some(f) = spec.field(n) else {
             return Err(Iso8583Error::UnknownField { field: n, spec: spec.name.clone(), offset: Some(bm_off) });
         };
         let start = pos;
         let v = codec::decode_field(input, &mut pos, n, f)?;
-        sink(n, start, pos - start, v);
+        sink.field(n, start, pos - start, v);
     }
     if pos != input.len() {
         return Err(Iso8583Error::TrailingData { offset: pos, count: input.len() - pos });
@@ -486,10 +625,8 @@ impl fmt::Debug for MessageRef<'_> {
 impl<'a> MessageRef<'a> {
     /// Unpack `input` under `spec`, borrowing where possible.
     pub fn unpack(spec: &Spec, input: &'a [u8]) -> Result<Self> {
-        let mut fields = Vec::with_capacity(input.len().min(128));
-        let mti = unpack_with(spec, input, |field, offset, wire_len, value| {
-            fields.push(FieldRef { field, offset, wire_len, value });
-        })?;
+        let mut fields = Vec::new();
+        let mti = unpack_with(spec, input, &mut fields)?;
         Ok(Self { input, mti, fields })
     }
 
@@ -515,7 +652,10 @@ impl<'a> MessageRef<'a> {
 
     /// An owned copy.
     pub fn to_message(&self) -> Message {
-        Message { mti: self.mti, fields: self.fields.iter().map(|f| (f.field, f.value.clone().into_owned())).collect() }
+        Message {
+            mti: self.mti,
+            fields: FieldMap(self.fields.iter().map(|f| (f.field, f.value.clone().into_owned())).collect()),
+        }
     }
 
     /// The received MAC block: the input from the MTI up to the MAC field (64, or 128 with a
@@ -532,5 +672,58 @@ impl<'a> MessageRef<'a> {
             .find(|f| f.field == mac_field)
             .ok_or(Iso8583Error::NoMac { reason: "the message carries no MAC field" })?;
         Ok(&self.input[..f.offset])
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn mti_helpers() {
+        let m = Mti::REVERSAL_REQUEST;
+        assert!(m.is_reversal() && m.is_request() && !m.is_repeat());
+        assert_eq!(m.repeat(), Some(Mti::new("0401").unwrap()));
+        assert_eq!(Mti::new("0401").unwrap().response_mti(), Some(Mti::new("0410").unwrap()));
+        assert_eq!(Mti::new("0210").unwrap().response_mti(), None);
+        assert!(Mti::new("02A0").is_err() && Mti::new("020").is_err());
+    }
+
+    #[test]
+    fn setters_getters_and_debug_hide_values() {
+        let mut m = Message::new(Mti::FINANCIAL_REQUEST);
+        m.set_str(2, "6212345678901232").unwrap().set_bytes(52, vec![1, 2, 3]).unwrap();
+        assert_eq!(m.get_str(2), Some("6212345678901232"));
+        assert_eq!(m.get_bytes(52), Some(&[1u8, 2, 3][..]));
+        assert!(m.set_str(1, "x").is_err() && m.set_str(129, "x").is_err() && m.set_str(0, "x").is_err());
+        let dbg = format!("{m:?}");
+        assert!(!dbg.contains("6212345678901232"), "{dbg}");
+        assert_eq!(m.remove(52), Some(vec![1, 2, 3]));
+        assert_eq!(m.fields().map(|(n, _)| n).collect::<Vec<_>>(), vec![2]);
+    }
+
+    #[test]
+    fn subfields_of_field_60() {
+        let spec = Spec::bundled("cup-pos").unwrap();
+        let mut m = Message::new(Mti::FINANCIAL_REQUEST);
+        m.set_str(60, "22000123").unwrap();
+        assert_eq!(m.subfield(spec, 60, 1), Some("22"));
+        assert_eq!(m.subfield(spec, 60, 2), Some("000123"));
+        assert_eq!(m.subfield(spec, 60, 3), None);
+    }
+
+    #[test]
+    fn mac_block_sets_the_mac_bit_and_stops_before_it() {
+        let spec = Spec::bundled("cup-pos").unwrap();
+        let mut m = Message::new(Mti::FINANCIAL_REQUEST);
+        m.set_str(3, "000000").unwrap();
+        let mab = m.mac_block(spec).unwrap();
+        // MTI (2) + bitmap (8) + field 3 (3): the MAC field's bit is set in the bitmap.
+        assert_eq!(mab.len(), 13);
+        assert_eq!(mab[9] & 1, 1);
+        assert_eq!(
+            Message::new(Mti::FINANCIAL_REQUEST).mac_block(Spec::bundled("iso87ascii").unwrap()).unwrap_err().code(),
+            "iso8583.no_mac"
+        );
     }
 }

@@ -54,8 +54,29 @@ pub fn to_hex(bytes: &[u8]) -> String {
     codec::hex_upper(bytes)
 }
 
-pub use frame::{Frame, FrameConfig, FrameDecoder, LengthHeader, Tpdu};
-pub use message::{FieldRef, Message, MessageJson, MessageRef, Mti};
+/// What the JS and Kotlin `Iso8583.pack(specNameOrJson, message)` call: pack the JSON form
+/// (`{"mti": "0200", "fields": {"2": "...", "55": "9F26..."}}`) under a bundled spec name or a
+/// spec's JSON text.
+pub fn pack_json(spec: &str, message: &MessageJson) -> Result<Vec<u8>, Iso8583Error> {
+    let spec = Spec::resolve(spec)?;
+    Message::from_json(&spec, message)?.pack(&spec)
+}
+
+/// What the JS and Kotlin `Iso8583.unpack(specNameOrJson, bytes)` call: the JSON form of a
+/// packed message (binary fields as uppercase hex).
+pub fn unpack_json(spec: &str, bytes: &[u8]) -> Result<MessageJson, Iso8583Error> {
+    let spec = Spec::resolve(spec)?;
+    Ok(Message::unpack(&spec, bytes)?.to_json(&spec))
+}
+
+/// The masked, human-readable rendering of a packed message (`describe`), for logs and UIs.
+pub fn describe_bytes(spec: &str, bytes: &[u8]) -> Result<String, Iso8583Error> {
+    let spec = Spec::resolve(spec)?;
+    Ok(Message::unpack(&spec, bytes)?.describe(&spec))
+}
+
+pub use frame::{CupHeader, Frame, FrameConfig, FrameDecoder, LengthHeader, Tpdu};
+pub use message::{FieldRef, FieldValue, Message, MessageJson, MessageRef, Mti};
 pub use spec::{
     BitmapEncoding, Content, DataEncoding, FieldSpec, LengthClass, LengthUnit, MacSpec, MtiEncoding, Pad,
     PrefixEncoding, Sensitivity, Spec, Subfield, Subfields,

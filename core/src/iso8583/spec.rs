@@ -124,6 +124,9 @@ pub enum DataEncoding {
     Ebcdic,
     /// Binary data written as two uppercase hex characters per byte (`b` only).
     HexAscii,
+    /// Text in GBK (GB 18030's two-byte subset): Chinese names in UnionPay responses. The value
+    /// is UTF-8 text; lengths (prefix, `max_len`) count GBK bytes on the wire.
+    Gbk,
 }
 
 /// How a length prefix is written.
@@ -305,13 +308,14 @@ impl FieldSpec {
 
     fn validate(&self, field: u8) -> Result<(), String> {
         use DataEncoding as E;
-        if self.max_len == 0 {
-            return Err("max_len must be at least 1".into());
+        if self.max_len == 0 || self.max_len > 65_535 {
+            return Err("max_len must be 1-65535".into());
         }
         let ok = match self.encoding {
             E::Bcd => matches!(self.content, Content::N | Content::Z | Content::Xn),
             E::Binary | E::HexAscii => self.content == Content::B,
             E::Ascii | E::Ebcdic => self.content != Content::B,
+            E::Gbk => self.content == Content::Ans,
         };
         if !ok {
             return Err(format!("content {} cannot use {:?} encoding", self.content.as_str(), self.encoding));
@@ -487,5 +491,54 @@ impl Spec {
             }
         }
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn one_field(row: &str) -> Result<Spec, Iso8583Error> {
+        Spec::from_json(&format!(r#"{{"name": "t", "mti": "ascii", "bitmap": "binary", "fields": {{"2": {row}}}}}"#))
+    }
+
+    #[test]
+    fn bundled_specs_load_and_serialize_back() {
+        for name in BUNDLED {
+            let s = Spec::bundled(name).unwrap();
+            assert_eq!(&Spec::from_json(&s.to_json()).unwrap(), s);
+        }
+        assert_eq!(Spec::bundled("nope").unwrap_err().code(), "iso8583.unknown_spec");
+        assert!(Spec::bundled("cup-pos").unwrap().mac.is_some());
+    }
+
+    #[test]
+    fn inconsistent_rows_are_rejected() {
+        let bad = [
+            r#"{"name": "x", "class": "llvar", "max_len": 100, "content": "n", "encoding": "ascii"}"#,
+            r#"{"name": "x", "class": "fixed", "max_len": 8, "content": "b", "encoding": "bcd"}"#,
+            r#"{"name": "x", "class": "fixed", "max_len": 8, "content": "ans", "encoding": "binary"}"#,
+            r#"{"name": "x", "class": "llvar", "max_len": 9, "content": "n", "encoding": "bcd", "length_unit": "encoded"}"#,
+            r#"{"name": "x", "class": "fixed", "max_len": 0, "content": "n", "encoding": "ascii"}"#,
+            r#"{"name": "x", "class": "fixed", "max_len": 3, "content": "n", "encoding": "bcd", "pad_char": "X"}"#,
+            r#"{"name": "x", "class": "fixed", "max_len": 7, "content": "b", "encoding": "hex_ascii", "length_unit": "encoded"}"#,
+            r#"{"name": "x", "class": "llvar", "max_len": 300, "content": "b", "encoding": "binary", "prefix": "binary"}"#,
+            r#"{"name": "x", "class": "weird", "max_len": 3, "content": "n", "encoding": "ascii"}"#,
+        ];
+        for row in bad {
+            assert_eq!(one_field(row).unwrap_err().code(), "iso8583.bad_spec", "{row}");
+        }
+        let ok = r#"{"name": "x", "class": "llvar", "max_len": 255, "content": "b", "encoding": "binary", "prefix": "binary"}"#;
+        assert!(one_field(ok).is_ok());
+        let field1 = r#"{"name": "t", "mti": "ascii", "bitmap": "binary", "fields": {"1": {"name": "x", "class": "fixed", "max_len": 8, "content": "b", "encoding": "binary"}}}"#;
+        assert_eq!(Spec::from_json(field1).unwrap_err().field(), Some(1));
+    }
+
+    #[test]
+    fn notation() {
+        let s = Spec::bundled("cup-pos").unwrap();
+        assert_eq!(s.field(2).unwrap().notation(), "n..19");
+        assert_eq!(s.field(55).unwrap().notation(), "b...255");
+        assert_eq!(s.field(3).unwrap().notation(), "n6");
     }
 }
