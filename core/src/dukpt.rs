@@ -20,7 +20,7 @@
 //! // ANSI X9.24-1-2009 Annex A: BDK 0123456789ABCDEFFEDCBA9876543210, KSN FFFF9876543210E00001.
 //! let bdk = Key::dangerous_from_hex(Algorithm::Tdes2, KeyUsage::Bdk, "0123456789ABCDEFFEDCBA9876543210").unwrap();
 //! let keys = dukpt::tdes_derive(&bdk, &hex_decode("FFFF9876543210E00001").unwrap()).unwrap();
-//! assert_eq!(hex_encode(keys.ipek.dangerous_reveal()), "6AC292FAA1315B4D858AB3A3D7D5933A");
+//! assert_eq!(hex_encode(keys.ipek.unwrap().dangerous_reveal()), "6AC292FAA1315B4D858AB3A3D7D5933A");
 //! assert_eq!(hex_encode(keys.pin.dangerous_reveal()), "042666B49184CF5C68DE9628D0397B36");
 //! ```
 
@@ -113,8 +113,9 @@ fn variant_mask(byte: usize) -> [u8; 16] {
 /// Every key a TDES DUKPT transaction uses, derived from one transaction key. Debug shows KCVs only.
 #[derive(Clone)]
 pub struct TdesKeys {
-    /// The initial key (IPEK); host side only, `None` when derived by a terminal.
-    pub ipek: Key,
+    /// The initial key (IPEK): present on the host side, `None` on a terminal (which erased it
+    /// when it was loaded).
+    pub ipek: Option<Key>,
     /// The transaction ("current") key, before any variant.
     pub transaction_key: Key,
     /// PIN encryption key (variant `…FF` in bytes 7 and 15).
@@ -180,20 +181,18 @@ pub fn tdes_ipek(bdk: &Key, ksn: &[u8]) -> Result<Key, crate::Error> {
 /// Non-reversible key generation process (X9.24-1 A.2): the new key for `ksn_reg` (rightmost 64
 /// KSN bits with the counter bits set so far) from the previous key.
 fn nrkgp(key: &[u8], ksn_reg: [u8; 8]) -> Zeroizing<Vec<u8>> {
-    let half = |k: &[u8]| -> [u8; 8] {
-        let mut r = ksn_reg;
-        xor_in_place(&mut r, &k[8..16]);
-        BlockCipher::new(Algorithm::Des, &k[..8]).encrypt_block(&mut r);
-        xor_in_place(&mut r, &k[8..16]);
-        r
+    // Each half is key material: build it directly in zeroizing memory.
+    let half = |k: &[u8], out: &mut [u8]| {
+        out.copy_from_slice(&ksn_reg);
+        xor_in_place(out, &k[8..16]);
+        BlockCipher::new(Algorithm::Des, &k[..8]).encrypt_block(out);
+        xor_in_place(out, &k[8..16]);
     };
-    let right = half(key);
+    let mut out = Zeroizing::new(vec![0u8; 16]);
+    half(key, &mut out[8..]);
     let mut masked = Zeroizing::new(key.to_vec());
     xor_in_place(&mut masked, &KEY_MASK);
-    let left = half(&masked);
-    let mut out = Zeroizing::new(Vec::with_capacity(16));
-    out.extend_from_slice(&left);
-    out.extend_from_slice(&right);
+    half(&masked, &mut out[..8]);
     out
 }
 
@@ -234,7 +233,7 @@ pub fn tdes_transaction_key(ipek: &Key, ksn: &[u8]) -> Result<Key, crate::Error>
     Ok(Key::dangerous_from_bytes(Algorithm::Tdes2, KeyUsage::KeyDerivation, &key)?)
 }
 
-fn tdes_variants(ipek: Key, transaction_key: Key) -> Result<TdesKeys, crate::Error> {
+fn tdes_variants(ipek: Option<Key>, transaction_key: Key) -> Result<TdesKeys, crate::Error> {
     let t = transaction_key.dangerous_reveal();
     let variant = |byte: usize| -> Zeroizing<Vec<u8>> {
         let mut v = Zeroizing::new(t.to_vec());
@@ -264,13 +263,13 @@ fn tdes_variants(ipek: Key, transaction_key: Key) -> Result<TdesKeys, crate::Err
 pub fn tdes_derive(bdk: &Key, ksn: &[u8]) -> Result<TdesKeys, crate::Error> {
     let ipek = tdes_ipek(bdk, ksn)?;
     let tk = tdes_transaction_key(&ipek, ksn)?;
-    tdes_variants(ipek, tk)
+    tdes_variants(Some(ipek), tk)
 }
 
 /// Host side from the IPEK instead of the BDK (e.g. a test host that was given the IPEK).
 pub fn tdes_derive_from_ipek(ipek: &Key, ksn: &[u8]) -> Result<TdesKeys, crate::Error> {
     let tk = tdes_transaction_key(ipek, ksn)?;
-    tdes_variants(ipek.clone(), tk)
+    tdes_variants(Some(ipek.clone()), tk)
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -298,6 +297,27 @@ impl Registers {
             regs[b as usize] = Some(derive(initial, 1u64 << b));
         }
         Self { bits, max_ones, counter: 1, regs }
+    }
+
+    /// The registers as they stand when `counter` is the next counter to use, each key computed
+    /// directly by `key_for` (host-style derivation): the current key in register `lsb(counter)`,
+    /// and above it the future key for every zero bit of the counter.
+    fn at(
+        bits: u32,
+        max_ones: u32,
+        counter: u64,
+        key_for: &dyn Fn(u64) -> Result<Zeroizing<Vec<u8>>, crate::Error>,
+    ) -> Result<Self, crate::Error> {
+        let low = counter.trailing_zeros();
+        let mut regs = vec![None; bits as usize];
+        for j in low..bits {
+            let above = counter & !((2u64 << j) - 1);
+            let k = above | 1u64 << j;
+            if (j == low || counter & (1u64 << j) == 0) && k.count_ones() <= max_ones {
+                regs[j as usize] = Some(key_for(k)?);
+            }
+        }
+        Ok(Self { bits, max_ones, counter, regs })
     }
 
     fn exhausted(&self) -> bool {
@@ -378,8 +398,7 @@ pub struct TdesTerminal {
 pub struct TdesTransaction {
     /// The KSN for field 53 / the PIN pad output (10 bytes).
     pub ksn: Vec<u8>,
-    /// The transaction key and its variants. `keys.ipek` is the transaction key too (a terminal
-    /// no longer has the IPEK).
+    /// The transaction key and its variants (`keys.ipek` is `None`: a terminal has no IPEK).
     pub keys: TdesKeys,
 }
 
@@ -405,6 +424,28 @@ impl TdesTerminal {
         Ok(Self { ksn_base: base, regs })
     }
 
+    /// A terminal whose next transaction uses `ksn`'s counter, its registers derived from the
+    /// IPEK exactly as a terminal loaded at counter 0 would hold them by then. For test benches and
+    /// simulators that need a terminal deep in its key set (the X9.24-1 Annex A sequences); a
+    /// PIN pad is loaded with [`TdesTerminal::load`].
+    pub fn load_at(ipek: &Key, ksn: &[u8]) -> Result<Self, crate::Error> {
+        ipek.require(Operation::LoadInitialKey)?;
+        require_alg(ipek, &[Algorithm::Tdes2], "TDES DUKPT", "2TDEA")?;
+        let full = tdes_ksn(ksn)?;
+        let base = ksn_base_tdes(&full);
+        let counter = u64::from(ksn_counter_tdes(&full));
+        check_counter("TDES", counter, TDES_MAX_ONES)?;
+        let regs = Registers::at(TDES_COUNTER_BITS, TDES_MAX_ONES, counter, &|c| {
+            let mut k = base;
+            let cb = (c as u32).to_be_bytes();
+            k[7] |= cb[1];
+            k[8] = cb[2];
+            k[9] = cb[3];
+            Ok(Zeroizing::new(tdes_transaction_key(ipek, &k)?.dangerous_reveal().to_vec()))
+        })?;
+        Ok(Self { ksn_base: base, regs })
+    }
+
     /// The counter the next transaction will use.
     pub fn counter(&self) -> u64 {
         self.regs.counter
@@ -426,7 +467,7 @@ impl TdesTerminal {
         ksn[8] = cb[2];
         ksn[9] = cb[3];
         let tk = Key::dangerous_from_bytes(Algorithm::Tdes2, KeyUsage::KeyDerivation, &key)?;
-        Ok(TdesTransaction { ksn: ksn.to_vec(), keys: tdes_variants(tk.clone(), tk)? })
+        Ok(TdesTransaction { ksn: ksn.to_vec(), keys: tdes_variants(None, tk)? })
     }
 
     /// The terminal state for persistent storage. **Dangerous**: it holds the future keys; keep it
@@ -567,14 +608,12 @@ fn derivation_data(usage: u16, alg: Algorithm, tail: [u8; 8]) -> Result<[u8; 16]
 /// output with the block counter (byte 1) incremented, truncated to the key length.
 fn derive_key(derivation_key: &[u8], alg_of_key: Algorithm, data: &[u8; 16], out_len: usize) -> Zeroizing<Vec<u8>> {
     let c = BlockCipher::new(alg_of_key, derivation_key);
-    let mut out = Zeroizing::new(Vec::with_capacity(32));
-    let mut i = 1u8;
-    while out.len() < out_len {
-        let mut block = *data;
-        block[1] = i;
-        c.encrypt_block(&mut block);
-        out.extend_from_slice(&block);
-        i += 1;
+    let blocks = out_len.div_ceil(16);
+    let mut out = Zeroizing::new(vec![0u8; blocks * 16]);
+    for (i, block) in out.chunks_exact_mut(16).enumerate() {
+        block.copy_from_slice(data);
+        block[1] = i as u8 + 1;
+        c.encrypt_block(block);
     }
     out.truncate(out_len);
     out
@@ -751,6 +790,21 @@ impl AesTerminal {
         Ok(Self { initial_key_id: id, algorithm: alg, regs })
     }
 
+    /// A terminal whose next transaction uses `ksn`'s counter (12-byte KSN), its registers
+    /// derived from the initial key as a terminal loaded at counter 0 would hold them by then. For
+    /// test benches and simulators; a PIN pad is loaded with [`AesTerminal::load`].
+    pub fn load_at(initial_key: &Key, ksn: &[u8]) -> Result<Self, crate::Error> {
+        initial_key.require(Operation::LoadInitialKey)?;
+        require_alg(initial_key, AES_ALGS, "AES DUKPT", "AES-128, AES-192 or AES-256")?;
+        let (id, counter) = aes_ksn(ksn)?;
+        check_counter("AES", counter, AES_MAX_ONES)?;
+        let alg = initial_key.algorithm();
+        let regs = Registers::at(AES_COUNTER_BITS, AES_MAX_ONES, counter, &|c| {
+            Ok(aes_intermediate(initial_key.dangerous_reveal(), alg, id, c)?)
+        })?;
+        Ok(Self { initial_key_id: id, algorithm: alg, regs })
+    }
+
     /// The counter the next transaction will use.
     pub fn counter(&self) -> u64 {
         self.regs.counter
@@ -859,6 +913,43 @@ mod tests {
         }
         assert_eq!(expected.next(), None);
         assert_eq!(r.take("TDES", &derive).unwrap_err().code(), "dukpt.exhausted");
+    }
+
+    #[test]
+    fn load_at_matches_a_terminal_that_got_there() {
+        let ipek = k(Algorithm::Tdes2, KeyUsage::DukptInitialKey, "6AC292FAA1315B4D858AB3A3D7D5933A");
+        let ksn0 = h("FFFF9876543210E00000");
+        let mut t = TdesTerminal::load(&ipek, &ksn0).unwrap();
+        for _ in 0..300 {
+            let mut next = ksn0.clone();
+            let c = (t.counter() as u32).to_be_bytes();
+            next[7] |= c[1];
+            next[8] = c[2];
+            next[9] = c[3];
+            let jumped = TdesTerminal::load_at(&ipek, &next).unwrap();
+            assert_eq!(
+                &jumped.dangerous_export_state()[..],
+                &t.dangerous_export_state()[..],
+                "counter {}",
+                t.counter()
+            );
+            t.next_transaction().unwrap();
+        }
+        let ik = k(Algorithm::Aes128, KeyUsage::DukptInitialKey, "1273671EA26AC29AFA4D1084127652A1");
+        let id = h("1234567890123456");
+        let mut a = AesTerminal::load(&ik, &id).unwrap();
+        for _ in 0..70 {
+            let mut ksn = id.clone();
+            ksn.extend_from_slice(&(a.counter() as u32).to_be_bytes());
+            let jumped = AesTerminal::load_at(&ik, &ksn).unwrap();
+            assert_eq!(
+                &jumped.dangerous_export_state()[..],
+                &a.dangerous_export_state()[..],
+                "counter {}",
+                a.counter()
+            );
+            a.next_transaction().unwrap();
+        }
     }
 
     #[test]

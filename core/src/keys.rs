@@ -23,6 +23,8 @@ use cipher::{BlockDecrypt, BlockEncrypt, KeyInit};
 use serde::{Deserialize, Serialize};
 use zeroize::Zeroizing;
 
+use crate::rng::Rng;
+
 /// Errors about keys: wrong length, wrong algorithm or purpose, bad hex, check value mismatch.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
@@ -79,6 +81,13 @@ pub enum KeyError {
         /// Bytes received.
         len: usize,
     },
+    /// Serialized key material (an exported key, or a sealed blob) that cannot be read back, or
+    /// a sealed blob whose authentication failed (wrong sealing key, wrong label, altered).
+    #[error("key storage: {reason}")]
+    BadStoredKey {
+        /// What is wrong.
+        reason: &'static str,
+    },
     /// A name that is not a known algorithm, usage or KCV method.
     #[error("unknown {what} {found:?}")]
     UnknownName {
@@ -99,6 +108,7 @@ impl KeyError {
             Self::BadHex { .. } => "keys.bad_hex",
             Self::KcvMismatch { .. } => "keys.kcv_mismatch",
             Self::BadField62Length { .. } => "keys.bad_field62_length",
+            Self::BadStoredKey { .. } => "keys.bad_stored_key",
             Self::UnknownName { .. } => "keys.unknown_name",
         }
     }
@@ -148,6 +158,8 @@ impl Algorithm {
         self.block_len() == 8
     }
 
+    const ALL: [Self; 7] = [Self::Des, Self::Tdes2, Self::Tdes3, Self::Aes128, Self::Aes192, Self::Aes256, Self::Sm4];
+
     /// The DES-family algorithm for a key of `len` bytes (8, 16 or 24).
     pub fn des_for_len(len: usize) -> Result<Self, KeyError> {
         match len {
@@ -192,6 +204,20 @@ pub enum KeyUsage {
     /// An intermediate DUKPT key (TDES transaction key, AES intermediate derivation key): it only
     /// derives working keys and can do nothing else.
     KeyDerivation,
+}
+
+impl KeyUsage {
+    const ALL: [Self; 9] = [
+        Self::PinEncryption,
+        Self::MacGenerate,
+        Self::MacVerify,
+        Self::MacBoth,
+        Self::DataEncryption,
+        Self::KeyEncryption,
+        Self::Bdk,
+        Self::DukptInitialKey,
+        Self::KeyDerivation,
+    ];
 }
 
 /// An operation a key is asked to perform; see [`Key::require`].
@@ -268,9 +294,45 @@ impl Key {
         Self::dangerous_from_bytes(algorithm, usage, &bytes)
     }
 
+    /// A fresh random key from `rng`. DES-family keys get odd parity in every byte (the DES
+    /// convention many HSMs and PIN pads check); the parity bits do not change the key.
+    pub fn generate(algorithm: Algorithm, usage: KeyUsage, rng: &mut dyn Rng) -> Result<Self, crate::Error> {
+        let mut bytes = Zeroizing::new(vec![0u8; algorithm.key_len()]);
+        rng.fill(&mut bytes)?;
+        if algorithm.is_des_family() {
+            for b in bytes.iter_mut() {
+                *b = (*b & 0xFE) | u8::from((*b >> 1).count_ones() % 2 == 0);
+            }
+        }
+        Ok(Self { algorithm, usage, bytes })
+    }
+
     /// The plain key bytes. **Dangerous**: only for export under a KEK, key ceremony and tests.
     pub fn dangerous_reveal(&self) -> &[u8] {
         &self.bytes
+    }
+
+    /// The key with its algorithm and usage as bytes, for the host's key store. **Dangerous**:
+    /// the key is in the clear; seal the result ([`seal`]) before it leaves memory.
+    /// Layout: version 1, algorithm index, usage index, key bytes.
+    pub fn dangerous_export(&self) -> Zeroizing<Vec<u8>> {
+        let alg = Algorithm::ALL.iter().position(|a| *a == self.algorithm).expect("listed") as u8;
+        let usage = KeyUsage::ALL.iter().position(|u| *u == self.usage).expect("listed") as u8;
+        let mut out = Zeroizing::new(vec![1, alg, usage]);
+        out.extend_from_slice(&self.bytes);
+        out
+    }
+
+    /// Reads a key written by [`Key::dangerous_export`].
+    pub fn dangerous_import(bytes: &[u8]) -> Result<Self, KeyError> {
+        let bad = |reason| KeyError::BadStoredKey { reason };
+        let [version, alg, usage, key @ ..] = bytes else { return Err(bad("too short")) };
+        if *version != 1 {
+            return Err(bad("unknown key export version"));
+        }
+        let algorithm = *Algorithm::ALL.get(*alg as usize).ok_or(bad("unknown algorithm"))?;
+        let usage = *KeyUsage::ALL.get(*usage as usize).ok_or(bad("unknown usage"))?;
+        Self::dangerous_from_bytes(algorithm, usage, key)
     }
 
     /// The key's algorithm.
@@ -527,6 +589,106 @@ pub struct WorkingKeys {
     pub tdk: Option<Key>,
 }
 
+impl WorkingKeys {
+    /// Fresh random working keys, as an acquirer (or the simulator) issues them at sign-on:
+    /// a 2TDEA PIK, a single-DES or 2TDEA MAK, and optionally a 2TDEA TDK (60.3 = 004).
+    pub fn generate(double_length_mak: bool, with_tdk: bool, rng: &mut dyn Rng) -> Result<Self, crate::Error> {
+        let mak_alg = if double_length_mak { Algorithm::Tdes2 } else { Algorithm::Des };
+        Ok(Self {
+            pik: Key::generate(Algorithm::Tdes2, KeyUsage::PinEncryption, rng)?,
+            mak: Key::generate(mak_alg, KeyUsage::MacBoth, rng)?,
+            tdk: if with_tdk { Some(Key::generate(Algorithm::Tdes2, KeyUsage::DataEncryption, rng)?) } else { None },
+        })
+    }
+}
+
+impl WorkingKeys {
+    /// The three keys as bytes for the key store (each a length-prefixed [`Key::dangerous_export`]).
+    /// **Dangerous**: seal the result ([`seal`]) before it leaves memory.
+    pub fn dangerous_export(&self) -> Zeroizing<Vec<u8>> {
+        let mut out = Zeroizing::new(vec![1u8]);
+        for k in [Some(&self.pik), Some(&self.mak), self.tdk.as_ref()].into_iter().flatten() {
+            let e = k.dangerous_export();
+            out.push(e.len() as u8);
+            out.extend_from_slice(&e);
+        }
+        out
+    }
+
+    /// Reads working keys written by [`WorkingKeys::dangerous_export`].
+    pub fn dangerous_import(bytes: &[u8]) -> Result<Self, KeyError> {
+        let bad = |reason| KeyError::BadStoredKey { reason };
+        let (&version, mut rest) = bytes.split_first().ok_or(bad("empty"))?;
+        if version != 1 {
+            return Err(bad("unknown working-key export version"));
+        }
+        let mut keys = Vec::with_capacity(3);
+        while let Some((&len, tail)) = rest.split_first() {
+            let entry = tail.get(..len as usize).ok_or(bad("truncated key entry"))?;
+            keys.push(Key::dangerous_import(entry)?);
+            rest = &tail[len as usize..];
+        }
+        let mut it = keys.into_iter();
+        match (it.next(), it.next(), it.next(), it.next()) {
+            (Some(pik), Some(mak), tdk, None) => Ok(Self { pik, mak, tdk }),
+            _ => Err(bad("expected 2 or 3 working keys")),
+        }
+    }
+}
+
+/// Seals `plaintext` (an exported key, DUKPT state) for the host's store: AES-GCM (ring) under a
+/// host sealing key (AES-128 or AES-256, usage key encryption), a fresh 12-byte nonce from `rng`,
+/// and `label` as associated data so a sealed PIK cannot be swapped in for a sealed MAK.
+/// Output: nonce || ciphertext || 16-byte tag.
+pub fn seal(sealing_key: &Key, label: &[u8], plaintext: &[u8], rng: &mut dyn Rng) -> Result<Vec<u8>, crate::Error> {
+    let key = aead_key(sealing_key)?;
+    let mut nonce = [0u8; ring::aead::NONCE_LEN];
+    rng.fill(&mut nonce)?;
+    let mut out = nonce.to_vec();
+    let mut body = plaintext.to_vec();
+    key.seal_in_place_append_tag(
+        ring::aead::Nonce::assume_unique_for_key(nonce),
+        ring::aead::Aad::from(label),
+        &mut body,
+    )
+    .map_err(|_| KeyError::BadStoredKey { reason: "sealing failed" })?;
+    out.extend_from_slice(&body);
+    Ok(out)
+}
+
+/// Opens a blob from [`seal`]; fails (without saying more) on a wrong key, label or any change.
+pub fn unseal(sealing_key: &Key, label: &[u8], sealed: &[u8]) -> Result<Zeroizing<Vec<u8>>, crate::Error> {
+    let key = aead_key(sealing_key)?;
+    let bad = KeyError::BadStoredKey { reason: "sealed data does not authenticate" };
+    if sealed.len() < ring::aead::NONCE_LEN + ring::aead::MAX_TAG_LEN {
+        return Err(bad.into());
+    }
+    let (nonce, body) = sealed.split_at(ring::aead::NONCE_LEN);
+    let nonce = ring::aead::Nonce::try_assume_unique_for_key(nonce).map_err(|_| bad.clone())?;
+    let mut buf = Zeroizing::new(body.to_vec());
+    let n = key.open_in_place(nonce, ring::aead::Aad::from(label), &mut buf).map_err(|_| bad)?.len();
+    buf.truncate(n);
+    Ok(buf)
+}
+
+fn aead_key(sealing_key: &Key) -> Result<ring::aead::LessSafeKey, KeyError> {
+    sealing_key.require(Operation::WrapKey)?;
+    let alg = match sealing_key.algorithm() {
+        Algorithm::Aes128 => &ring::aead::AES_128_GCM,
+        Algorithm::Aes256 => &ring::aead::AES_256_GCM,
+        other => {
+            return Err(KeyError::WrongAlgorithm {
+                algorithm: other,
+                operation: "sealing keys for storage",
+                expected: "AES-128 or AES-256",
+            })
+        }
+    };
+    let unbound = ring::aead::UnboundKey::new(alg, sealing_key.dangerous_reveal())
+        .map_err(|_| KeyError::BadStoredKey { reason: "sealing key rejected" })?;
+    Ok(ring::aead::LessSafeKey::new(unbound))
+}
+
 impl fmt::Debug for WorkingKeys {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("WorkingKeys").field("pik", &self.pik).field("mak", &self.mak).field("tdk", &self.tdk).finish()
@@ -661,6 +823,36 @@ mod tests {
         bad[20 + 8] ^= 1;
         let e = parse_field62(&tmk, &bad).unwrap_err();
         assert!(matches!(e, KeyError::KcvMismatch { key: "MAK", .. }), "{e}");
+    }
+
+    #[test]
+    fn generated_keys_have_odd_parity_and_round_trip() {
+        let mut rng = crate::rng::SeededRng::new(4);
+        let tmk = Key::generate(Algorithm::Tdes2, KeyUsage::KeyEncryption, &mut rng).unwrap();
+        assert!(tmk.dangerous_reveal().iter().all(|b| b.count_ones() % 2 == 1));
+        for (double, tdk) in [(false, false), (true, false), (false, true), (true, true)] {
+            let wk = WorkingKeys::generate(double, tdk, &mut rng).unwrap();
+            let back = parse_field62(&tmk, &build_field62(&tmk, &wk).unwrap()).unwrap();
+            assert_eq!(back.mak.algorithm(), wk.mak.algorithm());
+            assert_eq!(back.tdk.is_some(), tdk);
+        }
+    }
+
+    #[test]
+    fn export_seal_unseal_import() {
+        let mut rng = crate::rng::SeededRng::new(11);
+        let wk = WorkingKeys::generate(true, true, &mut rng).unwrap();
+        let sk = Key::generate(Algorithm::Aes256, KeyUsage::KeyEncryption, &mut rng).unwrap();
+        let sealed = seal(&sk, b"working-keys", &wk.dangerous_export(), &mut rng).unwrap();
+        let back = WorkingKeys::dangerous_import(&unseal(&sk, b"working-keys", &sealed).unwrap()).unwrap();
+        assert_eq!(back.mak.dangerous_reveal(), wk.mak.dangerous_reveal());
+        assert_eq!(back.tdk.unwrap().usage(), KeyUsage::DataEncryption);
+        assert_eq!(unseal(&sk, b"dukpt", &sealed).unwrap_err().code(), "keys.bad_stored_key");
+        let mut tampered = sealed.clone();
+        tampered[20] ^= 1;
+        assert_eq!(unseal(&sk, b"working-keys", &tampered).unwrap_err().code(), "keys.bad_stored_key");
+        assert_eq!(Key::dangerous_import(&[1, 9, 0]).unwrap_err().code(), "keys.bad_stored_key");
+        assert_eq!(WorkingKeys::dangerous_import(&[1, 200]).unwrap_err().code(), "keys.bad_stored_key");
     }
 
     #[test]

@@ -387,7 +387,7 @@ fn derive(kbpk: &Key) -> (Zeroizing<Vec<u8>>, Zeroizing<Vec<u8>>) {
             d[1..3].copy_from_slice(&usage.to_be_bytes());
             d[4..6].copy_from_slice(&code.to_be_bytes());
             d[6..8].copy_from_slice(&bits.to_be_bytes());
-            out.extend_from_slice(&c.cmac(&d));
+            out.extend_from_slice(&Zeroizing::new(c.cmac(&d)));
             counter += 1;
         }
         out.truncate(alg.key_len());
@@ -407,6 +407,20 @@ pub fn wrap(
 ) -> Result<String, crate::Error> {
     let v = check_kbpk(kbpk, &header.version)?;
     header.validate()?;
+    let fits = match header.algorithm.as_str() {
+        "T" => key.algorithm().is_des_family(), // psec and HSMs accept a single-length key as TDES K1=K2=K3
+        "D" => key.algorithm() == Algorithm::Des,
+        "A" => matches!(key.algorithm(), Algorithm::Aes128 | Algorithm::Aes192 | Algorithm::Aes256),
+        _ => true, // algorithms poscore has no Key type for (HMAC, RSA...) are the caller's to label
+    };
+    if !fits {
+        return Err(KeyError::WrongAlgorithm {
+            algorithm: key.algorithm(),
+            operation: "a TR-31 block whose header names another algorithm",
+            expected: "the algorithm in the header (T: TDES, D: DES, A: AES)",
+        }
+        .into());
+    }
     let k = key.dangerous_reveal();
     if k.len() > kbpk.algorithm().key_len() {
         return Err(KeyError::WrongAlgorithm {
@@ -454,6 +468,9 @@ fn mac_of(alg: Algorithm, kbak: &[u8], header: &str, clear: &[u8], mac_len: usiz
 /// Unwraps a key block: parses the header, checks lengths, decrypts, and verifies the MAC in
 /// constant time before returning anything derived from the key.
 pub fn unwrap(kbpk: &Key, block: &str) -> Result<KeyBlock, crate::Error> {
+    if let Some(offset) = block.bytes().position(|c| !printable(c)) {
+        return Err(Tr31Error::BadHeader { offset, reason: "key block is not printable ASCII" }.into());
+    }
     let (header, head_len) = Header::parse(block)?;
     let v = check_kbpk(kbpk, &header.version)?;
     let declared: usize = block[1..5].parse().expect("4 digits checked");
@@ -511,6 +528,14 @@ mod tests {
         // Changing one header character breaks the MAC.
         let tampered = s.replacen("P0", "D0", 1);
         assert_eq!(unwrap(&kbpk, &tampered).unwrap_err().code(), "tr31.mac_mismatch");
+    }
+
+    #[test]
+    fn header_algorithm_must_match_the_key() {
+        let kbpk = k(Algorithm::Aes256, KeyUsage::KeyEncryption, &"AB".repeat(32));
+        let key = k(Algorithm::Tdes2, KeyUsage::PinEncryption, &"CD".repeat(16));
+        let h = Header::new("D", "P0", "A", "E", "00", "N");
+        assert_eq!(wrap(&kbpk, &h, &key, None, &mut SeededRng::new(1)).unwrap_err().code(), "keys.wrong_algorithm");
     }
 
     #[test]

@@ -21,11 +21,11 @@ fn s<'a>(v: &'a Value, key: &str) -> &'a str {
     v[key].as_str().unwrap_or_else(|| panic!("{key} missing in {v}"))
 }
 
+/// TDES when the vector says so or carries a 10-byte KSN; AES (by key length) otherwise.
 fn bdk(v: &Value) -> Key {
     let hex = s(v, "bdk");
-    let alg = if v["scheme"].as_str() == Some("tdes")
-        || v["ksn"].as_str().is_some_and(|k| k.len() == 20) && hex.len() == 32 && v["key_type"].is_null()
-    {
+    let ten_byte_ksn = ["ksn", "start_ksn"].iter().any(|f| v[*f].as_str().is_some_and(|k| k.len() == 20));
+    let alg = if v["scheme"].as_str() == Some("tdes") || (ten_byte_ksn && v["scheme"].is_null()) {
         Algorithm::Tdes2
     } else {
         Algorithm::aes_for_len(hex.len() / 2).unwrap()
@@ -56,7 +56,7 @@ fn tdes_keys() {
                 assert_eq!(hex_encode(key.dangerous_reveal()), want, "{field} {v}");
             }
         };
-        check("ipek", &k.ipek);
+        check("ipek", k.ipek.as_ref().unwrap());
         check("transaction_key", &k.transaction_key);
         check("pin_key", &k.pin);
         check("mac_request_key", &k.mac_request);
@@ -136,5 +136,55 @@ fn errors() {
             dukpt::aes_derive(&bdk(v), &ksn, usage, kt).unwrap_err()
         };
         assert_eq!(e.code(), s(v, "error"), "{v}");
+    }
+}
+
+#[test]
+fn tdes_terminal_sequences() {
+    use poscore::dukpt::TdesTerminal;
+    for v in list(&vectors(), "tdes_terminal") {
+        let start = hex_decode(s(v, "start_ksn")).unwrap();
+        let ipek = dukpt::tdes_ipek(&bdk(v), &start).unwrap();
+        let counter = u32::from_be_bytes([start[6], start[7], start[8], start[9]]) & 0x1F_FFFF;
+        let mut t = if counter == 0 {
+            TdesTerminal::load(&ipek, &start).unwrap()
+        } else {
+            TdesTerminal::load_at(&ipek, &start).unwrap()
+        };
+        let p = pin::Pin::new(s(v, "pin")).unwrap();
+        for tx in v["transactions"].as_array().unwrap() {
+            let got = t.next_transaction().unwrap();
+            assert_eq!(hex_encode(&got.ksn), s(tx, "ksn"), "{tx}");
+            let block = pin::encrypt_pin(
+                &got.keys.pin,
+                PinFormat::Iso0,
+                &p,
+                Some(s(v, "pan")),
+                &mut poscore::rng::SeededRng::new(0),
+            )
+            .unwrap();
+            assert_eq!(hex_encode(&block), s(tx, "pin_block"), "{tx}");
+        }
+    }
+}
+
+#[test]
+fn aes_terminal_sequences() {
+    use poscore::dukpt::AesTerminal;
+    for v in list(&vectors(), "aes_terminal") {
+        let id = hex_decode(s(v, "initial_key_id")).unwrap();
+        let ik = dukpt::aes_initial_key(&bdk(v), &id).unwrap();
+        let mut t = AesTerminal::load(&ik, &id).unwrap();
+        let usage = AesKeyUsage::from_name(s(v, "key_usage")).unwrap();
+        let kt = dukpt::aes_key_type_from_name(s(v, "key_type")).unwrap();
+        for tx in v["transactions"].as_array().unwrap() {
+            let got = t.next_transaction().unwrap();
+            assert_eq!(hex_encode(&got.ksn), s(tx, "ksn"), "{tx}");
+            assert_eq!(
+                hex_encode(got.working_key(usage, kt).unwrap().dangerous_reveal()),
+                s(tx, "working_key"),
+                "{tx}"
+            );
+        }
     }
 }

@@ -72,3 +72,35 @@ fn sm4_block() {
         assert_eq!(hex_encode(&c), s(v, "ciphertext"), "{v}");
     }
 }
+
+fn tmk(v: &Value) -> Key {
+    let b = hex_decode(s(v, "tmk")).unwrap();
+    Key::dangerous_from_bytes(Algorithm::des_for_len(b.len()).unwrap(), KeyUsage::KeyEncryption, &b).unwrap()
+}
+
+#[test]
+fn field62() {
+    for v in list(&vectors(), "field62") {
+        let wk = keys::parse_field62(&tmk(v), &hex_decode(s(v, "field62")).unwrap()).unwrap();
+        assert_eq!(hex_encode(wk.pik.dangerous_reveal()), s(v, "pik"), "{v}");
+        assert_eq!(hex_encode(wk.mak.dangerous_reveal()), s(v, "mak"), "{v}");
+        assert_eq!(
+            wk.tdk.as_ref().map(|k| hex_encode(k.dangerous_reveal())),
+            v["tdk"].as_str().map(str::to_owned),
+            "{v}"
+        );
+        // The host-side builder produces exactly the same field.
+        assert_eq!(hex_encode(&keys::build_field62(&tmk(v), &wk).unwrap()), s(v, "field62"), "{v}");
+    }
+}
+
+#[test]
+fn field62_errors() {
+    for v in list(&vectors(), "field62_errors") {
+        let e = keys::parse_field62(&tmk(v), &hex_decode(s(v, "field62")).unwrap()).unwrap_err();
+        assert_eq!(e.code(), s(v, "error"), "{v}");
+        if let (keys::KeyError::KcvMismatch { key, .. }, Some(want)) = (&e, v["key"].as_str()) {
+            assert_eq!(*key, want, "{v}");
+        }
+    }
+}

@@ -293,7 +293,7 @@ pub fn run_dukpt(cmd: DukptCmd) -> poscore::Result<Output> {
         };
         let hx = |k: &Key| hex_encode(k.dangerous_reveal());
         let j = json!({
-            "ipek": hx(&k.ipek),
+            "ipek": k.ipek.as_ref().map(hx),
             "transaction_key": hx(&k.transaction_key),
             "pin_key": hx(&k.pin),
             "mac_key": hx(&k.mac_request),
