@@ -15,6 +15,7 @@ mod demo;
 mod explain;
 mod iso8583;
 mod receipt;
+mod store;
 
 #[derive(Debug, Parser)]
 #[command(name = "poscore", version, about = "Portable POS payment core: tools and demo")]
@@ -60,6 +61,9 @@ enum Command {
     Explain(explain::ExplainArgs),
     /// Render a receipt (出票) from a completed-transaction record: text, ESC/POS, HTML or JSON.
     Receipt(receipt::ReceiptCmd),
+    /// The journal file store: list, get, put, delete, check.
+    #[command(subcommand)]
+    Store(store::StoreCmd),
 }
 
 /// What a subcommand produced: a JSON value and its text rendering.
@@ -89,6 +93,7 @@ fn run(command: Command) -> poscore::Result<Output> {
         Command::Mac(a) => crypto::run_mac(&a),
         Command::Dukpt(c) => crypto::run_dukpt(c),
         Command::Tr31(c) => crypto::run_tr31(c),
+        Command::Store(c) => store::run(c),
         Command::Batch => unreachable!("handled in main"),
     }
 }

@@ -1,5 +1,5 @@
 //! The conformance suite every [`Store`] must pass: memory, file, and (replaying the same cases
-//! from `tests/vectors/store.json`) the IndexedDB and Kotlin stores.
+//! from `tests/vectors/store.json`) the `IndexedDB` and Kotlin stores.
 //!
 //! The cases are data ([`cases`]): sequences of [`Step`]s with expected results, serialized
 //! as-is into `tests/vectors/store.json`. A Rust implementation plugs in through [`Backend`] and
@@ -403,7 +403,11 @@ pub fn model_check(backend: &mut dyn Backend, seed: u64, steps: usize) -> Result
                 let k = key(&mut rng);
                 let got = store.get(&k).map_err(|e| fail(format!("get {k}: {e}")))?;
                 if got.as_ref() != model.get(&k) {
-                    return Err(fail(format!("get {k}: got {}, model has {}", show(got.as_deref()), show(model.get(&k).map(Vec::as_slice)))));
+                    return Err(fail(format!(
+                        "get {k}: got {}, model has {}",
+                        show(got.as_deref()),
+                        show(model.get(&k).map(Vec::as_slice))
+                    )));
                 }
             }
         }
@@ -500,7 +504,7 @@ fn case(name: &str, source: &str, description: &str, requires: &[&str], steps: V
 /// The conformance cases, in the order they run. `tests/vectors/store.json` holds exactly these.
 #[allow(clippy::too_many_lines)] // one flat table of cases reads better than many functions
 pub fn cases() -> Vec<Case> {
-    let all_bytes: String = (0..=255u8).map(|b| format!("{b:02X}")).collect();
+    let all_bytes = hex(&(0..=255u8).collect::<Vec<u8>>());
     let long_key = "k".repeat(MAX_KEY_LEN);
     let too_long_key = "k".repeat(MAX_KEY_LEN + 1);
     let invalid = |key: &str| put_err(key, Value::hex("01"), "store.invalid_key");

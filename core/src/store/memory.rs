@@ -56,6 +56,7 @@ impl MemoryStore {
     }
 
     /// What survives a power loss now: a fresh store with the same records and no fault state.
+    #[must_use]
     pub fn durable(&self) -> MemoryStore {
         MemoryStore { records: self.records.clone(), ..MemoryStore::default() }
     }
@@ -89,7 +90,13 @@ impl Store for MemoryStore {
         self.alive()?;
         validate_prefix(prefix)?;
         // BTreeMap<String> iterates in byte order, the order the contract asks for.
-        Ok(self.records.range(prefix.to_string()..).map(|(k, _)| k).take_while(|k| k.starts_with(prefix)).cloned().collect())
+        Ok(self
+            .records
+            .range(prefix.to_string()..)
+            .map(|(k, _)| k)
+            .take_while(|k| k.starts_with(prefix))
+            .cloned()
+            .collect())
     }
 
     fn apply(&mut self, ops: &[Op]) -> Result<(), StoreError> {

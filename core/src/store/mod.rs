@@ -4,7 +4,7 @@
 //! reusing a STAN or forgetting an approval. The engine keeps that state as small records under
 //! string keys (`reversal/pending`, `txn/000123`, `counters/stan`, `dukpt/state`) in a [`Store`]
 //! the host provides. The core never touches files itself (it is sans-IO); it only needs the
-//! guarantees below, which every implementation (memory, file, IndexedDB, Kotlin file store)
+//! guarantees below, which every implementation (memory, file, `IndexedDB`, Kotlin file store)
 //! must give and which the shared [`conformance`] suite checks.
 //!
 //! # Durability contract
@@ -18,7 +18,9 @@
 //!   or none is.
 //! - **When a write returns `Err`, the outcome is unknown** (the change may or may not have become
 //!   durable, but it is never partial): callers that need to know reopen the store and read back.
-//!   The engine is written so that either outcome is safe (reversal-first).
+//!   The engine is written so that either outcome is safe (reversal-first). After such an
+//!   error a handle may refuse every further call (`store.crashed`): it cannot know what is on
+//!   disk any more, so the host reopens the store, which completes or discards the write.
 //! - **Reads never return damaged data**: a record that fails its checksum or authentication is
 //!   reported as [`StoreError::Corrupt`], never returned.
 //! - Writes are ordered: a write that returned `Ok` is never undone by a crash during a later one.
@@ -182,7 +184,7 @@ impl Op {
 }
 
 /// The storage the engine journals its state in. Object-safe, so hosts pass a
-/// `Box<dyn Store>` (and UniFFI / wasm-bindgen can forward it to a Kotlin or JS object).
+/// `Box<dyn Store>` (and `UniFFI` / `wasm-bindgen` can forward it to a Kotlin or JS object).
 ///
 /// Implementations must keep the durability contract of the [module docs](self) and pass
 /// [`conformance::run_all`]. Only [`get`](Store::get), [`list`](Store::list) and
@@ -228,6 +230,61 @@ impl<S: Store + ?Sized> Store for Box<S> {
     fn delete(&mut self, key: &str) -> Result<(), StoreError> {
         (**self).delete(key)
     }
+}
+
+impl<S: Store + ?Sized> Store for &mut S {
+    fn get(&self, key: &str) -> Result<Option<Vec<u8>>, StoreError> {
+        (**self).get(key)
+    }
+    fn list(&self, prefix: &str) -> Result<Vec<String>, StoreError> {
+        (**self).list(prefix)
+    }
+    fn apply(&mut self, ops: &[Op]) -> Result<(), StoreError> {
+        (**self).apply(ops)
+    }
+    fn put(&mut self, key: &str, value: &[u8]) -> Result<(), StoreError> {
+        (**self).put(key, value)
+    }
+    fn delete(&mut self, key: &str) -> Result<(), StoreError> {
+        (**self).delete(key)
+    }
+}
+
+/// A store shared between its owner (the engine) and an observer (a crash test reading
+/// [`MemoryStore::durable`], a benchmark reading [`file::FileStore::fsyncs`]).
+///
+/// ```
+/// use std::sync::{Arc, Mutex};
+/// use poscore::store::{MemoryStore, Store};
+///
+/// let shared = Arc::new(Mutex::new(MemoryStore::new()));
+/// let mut for_engine: Box<dyn Store> = Box::new(shared.clone());
+/// for_engine.put("counters/stan", b"000001")?;
+/// assert_eq!(shared.lock().unwrap().writes(), 1);
+/// # Ok::<(), poscore::store::StoreError>(())
+/// ```
+impl<S: Store + ?Sized> Store for std::sync::Arc<std::sync::Mutex<S>> {
+    fn get(&self, key: &str) -> Result<Option<Vec<u8>>, StoreError> {
+        lock(self).get(key)
+    }
+    fn list(&self, prefix: &str) -> Result<Vec<String>, StoreError> {
+        lock(self).list(prefix)
+    }
+    fn apply(&mut self, ops: &[Op]) -> Result<(), StoreError> {
+        lock(self).apply(ops)
+    }
+    fn put(&mut self, key: &str, value: &[u8]) -> Result<(), StoreError> {
+        lock(self).put(key, value)
+    }
+    fn delete(&mut self, key: &str) -> Result<(), StoreError> {
+        lock(self).delete(key)
+    }
+}
+
+/// A panic while the lock was held cannot leave a store half-written (each call is atomic), so
+/// a poisoned lock is simply taken over.
+fn lock<S: ?Sized>(m: &std::sync::Mutex<S>) -> std::sync::MutexGuard<'_, S> {
+    m.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
 /// Checks a key against the key rules: 1 to [`MAX_KEY_LEN`] bytes of `A-Z a-z 0-9 - _ . /`,
