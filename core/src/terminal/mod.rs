@@ -138,6 +138,13 @@ pub enum TerminalError {
         /// The underlying message.
         message: String,
     },
+    /// The same money movement (kind, amount, card) is already queued or in flight: a double
+    /// tap is refused rather than sent twice.
+    #[error("an identical {kind} is already queued or in flight")]
+    Duplicate {
+        /// The request kind.
+        kind: &'static str,
+    },
     /// An earlier journal failure stopped the engine.
     #[error("engine halted after a journal failure: {reason}")]
     Halted {
@@ -159,6 +166,7 @@ impl TerminalError {
             Self::Store(_) => "terminal.store",
             Self::BadRecord { .. } => "terminal.bad_record",
             Self::Build { .. } => "terminal.build",
+            Self::Duplicate { .. } => "terminal.duplicate",
             Self::Halted { .. } => "terminal.halted",
         }
     }
@@ -215,6 +223,8 @@ struct InFlight {
     deadline: u64,
     /// Entry mode and card, for the receipt.
     card: Option<CardSummary>,
+    /// See [`fingerprint`].
+    fingerprint: Option<String>,
 }
 
 #[derive(Debug, Clone)]
@@ -490,6 +500,15 @@ impl Terminal {
             return Err(TerminalError::ReversalUnresolved { stan: r.stan.clone() });
         }
         self.validate(&request)?;
+        // Duplicate-transmission guard: the same money movement (kind, amount, account) asked for
+        // again while the first is still queued or in flight is a double tap, not a new sale.
+        if let Some(fp) = fingerprint(&request) {
+            let queued = self.queue.iter().any(|(_, q)| fingerprint(q).as_deref() == Some(fp.as_str()));
+            let flying = self.inflight.as_ref().and_then(|i| i.fingerprint.as_deref()) == Some(fp.as_str());
+            if queued || flying {
+                return Err(TerminalError::Duplicate { kind: kind.as_str() });
+            }
+        }
         let id = self.next_id;
         self.next_id += 1;
         self.queue.push_back((id, request));
@@ -1117,6 +1136,7 @@ impl Terminal {
             key,
             deadline: now + self.cfg.response_timeout_ms,
             card,
+            fingerprint: fingerprint(request),
         });
         self.emit_transmit(Some(id), Some(kind), &m, bytes, 1);
         Ok(())
@@ -1147,6 +1167,7 @@ impl Terminal {
             key: None,
             deadline: now + self.cfg.response_timeout_ms,
             card: None,
+            fingerprint: None,
         });
         self.emit_transmit(Some(id), Some(TxnKind::Settle), &m, bytes, 1);
         Ok(())
@@ -1180,6 +1201,7 @@ impl Terminal {
             key: Some(key.to_owned()),
             deadline: now + self.cfg.response_timeout_ms,
             card: None,
+            fingerprint: None,
         });
         self.emit_transmit(Some(id), None, &m, bytes, 1);
         Ok(())
@@ -1223,6 +1245,7 @@ impl Terminal {
             key: Some(key.to_owned()),
             deadline: now + self.cfg.response_timeout_ms,
             card: None,
+            fingerprint: None,
         });
         if flight == Flight::Reversal {
             self.events.push_back(Event::ReversalSent { stan: r.stan.clone(), attempt });
@@ -1744,6 +1767,20 @@ impl Terminal {
             e_receipt_url: None,
         }
     }
+}
+
+/// SHA-256 over kind, amount and account of a money-moving request (no PAN kept in the clear).
+fn fingerprint(r: &Request) -> Option<String> {
+    let (amount, card) = match r {
+        Request::Sale { amount, card, .. }
+        | Request::PreAuth { amount, card, .. }
+        | Request::Completion { amount, card, .. }
+        | Request::Refund { amount, card, .. } => (*amount, card),
+        Request::Void { original_stan, card, .. } => (original_stan.parse().unwrap_or(0), card),
+        _ => return None,
+    };
+    let text = format!("{}|{amount}|{}", r.kind().as_str(), card.account());
+    Some(crate::keys::hex_encode(ring::digest::digest(&ring::digest::SHA256, text.as_bytes()).as_ref()))
 }
 
 fn parse_balance(s: &str) -> Option<u64> {

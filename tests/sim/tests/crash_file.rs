@@ -64,7 +64,8 @@ fn schedule(seed: u64) -> u64 {
         died: Arc::new(AtomicBool::new(false)),
     };
     let mut p = Pair::new(Box::new(open(&dir, &power)), seed, test_config()).unwrap();
-    p.acquirer.rates = FaultRates { drop_response: 0.1, late: 0.05, corrupt_mac: 0.05, line_drop: 0.05, ..FaultRates::default() };
+    p.acquirer.rates =
+        FaultRates { drop_response: 0.1, late: 0.05, corrupt_mac: 0.05, line_drop: 0.05, ..FaultRates::default() };
     let mut crashes = 0;
     let tid = p.terminal.config().terminal_id.clone();
     let mut acked = std::collections::BTreeMap::new();
@@ -119,7 +120,10 @@ fn schedule(seed: u64) -> u64 {
     assert_eq!(p.host_net(), p.terminal_net(), "seed {seed}: host net != approved log; log {:?}", p.acquirer.log);
     assert!(p.acquirer.ledger.stan_reuse.is_empty(), "seed {seed}: STAN reused");
     for (k, n) in &acked {
-        assert_eq!(p.acquirer.ledger.reversal_requests[k], *n, "seed {seed}: reversal {k:?} sent again after its acknowledgement");
+        assert_eq!(
+            p.acquirer.ledger.reversal_requests[k], *n,
+            "seed {seed}: reversal {k:?} sent again after its acknowledgement"
+        );
     }
     let _ = std::fs::remove_dir_all(&dir);
     crashes

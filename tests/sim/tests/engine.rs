@@ -219,3 +219,17 @@ fn card_pulled_after_approval_is_reversed() {
         .card_failed_after_approval(&stan, poscore::response::CardReadError::CardRemoved, p.now)
         .is_err());
 }
+
+#[test]
+fn double_tap_is_refused_not_sent_twice() {
+    let mut p = signed_on();
+    p.terminal.start(sale(1_500), p.now).unwrap();
+    let err = p.terminal.start(sale(1_500), p.now).unwrap_err();
+    assert_eq!(err.code(), "terminal.duplicate");
+    p.settle();
+    assert_eq!(p.events_of("approved").len(), 1);
+    // Once the first is done, the same amount on the same card is a new sale.
+    p.run(sale(1_500)).unwrap();
+    assert_eq!(p.events_of("approved").len(), 2);
+    assert_eq!(p.host_net(), 3_000);
+}
