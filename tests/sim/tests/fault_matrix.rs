@@ -1,5 +1,6 @@
 //! Every fault × every transaction type → expected outcome, reversal count and ledger equality,
-//! through the in-process simulator on a virtual clock.
+//! through the in-process simulator on a virtual clock. The matrix is data shared with the other
+//! surfaces: `tests/vectors/terminal_faults.json`.
 
 use poscore::store::MemoryStore;
 use poscore::terminal::{Request, TxnKind};
@@ -7,7 +8,8 @@ use poscore_sim::cards::{chip, magstripe, pin, qr};
 use poscore_sim::pair::{test_config, Pair};
 use poscore_sim::Fault;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
 enum Expect {
     Approved,
     Declined,
@@ -21,60 +23,6 @@ enum Expect {
     Failed,
 }
 
-const KINDS: [TxnKind; 7] = [
-    TxnKind::Sale,
-    TxnKind::Void,
-    TxnKind::Refund,
-    TxnKind::PreAuth,
-    TxnKind::Completion,
-    TxnKind::BalanceInquiry,
-    TxnKind::Settle,
-];
-
-fn faults() -> Vec<(&'static str, Option<Fault>)> {
-    vec![
-        ("none", None),
-        ("drop_request", Some(Fault::DropRequest)),
-        ("drop_response", Some(Fault::DropResponse)),
-        ("delay_past_timeout", Some(Fault::Delay { ms: 5_000 })),
-        ("late", Some(Fault::Late)),
-        ("duplicate", Some(Fault::Duplicate)),
-        ("corrupt_mac", Some(Fault::CorruptMac)),
-        ("wrong_stan", Some(Fault::WrongStan)),
-        ("code_96", Some(Fault::Respond { code: "96".into() })),
-        ("code_91", Some(Fault::Respond { code: "91".into() })),
-        ("code_51", Some(Fault::Respond { code: "51".into() })),
-        ("code_55", Some(Fault::Respond { code: "55".into() })),
-        ("code_61", Some(Fault::Respond { code: "61".into() })),
-        ("code_05", Some(Fault::Respond { code: "05".into() })),
-        ("refuse", Some(Fault::Refuse)),
-        ("line_drop", Some(Fault::LineDrop)),
-    ]
-}
-
-fn expect(kind: TxnKind, fault: &str) -> Expect {
-    let unknown = matches!(
-        fault,
-        "drop_request" | "drop_response" | "delay_past_timeout" | "late" | "corrupt_mac" | "wrong_stan" | "line_drop"
-    );
-    match (kind, fault) {
-        (_, "none" | "duplicate") => Expect::Approved,
-        (_, "refuse") => Expect::NotSent,
-        (_, f) if f.starts_with("code_") => Expect::Declined,
-        (TxnKind::Refund, _) if unknown => Expect::Repeated,
-        (TxnKind::BalanceInquiry | TxnKind::Settle, _) if unknown => {
-            // Settlement and inquiries are not reversed. A MAC is not checked on a 0510.
-            if kind == TxnKind::Settle && fault == "corrupt_mac" {
-                Expect::Approved
-            } else {
-                Expect::Failed
-            }
-        }
-        (_, _) if unknown => Expect::Reversed,
-        _ => unreachable!("{kind:?} {fault}"),
-    }
-}
-
 fn mti_of(kind: TxnKind) -> &'static str {
     match kind {
         TxnKind::PreAuth => "0100",
@@ -85,7 +33,13 @@ fn mti_of(kind: TxnKind) -> &'static str {
 }
 
 /// Runs one cell; returns a description of what went wrong, if anything.
-fn cell(kind: TxnKind, fault_name: &str, fault: Option<Fault>) -> Result<(), String> {
+fn cell(
+    kind: TxnKind,
+    fault_name: &str,
+    fault: Option<Fault>,
+    want: Expect,
+    want_reversals: u32,
+) -> Result<(), String> {
     let mut p = Pair::new(Box::new(MemoryStore::new()), 11, test_config()).map_err(|e| e.to_string())?;
     p.run(Request::SignOn).map_err(|e| e.to_string())?;
     // Set-up transactions (no faults).
@@ -128,20 +82,24 @@ fn cell(kind: TxnKind, fault_name: &str, fault: Option<Fault>) -> Result<(), Str
     let new: Vec<_> = p.events[before_events..].iter().map(|e| serde_json::to_value(e).unwrap()).collect();
     let count = |t: &str| new.iter().filter(|e| e["type"] == t).count();
     let reversals: u32 = p.acquirer.ledger.reversal_requests.values().sum::<u32>() - before_reversals;
-    let want = expect(kind, fault_name);
-    let ok = match want {
-        Expect::Approved => {
-            let done = if kind == TxnKind::Settle { count("settlement_balanced") == 1 } else { count("approved") == 1 };
-            done && reversals == 0
-        }
-        Expect::Declined => count("declined") == 1 && reversals == 0 && count("approved") == 0,
-        Expect::Reversed => {
-            count("reversal_pending") == 1 && count("reversal_cleared") == 1 && reversals == 1 && count("approved") == 0
-        }
-        Expect::NotSent => count("failed") == 1 && reversals == 0 && count("reversal_pending") == 0,
-        Expect::Repeated => count("approved") == 1 && reversals == 0 && p.sent.iter().any(|m| m == "0221"),
-        Expect::Failed => count("failed") == 1 && reversals == 0 && count("approved") == 0,
-    };
+    let ok = reversals == want_reversals
+        && match want {
+            Expect::Approved => {
+                let done =
+                    if kind == TxnKind::Settle { count("settlement_balanced") == 1 } else { count("approved") == 1 };
+                done && reversals == 0
+            }
+            Expect::Declined => count("declined") == 1 && reversals == 0 && count("approved") == 0,
+            Expect::Reversed => {
+                count("reversal_pending") == 1
+                    && count("reversal_cleared") == 1
+                    && reversals == 1
+                    && count("approved") == 0
+            }
+            Expect::NotSent => count("failed") == 1 && reversals == 0 && count("reversal_pending") == 0,
+            Expect::Repeated => count("approved") == 1 && reversals == 0 && p.sent.iter().any(|m| m == "0221"),
+            Expect::Failed => count("failed") == 1 && reversals == 0 && count("approved") == 0,
+        };
     let ledger_ok = p.host_net() == p.terminal_net();
     let pending_ok = p.terminal.pending().is_empty();
     let stan_ok = p.acquirer.ledger.stan_reuse.is_empty();
@@ -159,21 +117,29 @@ fn cell(kind: TxnKind, fault_name: &str, fault: Option<Fault>) -> Result<(), Str
 
 #[test]
 fn every_fault_times_every_transaction_type() {
+    let text =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../vectors/terminal_faults.json")).unwrap();
+    let doc: serde_json::Value = serde_json::from_str(&text).unwrap();
+    let sources = doc["sources"].as_object().unwrap();
     let mut failures = Vec::new();
-    let mut cells = 0;
-    for kind in KINDS {
-        for (name, fault) in faults() {
-            cells += 1;
-            if let Err(e) = cell(kind, name, fault) {
-                failures.push(e);
-            }
+    let vectors = doc["vectors"].as_array().unwrap();
+    for v in vectors {
+        let source = v["source"].as_str().expect("every vector cites a source");
+        assert!(sources.contains_key(source), "unknown source {source}");
+        let kind: TxnKind = serde_json::from_value(v["kind"].clone()).unwrap();
+        let name = v["fault"].as_str().unwrap();
+        let fault = if name == "none" { None } else { Some(Fault::parse(name).expect("a fault spelling")) };
+        let want: Expect = serde_json::from_value(v["expect"].clone()).unwrap();
+        let reversals = u32::try_from(v["reversals"].as_u64().unwrap()).unwrap();
+        if let Err(e) = cell(kind, name, fault, want, reversals) {
+            failures.push(e);
         }
     }
     println!(
-        "fault matrix: {cells} cells ({} kinds × {} faults), {} failed",
-        KINDS.len(),
-        faults().len(),
+        "fault matrix: {} vectors from tests/vectors/terminal_faults.json, {} failed",
+        vectors.len(),
         failures.len()
     );
+    assert!(vectors.len() >= 100);
     assert!(failures.is_empty(), "{}", failures.join("\n"));
 }
