@@ -1292,13 +1292,20 @@ impl Terminal {
             self.fail_inflight(response::Event::Response { problem: ResponseProblem::Mismatch }, now);
             return;
         }
+        if !mti_ok {
+            // Same STAN, other message type: the late answer to the original while its reversal
+            // (which reuses the STAN) is in flight, or a stray. Logged; the awaited answer may
+            // still come, and if it does not, the timeout decides.
+            late(self);
+            return;
+        }
         let tid_ok = msg.get_str(41) == Some(self.cfg.terminal_id.as_str());
         let amount_ok = match (&inf.amount, msg.get_str(4)) {
             (Some(a), Some(b)) => a == b,
             (Some(_), None) => code.as_deref() != Some("00"),
             _ => true,
         };
-        if !mti_ok || !tid_ok || !amount_ok || code.is_none() {
+        if !tid_ok || !amount_ok || code.is_none() {
             self.fail_inflight(response::Event::Response { problem: ResponseProblem::Mismatch }, now);
             return;
         }

@@ -233,3 +233,21 @@ fn double_tap_is_refused_not_sent_twice() {
     assert_eq!(p.events_of("approved").len(), 2);
     assert_eq!(p.host_net(), 3_000);
 }
+
+#[test]
+fn late_original_answer_during_its_reversal_is_only_logged() {
+    let mut p = signed_on();
+    // The sale's answer comes late, after the timeout, while its reversal (same STAN) is out.
+    // Timeout 1 s, reversal after the 5 s idle delay: the 0210 lands while the 0400 waits.
+    p.acquirer.push_fault(Some("0200"), Fault::Delay { ms: 6_500 });
+    p.acquirer.push_fault(Some("0400"), Fault::Delay { ms: 900 });
+    p.terminal.start(sale(3_000), p.now).unwrap();
+    p.quiesce(); // timers in virtual time order: timeout, idle-delay reversal, late 0210, 0410
+    let late = p.events_of("late_response");
+    assert!(late.iter().any(|e| e["mti"] == "0210"), "{late:?}");
+    assert_eq!(p.events_of("reversal_cleared").len(), 1);
+    assert_eq!(p.events_of("approved").len(), 0, "the late approval is never acted on");
+    assert_eq!(p.acquirer.ledger.reversal_requests.values().sum::<u32>(), 1, "one 0400, not disturbed by the 0210");
+    assert_eq!(p.host_net(), 0);
+    assert_eq!(p.terminal_net(), 0);
+}
