@@ -226,6 +226,8 @@ pub fn run(args: &DemoArgs, json_mode: bool, print: bool) -> poscore::Result<Out
     let now = poscore::terminal::driver::now_ms();
     let tmk = poscore_sim::pair::tmk();
     let mut t = Terminal::new(config, tmk, Box::new(store), Box::new(SeededRng::new(args.seed)), now)?;
+    // A reused --data-dir carries earlier days; this simulator only saw batches from here on.
+    let first_batch = t.batch().to_owned();
     let mut driver = TcpDriver::new(addr);
     let mut day = Day {
         json: json_mode,
@@ -417,7 +419,7 @@ pub fn run(args: &DemoArgs, json_mode: bool, print: bool) -> poscore::Result<Out
     let host_net = acq.ledger.net_for_terminal(&tid);
     let log_net: i64 = t
         .records()
-        .filter(|r| r.status == TxnStatus::Approved)
+        .filter(|r| r.status == TxnStatus::Approved && r.batch >= first_batch)
         .map(|r| i64::from(r.kind.sign()) * i64::try_from(r.amount).unwrap_or(i64::MAX))
         .sum();
     let pending = t.pending().len();
