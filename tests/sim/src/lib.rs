@@ -412,6 +412,9 @@ impl Acquirer {
             _ => {}
         }
         *self.ledger.requests.entry(mti.clone()).or_insert(0) += 1;
+        if matches!(mti.as_str(), "0400" | "0401") {
+            *self.ledger.reversal_requests.entry(key(&req, self.spec)).or_insert(0) += 1;
+        }
         let mut resp = match &fault {
             Some(Fault::Respond { code }) => Self::answer(&req, code),
             _ => self.process(&req, &frame.message, fault.as_ref()),
@@ -540,7 +543,6 @@ impl Acquirer {
             }
             "0820" => Self::answer(req, "00"),
             "0400" | "0401" => {
-                *self.ledger.reversal_requests.entry(k.clone()).or_insert(0) += 1;
                 let Some(b) = self.ledger.bookings.get(&k).cloned() else { return Self::answer(req, "25") };
                 if !b.reversed {
                     if let Some(bk) = self.ledger.bookings.get_mut(&k) {

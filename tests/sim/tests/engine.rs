@@ -251,3 +251,22 @@ fn late_original_answer_during_its_reversal_is_only_logged() {
     assert_eq!(p.host_net(), 0);
     assert_eq!(p.terminal_net(), 0);
 }
+
+#[test]
+fn reversal_answers_12_and_25_end_it_96_retries() {
+    for (code, extra_attempts) in [("12", 0), ("25", 0), ("96", 1)] {
+        let mut p = signed_on();
+        p.acquirer.push_fault(Some("0200"), Fault::DropResponse);
+        p.acquirer.push_fault(Some("0400"), Fault::Respond { code: code.into() });
+        p.terminal.start(sale(800), p.now).unwrap();
+        p.quiesce();
+        assert_eq!(p.events_of("reversal_cleared").len(), 1, "{code}");
+        assert_eq!(p.events_of("reversal_retry").len(), extra_attempts, "{code}");
+        assert_eq!(p.acquirer.ledger.reversal_requests.values().sum::<u32>(), 1 + extra_attempts as u32, "{code}");
+        assert!(p.terminal.pending().is_empty());
+        // 12/25 without booking the reversal: the host still holds the charge. (A real host
+        // answers 12/25 only when it has nothing to reverse; the fault forces it here.)
+        let expected = if code == "96" { 0 } else { 800 };
+        assert_eq!(p.host_net(), expected, "{code}");
+    }
+}
