@@ -147,6 +147,14 @@ fn main() -> ExitCode {
             let mut stdout = std::io::stdout().lock();
             let _ =
                 if cli.json { writeln!(stdout, "{}", out.json) } else { writeln!(stdout, "{}", out.text.trim_end()) };
+            // The demo's invariants are its verdict: scripts/demo fails when one is violated.
+            let violated = out.json["invariants"]
+                .as_object()
+                .is_some_and(|inv| inv.values().any(|v| v == &serde_json::Value::Bool(false)));
+            if violated {
+                eprintln!("error[demo.invariant_violated]: an invariant of the terminal day does not hold");
+                return ExitCode::FAILURE;
+            }
             ExitCode::SUCCESS
         }
         Err(e) => {
