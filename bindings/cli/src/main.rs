@@ -15,6 +15,7 @@ mod demo;
 mod explain;
 mod iso8583;
 mod receipt;
+mod sim;
 mod store;
 
 #[derive(Debug, Parser)]
@@ -64,6 +65,8 @@ enum Command {
     /// The journal file store: list, get, put, delete, check.
     #[command(subcommand)]
     Store(store::StoreCmd),
+    /// Serve the acquirer simulator on loopback TCP (prints `{"port":N}`), for end-to-end tests.
+    Sim(sim::SimArgs),
 }
 
 /// What a subcommand produced: a JSON value and its text rendering.
@@ -94,7 +97,7 @@ fn run(command: Command) -> poscore::Result<Output> {
         Command::Dukpt(c) => crypto::run_dukpt(c),
         Command::Tr31(c) => crypto::run_tr31(c),
         Command::Store(c) => store::run(c),
-        Command::Batch => unreachable!("handled in main"),
+        Command::Batch | Command::Sim(_) => unreachable!("handled in main"),
     }
 }
 
@@ -118,6 +121,9 @@ fn batch() -> ExitCode {
             Ok(args) => match Cli::try_parse_from(std::iter::once("poscore".to_owned()).chain(args)) {
                 Err(e) => serde_json::json!({"usage_error": e.to_string()}),
                 Ok(Cli { command: Command::Batch, .. }) => serde_json::json!({"usage_error": "nested batch"}),
+                Ok(Cli { command: Command::Sim(_), .. }) => {
+                    serde_json::json!({"usage_error": "sim serves; not in batch"})
+                }
                 Ok(cli) => match run(cli.command) {
                     Ok(o) => o.json,
                     Err(e) => error_json(&e),
@@ -135,6 +141,15 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     if matches!(cli.command, Command::Batch) {
         return batch();
+    }
+    if let Command::Sim(a) = &cli.command {
+        return match sim::run(a) {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(e) => {
+                eprintln!("error[sim.failed]: {e}");
+                ExitCode::FAILURE
+            }
+        };
     }
     let result = match cli.command {
         // The demo streams its lines (or JSON events) as the day goes; the summary comes last.

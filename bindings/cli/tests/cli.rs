@@ -34,11 +34,22 @@ fn demo_runs_a_terminal_day_with_invariants_held() {
     let _ = std::fs::remove_dir_all(&dir);
     let out = poscore(&["demo", "--json", "--seed", "3", "--data-dir", dir.to_str().unwrap()]);
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-    let lines: Vec<serde_json::Value> =
-        String::from_utf8(out.stdout).unwrap().lines().map(|l| serde_json::from_str(l).expect("one JSON object per line")).collect();
-    let types: Vec<String> =
-        lines.iter().filter_map(|l| l["event"]["type"].as_str().map(str::to_owned)).collect();
-    for t in ["signed_on", "approved", "declined", "reversal_recorded", "reversal_pending", "reversal_sent", "reversal_cleared", "settlement_balanced"] {
+    let lines: Vec<serde_json::Value> = String::from_utf8(out.stdout)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("one JSON object per line"))
+        .collect();
+    let types: Vec<String> = lines.iter().filter_map(|l| l["event"]["type"].as_str().map(str::to_owned)).collect();
+    for t in [
+        "signed_on",
+        "approved",
+        "declined",
+        "reversal_recorded",
+        "reversal_pending",
+        "reversal_sent",
+        "reversal_cleared",
+        "settlement_balanced",
+    ] {
         assert!(types.iter().any(|x| x == t), "no {t} event");
     }
     // The reversal goes out before the next sale.
@@ -96,4 +107,25 @@ fn store_put_get_list_check() {
     assert_eq!(v["error"]["code"], "store.corrupt");
     assert_eq!(v["error"]["module"], "store");
     let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn sim_subcommand_prints_its_port_and_serves() {
+    use std::io::{BufRead, BufReader};
+    use std::process::Stdio;
+    let mut child = Command::new(env!("CARGO_BIN_EXE_poscore"))
+        .args(["sim", "--seed", "2", "--script", "0200:code:51", "--stdin-lifetime"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).unwrap();
+    let v: serde_json::Value = serde_json::from_str(&line).unwrap();
+    let port = u16::try_from(v["port"].as_u64().unwrap()).unwrap();
+    assert!(std::net::TcpStream::connect(("127.0.0.1", port)).is_ok());
+    drop(child.stdin.take());
+    assert!(child.wait().unwrap().success());
+    let bad = poscore(&["sim", "--script", "0200:nonsense"]);
+    assert_eq!(bad.status.code(), Some(1));
 }

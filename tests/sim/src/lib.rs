@@ -97,6 +97,20 @@ impl Fault {
     }
 }
 
+/// Parses a fault script, `MTI:FAULT,...` (`0200:drop_response,0400:code:96,late`): each fault
+/// applies to the next request of that MTI (any MTI when the prefix is absent).
+pub fn parse_script(script: &str) -> Result<Vec<(Option<String>, Fault)>, String> {
+    let mut out = Vec::new();
+    for item in script.split(',').map(str::trim).filter(|s| !s.is_empty()) {
+        let (mti, f) = match item.split_once(':') {
+            Some((m, f)) if m.len() == 4 && m.bytes().all(|b| b.is_ascii_digit()) => (Some(m.to_owned()), f),
+            _ => (None, item),
+        };
+        out.push((mti, Fault::parse(f).ok_or_else(|| format!("unknown fault {f:?}"))?));
+    }
+    Ok(out)
+}
+
 /// Random fault rates (each in 0..=1), drawn per request from the seed.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default)]

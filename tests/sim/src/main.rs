@@ -11,7 +11,7 @@
 use std::io::Write as _;
 use std::sync::{Arc, Mutex};
 
-use poscore_sim::{tcp, Acquirer, Fault};
+use poscore_sim::{tcp, Acquirer};
 
 fn main() {
     let mut port = 0u16;
@@ -27,18 +27,7 @@ fn main() {
             "--seed" => seed = val("--seed").parse().unwrap_or_else(|_| die("bad --seed")),
             "--late-ms" => late_ms = val("--late-ms").parse().unwrap_or_else(|_| die("bad --late-ms")),
             "--stdin-lifetime" => stdin_lifetime = true,
-            "--script" => {
-                for item in val("--script").split(',').filter(|s| !s.is_empty()) {
-                    let (mti, f) = match item.split_once(':') {
-                        Some((m, f)) if m.len() == 4 && m.bytes().all(|b| b.is_ascii_digit()) => {
-                            (Some(m.to_owned()), f)
-                        }
-                        _ => (None, item),
-                    };
-                    let fault = Fault::parse(f).unwrap_or_else(|| die(&format!("unknown fault {f:?}")));
-                    acq_script.push((mti, fault));
-                }
-            }
+            "--script" => acq_script.extend(poscore_sim::parse_script(&val("--script")).unwrap_or_else(|e| die(&e))),
             "-h" | "--help" => {
                 println!("poscore-sim [--port N] [--seed N] [--script MTI:FAULT,...] [--late-ms N] [--stdin-lifetime]");
                 return;
