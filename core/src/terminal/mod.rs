@@ -692,6 +692,16 @@ impl Terminal {
         Ok(diag)
     }
 
+    /// Sends every pending reversal and advice repeat now instead of waiting for the next
+    /// request or its backoff timer (the operator's "send reversal now" menu item). Exhausted
+    /// ones stay exhausted; see [`Terminal::resolve_exhausted_reversal`].
+    pub fn flush_pending(&mut self, now: u64) {
+        for at in self.due.values_mut() {
+            *at = (*at).min(now);
+        }
+        self.pump(now);
+    }
+
     /// Operator resolution of an exhausted reversal after reconciling with the acquirer.
     pub fn resolve_exhausted_reversal(&mut self, stan: &str, resolution: Resolution, now: u64) -> Result<()> {
         self.check_alive()?;

@@ -270,3 +270,18 @@ fn reversal_answers_12_and_25_end_it_96_retries() {
         assert_eq!(p.host_net(), expected, "{code}");
     }
 }
+
+#[test]
+fn flush_pending_sends_the_reversal_now() {
+    let mut cfg = test_config();
+    cfg.reversal_idle_delay_ms = 3_600_000;
+    let mut p = Pair::new(Box::new(MemoryStore::new()), 12, cfg).unwrap();
+    p.run(Request::SignOn).unwrap();
+    p.acquirer.push_fault(Some("0200"), Fault::DropResponse);
+    p.run(sale(900)).unwrap();
+    assert_eq!(p.terminal.pending().len(), 1);
+    p.terminal.flush_pending(p.now);
+    p.settle();
+    assert!(p.terminal.pending().is_empty());
+    assert_eq!(p.events_of("reversal_cleared").len(), 1);
+}
