@@ -308,7 +308,12 @@ fn stan_text(n: u32) -> String {
 
 fn request_kind(kind: TxnKind) -> response::Request {
     match kind {
-        TxnKind::Sale | TxnKind::Void | TxnKind::PreAuth | TxnKind::Completion => response::Request::Financial,
+        TxnKind::Sale
+        | TxnKind::Void
+        | TxnKind::PreAuth
+        | TxnKind::Completion
+        | TxnKind::PreAuthVoid
+        | TxnKind::CompletionVoid => response::Request::Financial,
         TxnKind::Refund => response::Request::Advice,
         TxnKind::BalanceInquiry => response::Request::Inquiry,
         TxnKind::SignOn => response::Request::SignOn,
@@ -320,7 +325,8 @@ fn request_kind(kind: TxnKind) -> response::Request {
 fn receipt_type(kind: TxnKind) -> Option<TxnType> {
     Some(match kind {
         TxnKind::Sale => TxnType::Sale,
-        TxnKind::Void => TxnType::Void,
+        // The receipt model has one void type; the slip's original voucher number says which.
+        TxnKind::Void | TxnKind::PreAuthVoid | TxnKind::CompletionVoid => TxnType::Void,
         TxnKind::Refund => TxnType::Refund,
         TxnKind::PreAuth => TxnType::PreAuth,
         TxnKind::Completion => TxnType::PreAuthCompletion,
@@ -563,18 +569,27 @@ impl Terminal {
                 card_ok(card, None)
             }
             Request::BalanceInquiry { card, pin } => card_ok(card, pin.as_ref()),
-            Request::Void { original_stan, card, pin } => {
+            Request::Void { original_stan, card, pin }
+            | Request::PreAuthVoid { original_stan, card, pin }
+            | Request::CompletionVoid { original_stan, card, pin } => {
                 card_ok(card, pin.as_ref())?;
-                self.void_original(original_stan).map(|_| ())
+                self.void_original(original_stan, request.kind()).map(|_| ())
             }
             Request::SignOn | Request::SignOff | Request::Settle => Ok(()),
         }
     }
 
-    fn void_original(&self, stan: &str) -> Result<&TxnRecord> {
+    /// The approved original a void of kind `void` cancels: a sale, pre-authorisation or
+    /// completion of the open batch not already voided (or being voided).
+    fn void_original(&self, stan: &str, void: TxnKind) -> Result<&TxnRecord> {
+        let original = match void {
+            TxnKind::PreAuthVoid => TxnKind::PreAuth,
+            TxnKind::CompletionVoid => TxnKind::Completion,
+            _ => TxnKind::Sale,
+        };
         let key = journal::txn_key(&self.state.batch, stan);
         let voided = self.records.values().any(|r| {
-            r.kind == TxnKind::Void
+            r.kind == void
                 && r.original_stan.as_deref() == Some(stan)
                 && r.batch == self.state.batch
                 && matches!(
@@ -583,7 +598,7 @@ impl Terminal {
                 )
         });
         match self.records.get(&key) {
-            Some(r) if r.kind == TxnKind::Sale && r.status == TxnStatus::Approved && !voided => Ok(r),
+            Some(r) if r.kind == original && r.status == TxnStatus::Approved && !voided => Ok(r),
             _ => Err(TerminalError::UnknownOriginal { stan: stan.to_owned(), batch: self.state.batch.clone() }),
         }
     }
@@ -1029,12 +1044,19 @@ impl Terminal {
                 m.set_str(49, &self.cfg.currency)?;
                 m.set_str(60, &self.field60("22", "000"))?;
             }
-            Request::Void { original_stan: o, card: c, pin } => {
-                let orig = self.void_original(o)?.clone();
+            Request::Void { original_stan: o, card: c, pin }
+            | Request::PreAuthVoid { original_stan: o, card: c, pin }
+            | Request::CompletionVoid { original_stan: o, card: c, pin } => {
+                let orig = self.void_original(o, kind)?.clone();
                 amount = orig.amount;
                 original_stan = Some(o.clone());
-                m = self.base(Mti::FINANCIAL_REQUEST, &stan)?;
-                m.set_str(3, "200000")?.set_str(4, &amount12(orig.amount))?.set_str(25, "00")?;
+                let (mti, cond, type_code) = match kind {
+                    TxnKind::PreAuthVoid => (Mti::AUTHORIZATION_REQUEST, "06", "11"),
+                    TxnKind::CompletionVoid => (Mti::FINANCIAL_REQUEST, "06", "21"),
+                    _ => (Mti::FINANCIAL_REQUEST, "00", "23"),
+                };
+                m = self.base(mti, &stan)?;
+                m.set_str(3, "200000")?.set_str(4, &amount12(orig.amount))?.set_str(25, cond)?;
                 card = Some(self.card_fields(&mut m, c, pin.as_ref())?);
                 if let Some(r) = &orig.rrn {
                     m.set_str(37, r)?;
@@ -1043,7 +1065,7 @@ impl Terminal {
                     m.set_str(38, a)?;
                 }
                 m.set_str(49, &self.cfg.currency)?;
-                m.set_str(60, &self.field60("23", "000"))?;
+                m.set_str(60, &self.field60(type_code, "000"))?;
                 m.set_str(61, &format!("{}{}", orig.batch, orig.stan))?;
             }
             Request::Refund { amount: a, original_rrn, original_date, card: c } => {
@@ -1793,7 +1815,9 @@ fn fingerprint(r: &Request) -> Option<String> {
         | Request::PreAuth { amount, card, .. }
         | Request::Completion { amount, card, .. }
         | Request::Refund { amount, card, .. } => (*amount, card),
-        Request::Void { original_stan, card, .. } => (original_stan.parse().unwrap_or(0), card),
+        Request::Void { original_stan, card, .. }
+        | Request::PreAuthVoid { original_stan, card, .. }
+        | Request::CompletionVoid { original_stan, card, .. } => (original_stan.parse().unwrap_or(0), card),
         _ => return None,
     };
     let text = format!("{}|{amount}|{}", r.kind().as_str(), card.account());

@@ -262,6 +262,28 @@ pub enum Request {
         #[serde(default)]
         pin: Option<PinInput>,
     },
+    /// 预授权撤销: 0100, processing code 200000, condition 06, 60.1 = 11, of a pre-authorisation
+    /// in the open batch (releases the hold).
+    PreAuthVoid {
+        /// The pre-authorisation's STAN.
+        original_stan: String,
+        /// The card.
+        card: CardInput,
+        /// PIN.
+        #[serde(default)]
+        pin: Option<PinInput>,
+    },
+    /// 预授权完成撤销: 0200, processing code 200000, condition 06, 60.1 = 21, of a completion in
+    /// the open batch.
+    CompletionVoid {
+        /// The completion's STAN.
+        original_stan: String,
+        /// The card.
+        card: CardInput,
+        /// PIN.
+        #[serde(default)]
+        pin: Option<PinInput>,
+    },
     /// 余额查询: 0200, processing code 310000, 60.1 = 01. Not reversed.
     BalanceInquiry {
         /// The card.
@@ -293,6 +315,10 @@ pub enum TxnKind {
     PreAuth,
     /// Pre-authorisation completion.
     Completion,
+    /// Void of a pre-authorisation.
+    PreAuthVoid,
+    /// Void of a completion.
+    CompletionVoid,
     /// Balance inquiry.
     BalanceInquiry,
     /// Settlement (with batch upload).
@@ -310,6 +336,8 @@ impl TxnKind {
             Self::Refund => "refund",
             Self::PreAuth => "pre_auth",
             Self::Completion => "completion",
+            Self::PreAuthVoid => "pre_auth_void",
+            Self::CompletionVoid => "completion_void",
             Self::BalanceInquiry => "balance_inquiry",
             Self::Settle => "settle",
         }
@@ -317,7 +345,16 @@ impl TxnKind {
 
     /// Whether the kind moves money the host books (and the approved log must show).
     pub fn is_financial(self) -> bool {
-        matches!(self, Self::Sale | Self::Void | Self::Refund | Self::PreAuth | Self::Completion)
+        matches!(
+            self,
+            Self::Sale
+                | Self::Void
+                | Self::Refund
+                | Self::PreAuth
+                | Self::Completion
+                | Self::PreAuthVoid
+                | Self::CompletionVoid
+        )
     }
 
     /// Signed effect on the cardholder's account in the batch totals: +1 debit, -1 credit,
@@ -325,7 +362,7 @@ impl TxnKind {
     pub fn sign(self) -> i8 {
         match self {
             Self::Sale | Self::Completion => 1,
-            Self::Void | Self::Refund => -1,
+            Self::Void | Self::Refund | Self::CompletionVoid => -1,
             _ => 0,
         }
     }
@@ -342,6 +379,8 @@ impl Request {
             Self::Refund { .. } => TxnKind::Refund,
             Self::PreAuth { .. } => TxnKind::PreAuth,
             Self::Completion { .. } => TxnKind::Completion,
+            Self::PreAuthVoid { .. } => TxnKind::PreAuthVoid,
+            Self::CompletionVoid { .. } => TxnKind::CompletionVoid,
             Self::BalanceInquiry { .. } => TxnKind::BalanceInquiry,
             Self::Settle => TxnKind::Settle,
         }

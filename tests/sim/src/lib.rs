@@ -188,7 +188,7 @@ impl Booking {
         }
         match self.kind.as_str() {
             "sale" | "completion" => self.amount as i64,
-            "void" | "refund" => -(self.amount as i64),
+            "void" | "refund" | "completion_void" => -(self.amount as i64),
             _ => 0,
         }
     }
@@ -571,15 +571,17 @@ impl Acquirer {
                             let bal = self.balances.entry(b.account.clone()).or_insert(self.default_balance);
                             *bal = bal.saturating_sub(b.amount);
                         }
-                        "void" => {
+                        "void" | "completion_void" | "pre_auth_void" => {
                             if let Some((ob, os)) = &b.original {
                                 if let Some(o) = self.ledger.bookings.get_mut(&(b.tid.clone(), ob.clone(), os.clone()))
                                 {
                                     o.voided = false;
                                 }
                             }
-                            let bal = self.balances.entry(b.account.clone()).or_insert(self.default_balance);
-                            *bal = bal.saturating_sub(b.amount);
+                            if b.kind != "pre_auth_void" {
+                                let bal = self.balances.entry(b.account.clone()).or_insert(self.default_balance);
+                                *bal = bal.saturating_sub(b.amount);
+                            }
                         }
                         _ => {}
                     }
@@ -652,7 +654,7 @@ impl Acquirer {
                             t.0 += b.amount;
                             t.1 += 1;
                         }
-                        "void" | "refund" => {
+                        "void" | "refund" | "completion_void" => {
                             t.2 += b.amount;
                             t.3 += 1;
                         }
@@ -692,6 +694,8 @@ impl Acquirer {
                 }
                 let kind = match (mti.as_str(), pcode.as_str(), cond.as_str()) {
                     ("0100", "030000", _) => "pre_auth",
+                    ("0100", "200000", _) => "pre_auth_void",
+                    ("0200", "200000", "06") => "completion_void",
                     ("0200", "000000", "06") => "completion",
                     ("0200", "000000", _) => "sale",
                     ("0200", "200000", _) => "void",
@@ -720,7 +724,12 @@ impl Acquirer {
                         r
                     }
                     _ => {
-                        // void: 61 = original batch + STAN.
+                        // void, pre-auth void, completion void: 61 = original batch + STAN.
+                        let original_kind = match kind {
+                            "pre_auth_void" => "pre_auth",
+                            "completion_void" => "completion",
+                            _ => "sale",
+                        };
                         let f61 = req.get_str(61).unwrap_or_default();
                         let ok_key = (
                             tid.clone(),
@@ -730,7 +739,7 @@ impl Acquirer {
                         let Some(o) = self.ledger.bookings.get(&ok_key).cloned() else {
                             return Self::answer(req, "25");
                         };
-                        if o.reversed || o.voided || o.kind != "sale" {
+                        if o.reversed || o.voided || o.kind != original_kind {
                             return Self::answer(req, "12");
                         }
                         if o.amount != amount {
@@ -739,9 +748,11 @@ impl Acquirer {
                         if let Some(b) = self.ledger.bookings.get_mut(&ok_key) {
                             b.voided = true;
                         }
-                        *self.balances.entry(o.account.clone()).or_insert(self.default_balance) += amount;
+                        if kind != "pre_auth_void" {
+                            *self.balances.entry(o.account.clone()).or_insert(self.default_balance) += amount;
+                        }
                         let (rrn, auth) = self.new_rrn();
-                        self.book(&k, "void", amount, &o.account, &rrn, &auth, Some((ok_key.1, ok_key.2)));
+                        self.book(&k, kind, amount, &o.account, &rrn, &auth, Some((ok_key.1, ok_key.2)));
                         let mut r = Self::answer(req, "00");
                         let _ = r.set_str(37, &rrn);
                         let _ = r.set_str(38, &auth);

@@ -11,7 +11,7 @@
 use std::collections::BTreeMap;
 
 use poscore::store::MemoryStore;
-use poscore::terminal::{Request, Resolution, TxnStatus};
+use poscore::terminal::{Request, Resolution, TxnKind, TxnStatus};
 use poscore_sim::cards::{chip, contactless, magstripe, pin, qr, wechat, wrong_pin};
 use poscore_sim::pair::{test_config, Pair, SharedStore};
 use poscore_sim::FaultRates;
@@ -46,7 +46,7 @@ fn random_request(d: &mut Dice, p: &Pair) -> Request {
     let approved_sales: Vec<_> = p
         .terminal
         .records()
-        .filter(|r| r.kind == poscore::terminal::TxnKind::Sale && r.status == TxnStatus::Approved)
+        .filter(|r| r.kind == TxnKind::Sale && r.status == TxnStatus::Approved)
         .map(|r| (r.batch.clone(), r.stan.clone(), r.rrn.clone().unwrap_or_default()))
         .collect();
     let card = match d.below(5) {
@@ -92,6 +92,22 @@ fn random_request(d: &mut Dice, p: &Pair) -> Request {
         },
         16 => Request::BalanceInquiry { card: chip(), pin: pin_ok() },
         17 => Request::Settle,
+        18 | 19 => {
+            let kind = if d.below(2) == 0 { TxnKind::PreAuth } else { TxnKind::Completion };
+            let originals: Vec<_> = p
+                .terminal
+                .records()
+                .filter(|r| r.kind == kind && r.status == TxnStatus::Approved && r.batch == p.terminal.batch())
+                .map(|r| r.stan.clone())
+                .collect();
+            match originals.get(d.below(originals.len().max(1) as u64) as usize) {
+                Some(stan) if kind == TxnKind::PreAuth => {
+                    Request::PreAuthVoid { original_stan: stan.clone(), card: chip(), pin: pin_ok() }
+                }
+                Some(stan) => Request::CompletionVoid { original_stan: stan.clone(), card: chip(), pin: pin_ok() },
+                None => Request::PreAuth { amount, card: chip(), pin: pin_ok() },
+            }
+        }
         _ => Request::Sale { amount, card, pin }, // 0..=9, and 10..=13 with no sale yet
     }
 }

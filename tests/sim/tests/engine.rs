@@ -285,3 +285,38 @@ fn flush_pending_sends_the_reversal_now() {
     assert!(p.terminal.pending().is_empty());
     assert_eq!(p.events_of("reversal_cleared").len(), 1);
 }
+
+#[test]
+fn pre_auth_void_and_completion_void() {
+    let mut p = signed_on();
+    p.run(Request::PreAuth { amount: 30_000, card: chip(), pin: pin() }).unwrap();
+    let pa = p.events_of("approved")[0].clone();
+    p.run(Request::PreAuthVoid { original_stan: pa["stan"].as_str().unwrap().into(), card: chip(), pin: pin() })
+        .unwrap();
+    assert_eq!(p.events_of("approved").len(), 2, "{:#?}", p.events);
+    p.run(Request::PreAuth { amount: 20_000, card: chip(), pin: pin() }).unwrap();
+    let auth = p.events_of("approved")[2]["auth_code"].as_str().unwrap().to_owned();
+    p.run(Request::Completion {
+        amount: 15_000,
+        original_auth_code: auth,
+        original_date: "1123".into(),
+        card: chip(),
+        pin: pin(),
+    })
+    .unwrap();
+    let comp = p.events_of("approved")[3]["stan"].as_str().unwrap().to_owned();
+    assert_eq!(p.host_net(), 15_000);
+    // The completion void's answer is lost: reversed, the completion stands.
+    p.acquirer.push_fault(Some("0200"), Fault::DropResponse);
+    p.run(Request::CompletionVoid { original_stan: comp.clone(), card: chip(), pin: pin() }).unwrap();
+    p.quiesce();
+    assert_eq!(p.host_net(), 15_000);
+    assert_eq!(p.terminal_net(), 15_000);
+    p.run(Request::CompletionVoid { original_stan: comp.clone(), card: chip(), pin: pin() }).unwrap();
+    assert_eq!(p.host_net(), 0);
+    assert_eq!(p.terminal_net(), 0);
+    let err = p.terminal.start(Request::CompletionVoid { original_stan: comp, card: chip(), pin: pin() }, p.now);
+    assert_eq!(err.unwrap_err().code(), "terminal.unknown_original");
+    p.run(Request::Settle).unwrap();
+    assert_eq!(p.events_of("settlement_balanced").len(), 1);
+}

@@ -25,7 +25,7 @@ enum Expect {
 
 fn mti_of(kind: TxnKind) -> &'static str {
     match kind {
-        TxnKind::PreAuth => "0100",
+        TxnKind::PreAuth | TxnKind::PreAuthVoid => "0100",
         TxnKind::Refund => "0220",
         TxnKind::Settle => "0500",
         _ => "0200",
@@ -67,6 +67,25 @@ fn cell(
                 card: chip(),
                 pin: pin(),
             }
+        }
+        TxnKind::PreAuthVoid => {
+            p.run(Request::PreAuth { amount: 5_000, card: chip(), pin: pin() }).map_err(|e| e.to_string())?;
+            let stan = p.events_of("approved").last().unwrap()["stan"].as_str().unwrap().to_owned();
+            Request::PreAuthVoid { original_stan: stan, card: chip(), pin: pin() }
+        }
+        TxnKind::CompletionVoid => {
+            p.run(Request::PreAuth { amount: 5_000, card: chip(), pin: pin() }).map_err(|e| e.to_string())?;
+            let auth = p.events_of("approved").last().unwrap()["auth_code"].as_str().unwrap().to_owned();
+            p.run(Request::Completion {
+                amount: 4_000,
+                original_auth_code: auth,
+                original_date: "1123".into(),
+                card: chip(),
+                pin: pin(),
+            })
+            .map_err(|e| e.to_string())?;
+            let stan = p.events_of("approved").last().unwrap()["stan"].as_str().unwrap().to_owned();
+            Request::CompletionVoid { original_stan: stan, card: chip(), pin: pin() }
         }
         TxnKind::BalanceInquiry => Request::BalanceInquiry { card: chip(), pin: pin() },
         TxnKind::Settle => Request::Settle,
