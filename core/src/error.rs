@@ -5,17 +5,18 @@
 //! stable [`Error::code`] (`module.reason`) that does not change when the message wording does.
 
 use crate::card::CardError;
-use crate::dukpt::DukptError;
 use crate::iso8583::Iso8583Error;
+use crate::tlv::TlvError;
+use crate::dukpt::DukptError;
 use crate::keys::KeyError;
 use crate::mac::MacError;
 use crate::pin::PinError;
-use crate::receipt::ReceiptError;
-use crate::response::ResponseError;
 use crate::rng::RngError;
-use crate::store::StoreError;
-use crate::tlv::TlvError;
 use crate::tr31::Tr31Error;
+use crate::response::ResponseError;
+use crate::receipt::ReceiptError;
+use crate::store::StoreError;
+use crate::terminal::TerminalError;
 
 /// Any error poscore returns.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -24,15 +25,12 @@ pub enum Error {
     /// Card number, track 2 or payment-code parsing.
     #[error(transparent)]
     Card(#[from] CardError),
-    /// Response-code registry: profile loading, language tags, event keys.
+    /// ISO 8583 specs, pack/unpack and framing.
     #[error(transparent)]
-    Response(#[from] ResponseError),
-    /// Receipt building, rendering and the print job.
+    Iso8583(#[from] Iso8583Error),
+    /// EMV BER-TLV (field 55).
     #[error(transparent)]
-    Receipt(#[from] ReceiptError),
-    /// The journal store (memory, file, or a host-provided one).
-    #[error(transparent)]
-    Store(#[from] StoreError),
+    Tlv(#[from] TlvError),
     /// Random number generation.
     #[error(transparent)]
     Rng(#[from] RngError),
@@ -51,12 +49,18 @@ pub enum Error {
     /// TR-31 key blocks.
     #[error(transparent)]
     Tr31(#[from] Tr31Error),
-    /// ISO 8583 specs, pack/unpack and framing.
+    /// Response-code registry: profile loading, language tags, event keys.
     #[error(transparent)]
-    Iso8583(#[from] Iso8583Error),
-    /// EMV BER-TLV (field 55).
+    Response(#[from] ResponseError),
+    /// Receipt building, rendering and the print job.
     #[error(transparent)]
-    Tlv(#[from] TlvError),
+    Receipt(#[from] ReceiptError),
+    /// The journal store (memory, file, or a host-provided one).
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    /// The transaction engine: refusals, journal failures, message building.
+    #[error(transparent)]
+    Terminal(#[from] TerminalError),
 }
 
 impl Error {
@@ -64,17 +68,18 @@ impl Error {
     pub fn module(&self) -> &'static str {
         match self {
             Self::Card(_) => "card",
-            Self::Response(_) => "response",
-            Self::Receipt(_) => "receipt",
-            Self::Store(_) => "store",
+            Self::Iso8583(_) => "iso8583",
+            Self::Tlv(_) => "tlv",
             Self::Rng(_) => "rng",
             Self::Keys(_) => "keys",
             Self::Pin(_) => "pin",
             Self::Mac(_) => "mac",
             Self::Dukpt(_) => "dukpt",
             Self::Tr31(_) => "tr31",
-            Self::Iso8583(_) => "iso8583",
-            Self::Tlv(_) => "tlv",
+            Self::Response(_) => "response",
+            Self::Receipt(_) => "receipt",
+            Self::Store(_) => "store",
+            Self::Terminal(_) => "terminal",
         }
     }
 
@@ -82,17 +87,18 @@ impl Error {
     pub fn code(&self) -> &'static str {
         match self {
             Self::Card(e) => e.code(),
-            Self::Response(e) => e.code(),
-            Self::Receipt(e) => e.code(),
-            Self::Store(e) => e.code(),
+            Self::Iso8583(e) => e.code(),
+            Self::Tlv(e) => e.code(),
             Self::Rng(e) => e.code(),
             Self::Keys(e) => e.code(),
             Self::Pin(e) => e.code(),
             Self::Mac(e) => e.code(),
             Self::Dukpt(e) => e.code(),
             Self::Tr31(e) => e.code(),
-            Self::Iso8583(e) => e.code(),
-            Self::Tlv(e) => e.code(),
+            Self::Response(e) => e.code(),
+            Self::Receipt(e) => e.code(),
+            Self::Store(e) => e.code(),
+            Self::Terminal(e) => e.code(),
         }
     }
 }

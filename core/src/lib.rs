@@ -9,15 +9,12 @@
 //! Android (UniFFI), and be tested deterministically.
 //!
 //! Start with [`card`] for card numbers, track 2 and scanned payment codes, and [`response`] for
-//! what a response code or a local failure means and what the terminal must do next. See `ARCHITECTURE.md`
-//! Start with [`card`] for card numbers, track 2 and scanned payment codes; [`receipt`] renders
-//! the slip (text, ESC/POS, HTML, JSON) and drives the print job. See `ARCHITECTURE.md`
-//! Start with [`card`] for card numbers, track 2 and scanned payment codes; [`store`] is the
-//! journal the terminal engine persists its state in. See `ARCHITECTURE.md`
-//! Start with [`card`] for card numbers, track 2 and scanned payment codes. Payment cryptography
-//! lives in [`keys`] (typed keys, check values, UnionPay sign-on working keys), [`pin`] (ISO 9564
-//! PIN blocks), [`mac`], [`dukpt`] (TDES and AES) and [`tr31`] key blocks, with randomness
-//! injected through [`rng`]. See `ARCHITECTURE.md`
+//! what a response code or a local failure means and what the terminal must do next. Payment
+//! cryptography lives in [`keys`] (typed keys, check values, UnionPay sign-on working keys),
+//! [`pin`] (ISO 9564 PIN blocks), [`mac`], [`dukpt`] (TDES and AES) and [`tr31`] key blocks, with
+//! randomness injected through [`rng`]. [`terminal`] is the transaction engine (sign-on, sales,
+//! reversals, settlement) that journals its state in a [`store`]; [`receipt`] renders the slip
+//! (text, ESC/POS, HTML, JSON) and drives the print job. See `ARCHITECTURE.md`
 //! in the repository for the layers and the flow of a sale.
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
@@ -26,15 +23,16 @@ pub mod card;
 pub mod dukpt;
 pub mod error;
 pub mod iso8583;
+pub mod tlv;
 pub mod keys;
 pub mod mac;
 pub mod pin;
-pub mod receipt;
-pub mod response;
 pub mod rng;
-pub mod store;
-pub mod tlv;
 pub mod tr31;
+pub mod response;
+pub mod receipt;
+pub mod store;
+pub mod terminal;
 
 pub use error::{Error, Result};
 

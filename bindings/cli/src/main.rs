@@ -15,6 +15,7 @@ mod demo;
 mod explain;
 mod iso8583;
 mod receipt;
+mod sim;
 mod store;
 
 #[derive(Debug, Parser)]
@@ -32,15 +33,14 @@ enum Command {
     /// Card numbers, track 2 data and scanned payment codes.
     #[command(subcommand)]
     Card(card::CardCmd),
-    /// The demo terminal day (what scripts/demo runs).
-    Demo,
-    /// What a response code or local failure means, its cause, the remedies and the next action.
-    Explain(explain::ExplainArgs),
-    /// Render a receipt (出票) from a completed-transaction record: text, ESC/POS, HTML or JSON.
-    Receipt(receipt::ReceiptCmd),
-    /// The journal file store: list, get, put, delete, check.
+    /// The demo terminal day against the acquirer simulator (what scripts/demo runs).
+    Demo(demo::DemoArgs),
+    /// ISO 8583 messages: decode, encode, framing, bundled specs.
     #[command(subcommand)]
-    Store(store::StoreCmd),
+    Iso8583(iso8583::Iso8583Cmd),
+    /// EMV BER-TLV (ISO 8583 field 55).
+    #[command(subcommand)]
+    Tlv(iso8583::TlvCmd),
     /// PIN blocks (ISO 9564-1 formats 0-4): encode, decode, translate.
     #[command(subcommand)]
     Pin(crypto::PinCmd),
@@ -58,12 +58,15 @@ enum Command {
     /// object per line (for differential tests).
     #[command(hide = true)]
     Batch,
-    /// ISO 8583 messages: decode, encode, framing, bundled specs.
+    /// What a response code or local failure means, its cause, the remedies and the next action.
+    Explain(explain::ExplainArgs),
+    /// Render a receipt (出票) from a completed-transaction record: text, ESC/POS, HTML or JSON.
+    Receipt(receipt::ReceiptCmd),
+    /// The journal file store: list, get, put, delete, check.
     #[command(subcommand)]
-    Iso8583(iso8583::Iso8583Cmd),
-    /// EMV BER-TLV (ISO 8583 field 55).
-    #[command(subcommand)]
-    Tlv(iso8583::TlvCmd),
+    Store(store::StoreCmd),
+    /// Serve the acquirer simulator on loopback TCP (prints `{"port":N}`), for end-to-end tests.
+    Sim(sim::SimArgs),
 }
 
 /// What a subcommand produced: a JSON value and its text rendering.
@@ -83,18 +86,18 @@ impl Output {
 fn run(command: Command) -> poscore::Result<Output> {
     match command {
         Command::Card(c) => card::run(c),
+        Command::Demo(a) => demo::run(&a, true, false),
         Command::Iso8583(c) => iso8583::run(c),
         Command::Tlv(c) => iso8583::run_tlv(c),
-        Command::Demo => Ok(demo::run()),
         Command::Explain(a) => explain::run(a),
         Command::Receipt(c) => receipt::run(&c),
-        Command::Store(c) => store::run(c),
         Command::Pin(c) => crypto::run_pin(c),
         Command::Kcv(a) => crypto::run_kcv(&a),
         Command::Mac(a) => crypto::run_mac(&a),
         Command::Dukpt(c) => crypto::run_dukpt(c),
         Command::Tr31(c) => crypto::run_tr31(c),
-        Command::Batch => unreachable!("handled in main"),
+        Command::Store(c) => store::run(c),
+        Command::Batch | Command::Sim(_) => unreachable!("handled in main"),
     }
 }
 
@@ -118,6 +121,9 @@ fn batch() -> ExitCode {
             Ok(args) => match Cli::try_parse_from(std::iter::once("poscore".to_owned()).chain(args)) {
                 Err(e) => serde_json::json!({"usage_error": e.to_string()}),
                 Ok(Cli { command: Command::Batch, .. }) => serde_json::json!({"usage_error": "nested batch"}),
+                Ok(Cli { command: Command::Sim(_), .. }) => {
+                    serde_json::json!({"usage_error": "sim serves; not in batch"})
+                }
                 Ok(cli) => match run(cli.command) {
                     Ok(o) => o.json,
                     Err(e) => error_json(&e),
@@ -136,13 +142,34 @@ fn main() -> ExitCode {
     if matches!(cli.command, Command::Batch) {
         return batch();
     }
-    let result = run(cli.command);
+    if let Command::Sim(a) = &cli.command {
+        return match sim::run(a) {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(e) => {
+                eprintln!("error[sim.failed]: {e}");
+                ExitCode::FAILURE
+            }
+        };
+    }
+    let result = match cli.command {
+        // The demo streams its lines (or JSON events) as the day goes; the summary comes last.
+        Command::Demo(a) => demo::run(&a, cli.json, true),
+        other => run(other),
+    };
     match result {
         Ok(out) => {
             // A closed pipe (`poscore explain --all | head`) is not an error worth a panic.
             let mut stdout = std::io::stdout().lock();
             let _ =
                 if cli.json { writeln!(stdout, "{}", out.json) } else { writeln!(stdout, "{}", out.text.trim_end()) };
+            // The demo's invariants are its verdict: scripts/demo fails when one is violated.
+            let violated = out.json["invariants"]
+                .as_object()
+                .is_some_and(|inv| inv.values().any(|v| v == &serde_json::Value::Bool(false)));
+            if violated {
+                eprintln!("error[demo.invariant_violated]: an invariant of the terminal day does not hold");
+                return ExitCode::FAILURE;
+            }
             ExitCode::SUCCESS
         }
         Err(e) => {

@@ -29,11 +29,49 @@ fn errors_go_to_stderr_with_nonzero_exit() {
 }
 
 #[test]
-fn demo_runs() {
-    let out = poscore(&["demo", "--json"]);
-    assert!(out.status.success());
-    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-    assert!(v["events"].as_array().unwrap().len() >= 5);
+fn demo_runs_a_terminal_day_with_invariants_held() {
+    let dir = std::env::temp_dir().join(format!("poscore-cli-demo-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    let out = poscore(&["demo", "--json", "--seed", "3", "--data-dir", dir.to_str().unwrap()]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let lines: Vec<serde_json::Value> = String::from_utf8(out.stdout)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("one JSON object per line"))
+        .collect();
+    let types: Vec<String> = lines.iter().filter_map(|l| l["event"]["type"].as_str().map(str::to_owned)).collect();
+    for t in [
+        "signed_on",
+        "approved",
+        "declined",
+        "reversal_recorded",
+        "reversal_pending",
+        "reversal_sent",
+        "reversal_cleared",
+        "settlement_balanced",
+    ] {
+        assert!(types.iter().any(|x| x == t), "no {t} event");
+    }
+    // The reversal goes out before the next sale.
+    let sent = types.iter().position(|t| t == "reversal_sent").unwrap();
+    let pending = types.iter().position(|t| t == "reversal_pending").unwrap();
+    assert!(pending < sent);
+    let summary = lines.last().unwrap();
+    let inv = &summary["invariants"];
+    assert_eq!(inv["ledger_equals_approved_log"], true);
+    assert_eq!(inv["no_pending_reversal"], true);
+    assert_eq!(inv["no_duplicate_reversal"], true);
+    assert_eq!(inv["stan_never_reused"], true);
+    let html = summary["html_receipt"].as_str().unwrap();
+    let page = std::fs::read_to_string(html).unwrap();
+    assert!(page.contains("621234******1232") && !page.contains("6212345678901232"));
+    let codes: Vec<&str> = summary["steps"].as_array().unwrap().iter().map(|s| s["code"].as_str().unwrap()).collect();
+    assert!(codes.contains(&"55") && codes.contains(&"51") && codes.contains(&"96") && codes.contains(&"T103"));
+    // Text mode prints the summary table and the invariants.
+    let text = poscore(&["demo", "--seed", "3"]);
+    let t = String::from_utf8_lossy(&text.stdout);
+    assert!(t.contains("Summary") && t.contains("✓ host net charges == terminal approved log"), "{t}");
+    let _ = std::fs::remove_dir_all(&dir);
 }
 
 #[test]
@@ -69,4 +107,25 @@ fn store_put_get_list_check() {
     assert_eq!(v["error"]["code"], "store.corrupt");
     assert_eq!(v["error"]["module"], "store");
     let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn sim_subcommand_prints_its_port_and_serves() {
+    use std::io::{BufRead, BufReader};
+    use std::process::Stdio;
+    let mut child = Command::new(env!("CARGO_BIN_EXE_poscore"))
+        .args(["sim", "--seed", "2", "--script", "0200:code:51", "--stdin-lifetime"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).unwrap();
+    let v: serde_json::Value = serde_json::from_str(&line).unwrap();
+    let port = u16::try_from(v["port"].as_u64().unwrap()).unwrap();
+    assert!(std::net::TcpStream::connect(("127.0.0.1", port)).is_ok());
+    drop(child.stdin.take());
+    assert!(child.wait().unwrap().success());
+    let bad = poscore(&["sim", "--script", "0200:nonsense"]);
+    assert_eq!(bad.status.code(), Some(1));
 }

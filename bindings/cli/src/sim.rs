@@ -1,0 +1,51 @@
+//! `poscore sim`: serve the acquirer simulator on loopback TCP (same as the `poscore-sim`
+//! binary), for end-to-end tests that only have the `poscore` binary at hand.
+
+use std::io::Write as _;
+use std::sync::{Arc, Mutex};
+
+use clap::Args;
+use poscore_sim::{tcp, Acquirer};
+
+/// `poscore sim` flags.
+#[derive(Debug, Args)]
+pub struct SimArgs {
+    /// Port on 127.0.0.1 (0: any free port; the port is printed as `{"port":N}`).
+    #[arg(long, default_value_t = 0)]
+    port: u16,
+    /// Seed for the issued keys and the fault dice.
+    #[arg(long, default_value_t = 1)]
+    seed: u64,
+    /// Faults for the next requests: `MTI:FAULT,...` (`0200:drop_response,0400:code:96`).
+    #[arg(long, default_value = "")]
+    script: String,
+    /// Longest answer delay over TCP (late answers arrive after this many ms).
+    #[arg(long, default_value_t = 3_000)]
+    late_ms: u64,
+    /// Exit when stdin closes (so a dying test harness takes the server with it).
+    #[arg(long)]
+    stdin_lifetime: bool,
+}
+
+/// Serves until killed (or stdin closes with `--stdin-lifetime`).
+pub fn run(a: &SimArgs) -> Result<(), String> {
+    let mut acq = Acquirer::new(a.seed);
+    for (mti, fault) in poscore_sim::parse_script(&a.script)? {
+        acq.push_fault(mti.as_deref(), fault);
+    }
+    let server = tcp::serve(a.port, Arc::new(Mutex::new(acq)), a.late_ms).map_err(|e| format!("cannot listen: {e}"))?;
+    println!("{{\"port\":{}}}", server.port);
+    let _ = std::io::stdout().flush();
+    if a.stdin_lifetime {
+        let mut sink = String::new();
+        while std::io::stdin().read_line(&mut sink).is_ok_and(|n| n > 0) {
+            sink.clear();
+        }
+        server.shutdown();
+        Ok(())
+    } else {
+        loop {
+            std::thread::park();
+        }
+    }
+}

@@ -1,0 +1,632 @@
+//! The engine's vocabulary: configuration, requests, card and PIN input, events, transmits.
+//!
+//! Every type here is a plain serde struct or enum so the bindings can mirror it (JS objects,
+//! Kotlin data classes) and the CLI can print it as JSON.
+
+use std::fmt;
+
+use serde::{Deserialize, Serialize};
+
+use crate::receipt::ReceiptInput;
+use crate::response::Diagnosis;
+
+/// How a terminal is set up: identity, framing, timeouts and retry policy.
+///
+/// The defaults are field values (30 s response timeout, 3 reversal attempts); tests and the demo
+/// shorten the timers.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct Config {
+    /// Card acceptor terminal id, field 41 (8 characters).
+    pub terminal_id: String,
+    /// Card acceptor id (merchant number), field 42 (15 characters).
+    pub merchant_id: String,
+    /// Merchant name printed on receipts.
+    pub merchant_name: String,
+    /// Operator number (field 63.1 of sign-on and settlement; printed on receipts).
+    pub operator_id: String,
+    /// ISO 4217 numeric currency, field 49.
+    pub currency: String,
+    /// TPDU destination NII (the host's address in the TPDU `60 DDDD SSSS`).
+    pub tpdu_destination: u16,
+    /// TPDU source NII.
+    pub tpdu_source: u16,
+    /// The 6-byte UnionPay message header, uppercase hex (application type, version, status,
+    /// processing requirement, software version).
+    pub header_hex: String,
+    /// Bundled spec name (`cup-pos`) or a spec as JSON.
+    pub spec: String,
+    /// How long to wait for a response after the request was handed to the host, in ms.
+    pub response_timeout_ms: u64,
+    /// Delivery attempts of a reversal (冲正重发次数) before it is kept as exhausted.
+    pub reversal_max_attempts: u32,
+    /// Wait after a failed reversal attempt, doubled after each further failure, in ms.
+    pub reversal_backoff_ms: u64,
+    /// A fresh reversal goes out before the next request; if none comes, it is sent on its own
+    /// after this many ms.
+    pub reversal_idle_delay_ms: u64,
+    /// Delivery attempts of a financial advice (refund 0220, repeats as 0221).
+    pub advice_max_attempts: u32,
+    /// STANs reserved per journal write: the counter is persisted once per block, and a restart
+    /// continues after the block, so a STAN is never reused (gaps are fine).
+    pub stan_block: u32,
+    /// Local time offset from UTC in minutes, for fields 12/13 and receipts (480 = China).
+    pub utc_offset_minutes: i32,
+    /// Sign-on network management code 60.3: `003` double-length keys, `004` with a TDK.
+    pub key_scheme: String,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Self {
+            terminal_id: "12345678".into(),
+            merchant_id: "898310048160001".into(),
+            merchant_name: "poscore 测试商户".into(),
+            operator_id: "01".into(),
+            currency: "156".into(),
+            tpdu_destination: 0x0003,
+            tpdu_source: 0x0000,
+            header_hex: "603100311001".into(),
+            spec: "cup-pos".into(),
+            response_timeout_ms: 30_000,
+            reversal_max_attempts: 3,
+            reversal_backoff_ms: 2_000,
+            reversal_idle_delay_ms: 60_000,
+            advice_max_attempts: 3,
+            stan_block: 100,
+            utc_offset_minutes: 480,
+            key_scheme: "003".into(),
+        }
+    }
+}
+
+/// How the card or payment code was presented.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum CardInput {
+    /// Contact chip: PAN and the ICC data of field 55 (BER-TLV, uppercase hex) as the kernel
+    /// produced them; track 2 equivalent data, expiry and card sequence number when available.
+    Chip {
+        /// PAN (tag 5A).
+        pan: String,
+        /// Track 2 equivalent data (tag 57), `PAN=YYMM...` or `PAN D YYMM`.
+        #[serde(default)]
+        track2: Option<String>,
+        /// Expiry YYMM (tag 5F24), field 14.
+        #[serde(default)]
+        expiry: Option<String>,
+        /// Card sequence number (tag 5F34), field 23, three digits.
+        #[serde(default)]
+        card_seq: Option<String>,
+        /// Field 55 as uppercase hex.
+        icc_data: String,
+    },
+    /// Magnetic stripe: track 2 as read.
+    Magstripe {
+        /// Track 2 (`;PAN=YYMMSSS...?` or without sentinels).
+        track2: String,
+    },
+    /// Contactless (`QuickPass` 闪付): as chip, entry mode 07.
+    Contactless {
+        /// PAN.
+        pan: String,
+        /// Track 2 equivalent data.
+        #[serde(default)]
+        track2: Option<String>,
+        /// Expiry YYMM.
+        #[serde(default)]
+        expiry: Option<String>,
+        /// Card sequence number.
+        #[serde(default)]
+        card_seq: Option<String>,
+        /// Field 55 as uppercase hex.
+        icc_data: String,
+    },
+    /// A payment code (付款码) scanned from the customer's phone. It travels in field 48
+    /// (private data, numeric LLLVAR), since it is not a PAN; entry mode 03.
+    QrCode {
+        /// The digits scanned.
+        code: String,
+    },
+}
+
+impl fmt::Debug for CardInput {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let masked = crate::card::mask_pan(self.account(), &crate::card::MaskPolicy::default())
+            .unwrap_or_else(|_| "<invalid>".into());
+        write!(f, "CardInput::{}({masked})", self.entry_name())
+    }
+}
+
+impl CardInput {
+    /// `chip`, `magstripe`, `contactless` or `qr_code`.
+    pub fn entry_name(&self) -> &'static str {
+        match self {
+            Self::Chip { .. } => "chip",
+            Self::Magstripe { .. } => "magstripe",
+            Self::Contactless { .. } => "contactless",
+            Self::QrCode { .. } => "qr_code",
+        }
+    }
+
+    /// The account number (PAN, or the payment code), unmasked: for building messages only.
+    pub(crate) fn account(&self) -> &str {
+        match self {
+            Self::Chip { pan, .. } | Self::Contactless { pan, .. } => pan,
+            Self::Magstripe { track2 } => {
+                let t = track2.trim_start_matches(';');
+                t.split(['=', 'D', 'd']).next().unwrap_or(t)
+            }
+            Self::QrCode { code } => code,
+        }
+    }
+}
+
+/// The cardholder's PIN: clear digits from a PIN pad the host trusts (the engine builds the ISO
+/// 9564 format 0 block under the PIK and wipes the digits), or a block already enciphered under
+/// the PIK by a secure PIN pad.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum PinInput {
+    /// 4 to 12 digits.
+    Clear {
+        /// The digits.
+        digits: String,
+    },
+    /// An enciphered format 0 block (8 bytes, uppercase hex) under the PIK of the last sign-on.
+    Block {
+        /// The block.
+        block_hex: String,
+    },
+}
+
+impl fmt::Debug for PinInput {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Clear { .. } => f.write_str("PinInput::Clear(<redacted>)"),
+            Self::Block { .. } => f.write_str("PinInput::Block(<redacted>)"),
+        }
+    }
+}
+
+impl Drop for PinInput {
+    fn drop(&mut self) {
+        use zeroize::Zeroize;
+        match self {
+            Self::Clear { digits } => digits.zeroize(),
+            Self::Block { block_hex } => block_hex.zeroize(),
+        }
+    }
+}
+
+/// What the host asks the terminal to do.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum Request {
+    /// 签到: 0800, installs the working keys of field 62 and the batch number of 60.2.
+    SignOn,
+    /// 签退: 0820.
+    SignOff,
+    /// 消费: 0200, processing code 000000, 60.1 = 22.
+    Sale {
+        /// Minor units.
+        amount: u64,
+        /// The card.
+        card: CardInput,
+        /// PIN, when the card asks for one.
+        #[serde(default)]
+        pin: Option<PinInput>,
+    },
+    /// 消费撤销: 0200, processing code 200000, 60.1 = 23, of a sale in the open batch.
+    Void {
+        /// The sale's STAN (voucher number), six digits.
+        original_stan: String,
+        /// The card, presented again.
+        card: CardInput,
+        /// PIN, when required.
+        #[serde(default)]
+        pin: Option<PinInput>,
+    },
+    /// 退货: 0220 advice, processing code 200000, 60.1 = 25, of a sale of an earlier day or batch.
+    Refund {
+        /// Minor units (at most the original's).
+        amount: u64,
+        /// The original's retrieval reference number (field 37).
+        original_rrn: String,
+        /// The original's date, MMDD.
+        original_date: String,
+        /// The card.
+        card: CardInput,
+    },
+    /// 预授权: 0100, processing code 030000, condition 06, 60.1 = 10.
+    PreAuth {
+        /// Minor units.
+        amount: u64,
+        /// The card.
+        card: CardInput,
+        /// PIN.
+        #[serde(default)]
+        pin: Option<PinInput>,
+    },
+    /// 预授权完成: 0200, processing code 000000, condition 06, 60.1 = 20.
+    Completion {
+        /// Minor units.
+        amount: u64,
+        /// The pre-authorisation's approval code (field 38).
+        original_auth_code: String,
+        /// The pre-authorisation's date, MMDD.
+        original_date: String,
+        /// The card.
+        card: CardInput,
+        /// PIN.
+        #[serde(default)]
+        pin: Option<PinInput>,
+    },
+    /// 预授权撤销: 0100, processing code 200000, condition 06, 60.1 = 11, of a pre-authorisation
+    /// in the open batch (releases the hold).
+    PreAuthVoid {
+        /// The pre-authorisation's STAN.
+        original_stan: String,
+        /// The card.
+        card: CardInput,
+        /// PIN.
+        #[serde(default)]
+        pin: Option<PinInput>,
+    },
+    /// 预授权完成撤销: 0200, processing code 200000, condition 06, 60.1 = 21, of a completion in
+    /// the open batch.
+    CompletionVoid {
+        /// The completion's STAN.
+        original_stan: String,
+        /// The card.
+        card: CardInput,
+        /// PIN.
+        #[serde(default)]
+        pin: Option<PinInput>,
+    },
+    /// 余额查询: 0200, processing code 310000, 60.1 = 01. Not reversed.
+    BalanceInquiry {
+        /// The card.
+        card: CardInput,
+        /// PIN.
+        #[serde(default)]
+        pin: Option<PinInput>,
+    },
+    /// 结算: 0500 with the batch totals in field 48; batch upload (0320) and settle again when
+    /// the host is out of balance.
+    Settle,
+}
+
+/// The kind of a request, for events and the journal.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TxnKind {
+    /// Sign-on.
+    SignOn,
+    /// Sign-off.
+    SignOff,
+    /// Sale.
+    Sale,
+    /// Void of a sale.
+    Void,
+    /// Refund.
+    Refund,
+    /// Pre-authorisation.
+    PreAuth,
+    /// Pre-authorisation completion.
+    Completion,
+    /// Void of a pre-authorisation.
+    PreAuthVoid,
+    /// Void of a completion.
+    CompletionVoid,
+    /// Balance inquiry.
+    BalanceInquiry,
+    /// Settlement (with batch upload).
+    Settle,
+}
+
+impl TxnKind {
+    /// The `snake_case` name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::SignOn => "sign_on",
+            Self::SignOff => "sign_off",
+            Self::Sale => "sale",
+            Self::Void => "void",
+            Self::Refund => "refund",
+            Self::PreAuth => "pre_auth",
+            Self::Completion => "completion",
+            Self::PreAuthVoid => "pre_auth_void",
+            Self::CompletionVoid => "completion_void",
+            Self::BalanceInquiry => "balance_inquiry",
+            Self::Settle => "settle",
+        }
+    }
+
+    /// Whether the kind moves money the host books (and the approved log must show).
+    pub fn is_financial(self) -> bool {
+        matches!(
+            self,
+            Self::Sale
+                | Self::Void
+                | Self::Refund
+                | Self::PreAuth
+                | Self::Completion
+                | Self::PreAuthVoid
+                | Self::CompletionVoid
+        )
+    }
+
+    /// Signed effect on the cardholder's account in the batch totals: +1 debit, -1 credit,
+    /// 0 none (pre-authorisation holds are not charges).
+    pub fn sign(self) -> i8 {
+        match self {
+            Self::Sale | Self::Completion => 1,
+            Self::Void | Self::Refund | Self::CompletionVoid => -1,
+            _ => 0,
+        }
+    }
+}
+
+impl Request {
+    /// The kind.
+    pub fn kind(&self) -> TxnKind {
+        match self {
+            Self::SignOn => TxnKind::SignOn,
+            Self::SignOff => TxnKind::SignOff,
+            Self::Sale { .. } => TxnKind::Sale,
+            Self::Void { .. } => TxnKind::Void,
+            Self::Refund { .. } => TxnKind::Refund,
+            Self::PreAuth { .. } => TxnKind::PreAuth,
+            Self::Completion { .. } => TxnKind::Completion,
+            Self::PreAuthVoid { .. } => TxnKind::PreAuthVoid,
+            Self::CompletionVoid { .. } => TxnKind::CompletionVoid,
+            Self::BalanceInquiry { .. } => TxnKind::BalanceInquiry,
+            Self::Settle => TxnKind::Settle,
+        }
+    }
+}
+
+/// A communication failure the host reports for the exchange in progress.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CommFailure {
+    /// The connection could not be opened: nothing left the terminal.
+    ConnectFailed,
+    /// Writing the request failed: part of it may have left (treated as "after send").
+    SendFailed,
+    /// The connection closed or reset while waiting for the response.
+    LineDropped,
+}
+
+/// Batch totals (field 48 of the 0500): debits are sales and completions, credits are voids and
+/// refunds, amounts in minor units.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct Totals {
+    /// Sum of debit amounts.
+    pub debit_amount: u64,
+    /// Number of debits.
+    pub debit_count: u32,
+    /// Sum of credit amounts.
+    pub credit_amount: u64,
+    /// Number of credits.
+    pub credit_count: u32,
+}
+
+impl Totals {
+    /// Debits minus credits.
+    #[allow(clippy::cast_possible_wrap)]
+    pub fn net(&self) -> i64 {
+        self.debit_amount as i64 - self.credit_amount as i64
+    }
+}
+
+/// Bytes for the host to write to the acquirer connection.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Transmit {
+    /// The whole frame: length, TPDU, header, packed message.
+    pub bytes: Vec<u8>,
+    /// The request this belongs to (`None` for a reversal or advice repeat sent on its own).
+    pub request: Option<u64>,
+    /// The MTI sent.
+    pub mti: String,
+    /// Field 11 of the message.
+    pub stan: String,
+}
+
+/// How the operator resolved an exhausted reversal after reconciling by hand.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Resolution {
+    /// Try delivering it again (the line is back): the attempt count restarts.
+    Retry,
+    /// The acquirer confirmed the original is not charged (reversed by hand, or never booked):
+    /// close the record without sending.
+    ReconciledNotCharged,
+}
+
+/// What happened, for the host to show, print or log. Every failure carries the diagnosis.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum Event {
+    /// The reversal record (冲正记录) of a reversible request was written to the journal; only
+    /// now are the request's bytes handed out.
+    ReversalRecorded {
+        /// Request id.
+        request: u64,
+        /// The original's STAN.
+        stan: String,
+    },
+    /// A message was queued for transmission.
+    Sending {
+        /// Request id, when it belongs to one.
+        request: Option<u64>,
+        /// The request kind, or `None` for reversals and repeats.
+        kind: Option<TxnKind>,
+        /// MTI.
+        mti: String,
+        /// Field 11.
+        stan: String,
+        /// 1 for the first attempt.
+        attempt: u32,
+    },
+    /// Sign-on completed: working keys installed (check values verified), batch number set.
+    SignedOn {
+        /// Request id.
+        request: u64,
+        /// Batch number (60.2).
+        batch: String,
+        /// Check values of the PIK and MAK (4 bytes, hex), as verified.
+        pik_kcv: String,
+        /// MAK check value.
+        mak_kcv: String,
+    },
+    /// Sign-off acknowledged; the working keys are dropped.
+    SignedOff {
+        /// Request id.
+        request: u64,
+    },
+    /// The host approved; the approval is in the journal.
+    Approved {
+        /// Request id.
+        request: u64,
+        /// What was approved.
+        kind: TxnKind,
+        /// STAN (voucher number).
+        stan: String,
+        /// Minor units.
+        amount: u64,
+        /// Field 37.
+        rrn: Option<String>,
+        /// Field 38.
+        auth_code: Option<String>,
+        /// Balance (balance inquiry), minor units.
+        balance: Option<u64>,
+        /// The completed-transaction record for [`crate::receipt`], PAN masked.
+        receipt: Box<ReceiptInput>,
+        /// The diagnosis of the response (texts for the display).
+        diagnosis: Box<Diagnosis>,
+    },
+    /// The host answered with a refusal; nothing is pending.
+    Declined {
+        /// Request id.
+        request: u64,
+        /// What was declined.
+        kind: TxnKind,
+        /// STAN.
+        stan: String,
+        /// Why, what to tell whom, and what to do.
+        diagnosis: Box<Diagnosis>,
+    },
+    /// The request failed without a usable host answer (timeout, connection, bad response).
+    /// `reversal_pending` says whether a reversal now stands for it.
+    Failed {
+        /// Request id.
+        request: u64,
+        /// What failed.
+        kind: TxnKind,
+        /// STAN, when one was assigned.
+        stan: Option<String>,
+        /// Why, and what next.
+        diagnosis: Box<Diagnosis>,
+        /// True when the outcome is unknown and a reversal is pending.
+        reversal_pending: bool,
+    },
+    /// A reversal now stands for an original whose outcome is unknown or unusable.
+    ReversalPending {
+        /// The original's STAN.
+        stan: String,
+        /// Field 39 of the 0400 (98 timeout, A0 MAC, 06 other).
+        reason: String,
+        /// Why.
+        diagnosis: Box<Diagnosis>,
+    },
+    /// A reversal (0400) was queued for transmission.
+    ReversalSent {
+        /// The original's STAN.
+        stan: String,
+        /// Attempt number, from 1.
+        attempt: u32,
+    },
+    /// A reversal attempt failed; another follows at `next_attempt_at`.
+    ReversalRetry {
+        /// The original's STAN.
+        stan: String,
+        /// Attempts made.
+        attempts: u32,
+        /// Unix ms of the next attempt.
+        next_attempt_at: u64,
+        /// Why the attempt failed.
+        diagnosis: Box<Diagnosis>,
+    },
+    /// The host acknowledged the reversal (00/12/25): the record is closed for good.
+    ReversalCleared {
+        /// The original's STAN.
+        stan: String,
+        /// The host's field 39.
+        code: String,
+        /// The diagnosis of that code for a reversal.
+        diagnosis: Box<Diagnosis>,
+    },
+    /// The reversal could not be delivered within the retry limit. It is kept; the terminal
+    /// refuses financial requests until [`super::Terminal::resolve_exhausted_reversal`].
+    ReversalExhausted {
+        /// The original's STAN.
+        stan: String,
+        /// Attempts made.
+        attempts: u32,
+        /// The `reversal.exhausted` diagnosis.
+        diagnosis: Box<Diagnosis>,
+    },
+    /// An exhausted reversal was resolved by the operator.
+    ReversalResolved {
+        /// The original's STAN.
+        stan: String,
+        /// How.
+        resolution: Resolution,
+    },
+    /// A response arrived for a request that is no longer waiting (after a timeout, a reversal,
+    /// or a duplicate): logged, never acted on.
+    LateResponse {
+        /// MTI received.
+        mti: String,
+        /// Field 11 received.
+        stan: String,
+        /// Field 39 received.
+        code: Option<String>,
+    },
+    /// Bytes arrived that are not a usable frame or message; dropped.
+    Garbage {
+        /// What was wrong.
+        reason: String,
+    },
+    /// Settlement: the host's totals agree (对账平); the batch is closed and the next opened.
+    SettlementBalanced {
+        /// Request id.
+        request: u64,
+        /// The closed batch.
+        batch: String,
+        /// Its totals.
+        totals: Totals,
+        /// The new batch number.
+        next_batch: String,
+    },
+    /// Settlement: the host's totals differ (对账不平); a batch upload follows.
+    SettlementUnbalanced {
+        /// Request id.
+        request: u64,
+        /// The batch.
+        batch: String,
+        /// The terminal's totals.
+        totals: Totals,
+        /// Transactions to upload.
+        uploading: usize,
+    },
+    /// Batch upload (批上送) finished; settlement is sent again.
+    BatchUploaded {
+        /// Request id.
+        request: u64,
+        /// Transactions uploaded.
+        count: usize,
+    },
+}

@@ -1,0 +1,58 @@
+//! Test cards and payment codes (published test numbers only) for the demo and the tests.
+
+use poscore::terminal::{CardInput, PinInput};
+
+/// UnionPay test PAN used for chip and contactless.
+pub const CHIP_PAN: &str = "6212345678901232";
+/// Visa test PAN used on the magnetic stripe.
+pub const MAG_PAN: &str = "4761739001010010";
+
+/// Field 55 of a UnionPay chip sale: AC, CID, IAD, unpredictable number, ATC, TVR, date, type,
+/// amount, currency, AIP, country, AID, label.
+pub const ICC_DATA: &str = "9F2608A1B2C3D4E5F607089F2701809F1007070101030000009F37045A3B2C1D9F36020001950500000000009A032611239C01009F02060000000000005F2A02015682027C009F1A0201564F08A0000003330101015008556E696F6E506179";
+
+/// A chip card (contact).
+pub fn chip() -> CardInput {
+    CardInput::Chip {
+        pan: CHIP_PAN.into(),
+        track2: Some(format!("{CHIP_PAN}D28122200000000000")),
+        expiry: Some("2812".into()),
+        card_seq: Some("001".into()),
+        icc_data: ICC_DATA.into(),
+    }
+}
+
+/// The same card tapped.
+pub fn contactless() -> CardInput {
+    match chip() {
+        CardInput::Chip { pan, track2, expiry, card_seq, icc_data } => {
+            CardInput::Contactless { pan, track2, expiry, card_seq, icc_data }
+        }
+        _ => unreachable!(),
+    }
+}
+
+/// A swiped magnetic stripe.
+pub fn magstripe() -> CardInput {
+    CardInput::Magstripe { track2: format!(";{MAG_PAN}=25121011143878089?") }
+}
+
+/// A scanned UnionPay QR payment code.
+pub fn qr() -> CardInput {
+    CardInput::QrCode { code: "6225123456789012345".into() }
+}
+
+/// A scanned WeChat Pay payment code.
+pub fn wechat() -> CardInput {
+    CardInput::QrCode { code: "134567890123456789".into() }
+}
+
+/// The right PIN ([`crate::TEST_PIN`]).
+pub fn pin() -> Option<PinInput> {
+    Some(PinInput::Clear { digits: crate::TEST_PIN.into() })
+}
+
+/// A wrong PIN.
+pub fn wrong_pin() -> Option<PinInput> {
+    Some(PinInput::Clear { digits: "000000".into() })
+}

@@ -1,0 +1,795 @@
+//! `poscore-sim`: an acquirer host for tests and the demo.
+//!
+//! It speaks the bundled `cup-pos` spec inside the UnionPay frame (2-byte length, TPDU, 6-byte
+//! header), in process ([`Acquirer::handle`], [`Acquirer::handle_detailed`]) and over loopback TCP
+//! ([`tcp::serve`]). It
+//! - issues working keys at sign-on under the TMK it shares with the terminal ([`TEST_TMK`]);
+//! - checks request MACs (UnionPay POS ECB under the MAK it issued; bad → `A0`) and PIN blocks
+//!   (format 0 under the PIK; wrong PIN → `55`);
+//! - keeps a [`Ledger`]: every approval by terminal, batch and STAN, reversals applied
+//!   idempotently, net charges per terminal and per account, and the protocol violations a
+//!   terminal must never commit (STAN reuse within a batch, a reversal repeated after it was
+//!   acknowledged is counted so the tests can check it);
+//! - answers with faults injected from a script or from seeded rates: drop the request, drop the
+//!   response, delay, duplicate or late responses, corrupted MAC, wrong STAN, host maintenance
+//!   (96/91), declines, refused connection, line drop.
+//!
+//! Everything random comes from one seed, so a failing schedule replays exactly.
+
+use std::collections::{BTreeMap, VecDeque};
+
+use poscore::iso8583::{FrameConfig, FrameDecoder, Message, MessageRef, Mti, Spec};
+use poscore::keys::{build_field62, Algorithm, Key, KeyUsage, WorkingKeys};
+use poscore::mac::{MacAlgorithm, Padding};
+use poscore::pin::PinFormat;
+use poscore::rng::{Rng, SeededRng};
+use serde::{Deserialize, Serialize};
+
+pub mod cards;
+pub mod pair;
+pub mod tcp;
+
+/// The published test TMK both sides load (the well-known 2TDEA test key `0123...3210`).
+pub const TEST_TMK: &str = "0123456789ABCDEFFEDCBA9876543210";
+
+/// The PIN the simulated issuer accepts for every card unless configured otherwise.
+pub const TEST_PIN: &str = "123456";
+
+/// A fault to inject into the handling of one request.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "fault", rename_all = "snake_case")]
+pub enum Fault {
+    /// The request is lost before the host sees it: no answer, nothing booked.
+    DropRequest,
+    /// The host books the request, the answer is lost.
+    DropResponse,
+    /// The answer comes after `ms` milliseconds (past the terminal's timeout when large).
+    Delay {
+        /// Delay.
+        ms: u64,
+    },
+    /// The answer is sent twice.
+    Duplicate,
+    /// The answer is delivered long after the terminal gave up (10 minutes in process; over TCP,
+    /// after the terminal closed the connection).
+    Late,
+    /// The answer's MAC is damaged.
+    CorruptMac,
+    /// The answer carries another STAN (MAC valid).
+    WrongStan,
+    /// The host answers with this code without booking anything (96/91 maintenance, 51, 55, 61, 05...).
+    Respond {
+        /// Field 39.
+        code: String,
+    },
+    /// The connection is refused: nothing reaches the host.
+    Refuse,
+    /// The host books the request, then the line drops before the answer.
+    LineDrop,
+    /// Settlement only: report "out of balance" once (forces a batch upload).
+    Unbalanced,
+}
+
+impl Fault {
+    /// Parses the CLI spelling: `drop_request`, `drop_response`, `delay:MS`, `duplicate`, `late`,
+    /// `corrupt_mac`, `wrong_stan`, `code:NN`, `refuse`, `line_drop`, `unbalanced`.
+    pub fn parse(s: &str) -> Option<Self> {
+        Some(match s {
+            "drop_request" => Self::DropRequest,
+            "drop_response" | "timeout" => Self::DropResponse,
+            "duplicate" => Self::Duplicate,
+            "late" => Self::Late,
+            "corrupt_mac" => Self::CorruptMac,
+            "wrong_stan" => Self::WrongStan,
+            "refuse" => Self::Refuse,
+            "line_drop" => Self::LineDrop,
+            "unbalanced" => Self::Unbalanced,
+            _ => {
+                if let Some(ms) = s.strip_prefix("delay:") {
+                    Self::Delay { ms: ms.parse().ok()? }
+                } else if let Some(code) = s.strip_prefix("code:") {
+                    Self::Respond { code: code.to_owned() }
+                } else {
+                    return None;
+                }
+            }
+        })
+    }
+}
+
+/// Parses a fault script, `MTI:FAULT,...` (`0200:drop_response,0400:code:96,late`): each fault
+/// applies to the next request of that MTI (any MTI when the prefix is absent).
+pub fn parse_script(script: &str) -> Result<Vec<(Option<String>, Fault)>, String> {
+    let mut out = Vec::new();
+    for item in script.split(',').map(str::trim).filter(|s| !s.is_empty()) {
+        let (mti, f) = match item.split_once(':') {
+            Some((m, f)) if m.len() == 4 && m.bytes().all(|b| b.is_ascii_digit()) => (Some(m.to_owned()), f),
+            _ => (None, item),
+        };
+        out.push((mti, Fault::parse(f).ok_or_else(|| format!("unknown fault {f:?}"))?));
+    }
+    Ok(out)
+}
+
+/// Random fault rates (each in 0..=1), drawn per request from the seed.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct FaultRates {
+    /// [`Fault::DropRequest`].
+    pub drop_request: f64,
+    /// [`Fault::DropResponse`].
+    pub drop_response: f64,
+    /// [`Fault::Late`] (delivered after the timeout).
+    pub late: f64,
+    /// [`Fault::Duplicate`].
+    pub duplicate: f64,
+    /// [`Fault::CorruptMac`].
+    pub corrupt_mac: f64,
+    /// [`Fault::WrongStan`].
+    pub wrong_stan: f64,
+    /// [`Fault::Respond`] 96.
+    pub host_down: f64,
+    /// [`Fault::Refuse`].
+    pub refuse: f64,
+    /// [`Fault::LineDrop`].
+    pub line_drop: f64,
+}
+
+/// What the host does with one request frame.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Reply {
+    /// The connection was refused: the request never arrived.
+    Refused,
+    /// Silence (request or response lost).
+    Nothing,
+    /// The host received (and possibly booked) the request, then the line dropped.
+    LineDrop,
+    /// Frames to deliver, each after a delay in ms.
+    Send(Vec<(u64, Vec<u8>)>),
+}
+
+/// Delay used for [`Fault::Late`].
+pub const LATE_MS: u64 = 600_000;
+
+/// One booked transaction.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Booking {
+    /// Terminal id.
+    pub tid: String,
+    /// Batch (60.2).
+    pub batch: String,
+    /// STAN.
+    pub stan: String,
+    /// `sale`, `void`, `refund`, `pre_auth`, `completion`.
+    pub kind: String,
+    /// Minor units.
+    pub amount: u64,
+    /// Account (PAN or payment code), as the ledger key.
+    pub account: String,
+    /// Field 37.
+    pub rrn: String,
+    /// Field 38.
+    pub auth_code: String,
+    /// Reversed by a 0400.
+    pub reversed: bool,
+    /// Voided by an approved void (not reversed).
+    pub voided: bool,
+    /// For voids: the voided sale's key `(batch, stan)`.
+    pub original: Option<(String, String)>,
+}
+
+impl Booking {
+    /// Signed charge to the cardholder: sales and completions debit, voids and refunds credit,
+    /// reversed bookings and pre-authorisations count nothing.
+    #[allow(clippy::cast_possible_wrap)]
+    pub fn charge(&self) -> i64 {
+        if self.reversed {
+            return 0;
+        }
+        match self.kind.as_str() {
+            "sale" | "completion" => self.amount as i64,
+            "void" | "refund" | "completion_void" => -(self.amount as i64),
+            _ => 0,
+        }
+    }
+}
+
+/// What the host booked and saw.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Ledger {
+    /// Bookings by `(tid, batch, stan)`.
+    pub bookings: BTreeMap<(String, String, String), Booking>,
+    /// 0400s received per original `(tid, batch, stan)`.
+    pub reversal_requests: BTreeMap<(String, String, String), u32>,
+    /// Reversals that changed a booking.
+    pub reversals_applied: u32,
+    /// A new request reused a STAN already seen in that batch (must stay 0).
+    pub stan_reuse: Vec<(String, String, String)>,
+    /// Requests seen, by MTI.
+    pub requests: BTreeMap<String, u32>,
+    /// Settled batches `(tid, batch)`.
+    pub settled: Vec<(String, String)>,
+    /// 0320 batch upload records received.
+    pub uploaded: u32,
+}
+
+impl Ledger {
+    /// Net charges (debits minus credits) the host holds for terminal `tid`, all batches.
+    pub fn net_for_terminal(&self, tid: &str) -> i64 {
+        self.bookings.values().filter(|b| b.tid == tid).map(Booking::charge).sum()
+    }
+
+    /// Net charges per account.
+    pub fn net_by_account(&self) -> BTreeMap<String, i64> {
+        let mut m = BTreeMap::new();
+        for b in self.bookings.values() {
+            *m.entry(b.account.clone()).or_insert(0) += b.charge();
+        }
+        m
+    }
+
+    /// Approved, unreversed bookings of `(tid, batch)` with a charge.
+    pub fn live(&self, tid: &str) -> Vec<&Booking> {
+        self.bookings.values().filter(|b| b.tid == tid && !b.reversed && b.charge() != 0).collect()
+    }
+}
+
+/// Per-terminal host state.
+struct TermKeys {
+    keys: WorkingKeys,
+    batch: String,
+}
+
+/// The simulated acquirer (and issuer).
+pub struct Acquirer {
+    spec: &'static Spec,
+    frame: FrameConfig,
+    tmk: Key,
+    rng: SeededRng,
+    fault_rng: SplitMix,
+    terminals: BTreeMap<String, TermKeys>,
+    /// Available balance per account (PAN or payment code); unknown accounts get `default_balance`.
+    pub balances: BTreeMap<String, u64>,
+    /// Balance of an account not in `balances`.
+    pub default_balance: u64,
+    /// The PIN every card accepts.
+    pub pin: String,
+    script: VecDeque<(Option<String>, Fault)>,
+    /// Random faults.
+    pub rates: FaultRates,
+    /// Apply random faults to these MTIs only (empty: all).
+    pub rate_mtis: Vec<String>,
+    /// What was booked.
+    pub ledger: Ledger,
+    /// Answers already given to advices (0220/0221) by key, for idempotent repeats.
+    advice_answers: BTreeMap<(String, String, String), String>,
+    seen: BTreeMap<(String, String, String), String>,
+    uploaded_batches: std::collections::BTreeSet<(String, String)>,
+    next_rrn: u64,
+    /// Log of `(mti, stan, fault, answer code)` lines, for the demo and debugging.
+    pub log: Vec<String>,
+}
+
+impl std::fmt::Debug for Acquirer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Acquirer")
+            .field("terminals", &self.terminals.len())
+            .field("ledger", &self.ledger)
+            .finish_non_exhaustive()
+    }
+}
+
+/// SplitMix64: the fault dice (independent of the key RNG so scripts do not shift keys).
+#[derive(Debug, Clone)]
+struct SplitMix(u64);
+
+impl SplitMix {
+    fn next(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^ (z >> 31)
+    }
+
+    #[allow(clippy::cast_precision_loss)]
+    fn chance(&mut self, p: f64) -> bool {
+        p > 0.0 && (self.next() >> 11) as f64 / (1u64 << 53) as f64 <= p
+    }
+}
+
+fn key(m: &Message, spec: &Spec) -> (String, String, String) {
+    (
+        m.get_str(41).unwrap_or_default().to_owned(),
+        m.subfield(spec, 60, 2).unwrap_or("000000").to_owned(),
+        m.get_str(11).unwrap_or_default().to_owned(),
+    )
+}
+
+impl Acquirer {
+    /// A host sharing [`TEST_TMK`], deterministic from `seed`.
+    pub fn new(seed: u64) -> Self {
+        let tmk = Key::dangerous_from_hex(Algorithm::Tdes2, KeyUsage::KeyEncryption, TEST_TMK).expect("test TMK");
+        Self {
+            spec: Spec::bundled("cup-pos").expect("bundled"),
+            frame: FrameConfig::cup(),
+            tmk,
+            rng: SeededRng::new(seed),
+            fault_rng: SplitMix(seed ^ 0x5EED),
+            terminals: BTreeMap::new(),
+            balances: BTreeMap::new(),
+            default_balance: 100_000_000,
+            pin: TEST_PIN.to_owned(),
+            script: VecDeque::new(),
+            rates: FaultRates::default(),
+            rate_mtis: Vec::new(),
+            ledger: Ledger::default(),
+            advice_answers: BTreeMap::new(),
+            seen: BTreeMap::new(),
+            uploaded_batches: std::collections::BTreeSet::new(),
+            next_rrn: 1,
+            log: Vec::new(),
+        }
+    }
+
+    /// Injects `fault` into the next request whose MTI is `mti` (any request when `None`).
+    pub fn push_fault(&mut self, mti: Option<&str>, fault: Fault) {
+        self.script.push_back((mti.map(str::to_owned), fault));
+    }
+
+    /// Scripted faults not yet used.
+    pub fn scripted(&self) -> usize {
+        self.script.len()
+    }
+
+    /// Drops scripted faults and random rates.
+    pub fn clear_faults(&mut self) {
+        self.script.clear();
+        self.rates = FaultRates::default();
+    }
+
+    /// The frame config (UnionPay).
+    pub fn frame_config(&self) -> &FrameConfig {
+        &self.frame
+    }
+
+    /// Handles one request frame, returning the response frames to deliver at once (delays are
+    /// ignored; refused, dropped and line-dropped exchanges return nothing).
+    pub fn handle(&mut self, frame_bytes: &[u8]) -> Vec<Vec<u8>> {
+        match self.handle_detailed(frame_bytes) {
+            Reply::Send(v) => v.into_iter().map(|(_, b)| b).collect(),
+            _ => Vec::new(),
+        }
+    }
+
+    /// Handles any number of whole frames in `bytes` (as read from a socket).
+    pub fn handle_stream(&mut self, decoder: &mut FrameDecoder, bytes: &[u8]) -> Vec<Reply> {
+        decoder.push(bytes);
+        let mut out = Vec::new();
+        while let Ok(Some(f)) = decoder.next_frame() {
+            match self.frame.encode(&f) {
+                Ok(b) => out.push(self.handle_detailed(&b)),
+                Err(_) => break,
+            }
+        }
+        out
+    }
+
+    fn take_fault(&mut self, mti: &str) -> Option<Fault> {
+        if let Some(i) = self.script.iter().position(|(m, _)| m.as_deref().map_or(true, |m| m == mti)) {
+            return self.script.remove(i).map(|(_, f)| f);
+        }
+        if !self.rate_mtis.is_empty() && !self.rate_mtis.iter().any(|m| m == mti) {
+            return None;
+        }
+        let r = self.rates.clone();
+        let d = &mut self.fault_rng;
+        if d.chance(r.refuse) {
+            Some(Fault::Refuse)
+        } else if d.chance(r.drop_request) {
+            Some(Fault::DropRequest)
+        } else if d.chance(r.drop_response) {
+            Some(Fault::DropResponse)
+        } else if d.chance(r.late) {
+            Some(Fault::Late)
+        } else if d.chance(r.duplicate) {
+            Some(Fault::Duplicate)
+        } else if d.chance(r.corrupt_mac) {
+            Some(Fault::CorruptMac)
+        } else if d.chance(r.wrong_stan) {
+            Some(Fault::WrongStan)
+        } else if d.chance(r.host_down) {
+            Some(Fault::Respond { code: "96".into() })
+        } else if d.chance(r.line_drop) {
+            Some(Fault::LineDrop)
+        } else {
+            None
+        }
+    }
+
+    /// Handles one request frame with faults, delays and line events.
+    pub fn handle_detailed(&mut self, frame_bytes: &[u8]) -> Reply {
+        let Ok(frame) = self.frame.decode(frame_bytes) else { return Reply::Nothing };
+        let Ok(req) = Message::unpack(self.spec, &frame.message) else { return Reply::Nothing };
+        let mti = req.mti().to_string();
+        let fault = self.take_fault(&mti);
+        let stan = req.get_str(11).unwrap_or_default().to_owned();
+        match &fault {
+            Some(Fault::Refuse) => {
+                self.log.push(format!("{mti} {stan} refused"));
+                return Reply::Refused;
+            }
+            Some(Fault::DropRequest) => {
+                self.log.push(format!("{mti} {stan} request lost"));
+                return Reply::Nothing;
+            }
+            _ => {}
+        }
+        *self.ledger.requests.entry(mti.clone()).or_insert(0) += 1;
+        if matches!(mti.as_str(), "0400" | "0401") {
+            *self.ledger.reversal_requests.entry(key(&req, self.spec)).or_insert(0) += 1;
+        }
+        let mut resp = match &fault {
+            Some(Fault::Respond { code }) => Self::answer(&req, code),
+            _ => self.process(&req, &frame.message, fault.as_ref()),
+        };
+        let code = resp.get_str(39).unwrap_or_default().to_owned();
+        self.log
+            .push(format!("{mti} {stan} -> {code}{}", fault.as_ref().map(|f| format!(" [{f:?}]")).unwrap_or_default()));
+        if fault == Some(Fault::WrongStan) {
+            let s: u32 = stan.parse().unwrap_or(0);
+            let _ = resp.set_str(11, &format!("{:06}", (s + 500_000) % 1_000_000));
+        }
+        self.mac(&req, &mut resp);
+        let Ok(mut body) = resp.pack(self.spec) else { return Reply::Nothing };
+        if fault == Some(Fault::CorruptMac) && resp.has(64) {
+            if let Some(last) = body.last_mut() {
+                *last ^= 0x01;
+            }
+        }
+        let Ok(bytes) = self.frame.encode(&frame.response(body)) else { return Reply::Nothing };
+        match fault {
+            Some(Fault::DropResponse) => Reply::Nothing,
+            Some(Fault::LineDrop) => Reply::LineDrop,
+            Some(Fault::Delay { ms }) => Reply::Send(vec![(ms, bytes)]),
+            Some(Fault::Late) => Reply::Send(vec![(LATE_MS, bytes)]),
+            Some(Fault::Duplicate) => Reply::Send(vec![(0, bytes.clone()), (0, bytes)]),
+            _ => Reply::Send(vec![(0, bytes)]),
+        }
+    }
+
+    fn mak(&self, tid: &str) -> Option<&Key> {
+        self.terminals.get(tid).map(|t| &t.keys.mak)
+    }
+
+    fn mac(&self, req: &Message, resp: &mut Message) {
+        let maced = matches!(req.mti().as_str(), "0100" | "0200" | "0220" | "0221" | "0400" | "0401");
+        let tid = req.get_str(41).unwrap_or_default();
+        if !maced || resp.get_str(39) == Some("A0") {
+            return;
+        }
+        if let Some(mak) = self.mak(tid) {
+            if let Ok(mab) = resp.mac_block(self.spec) {
+                if let Ok(m) = poscore::mac::generate(mak, MacAlgorithm::CupEcb, &mab, Padding::Method1) {
+                    let _ = resp.set_bytes(64, m);
+                }
+            }
+        }
+    }
+
+    fn answer(req: &Message, code: &str) -> Message {
+        let mti_v = req.mti();
+        let mti = mti_v.as_str().as_bytes();
+        let rmti = format!("{}{}{}0", mti[0] as char, mti[1] as char, (mti[2] | 1) as char);
+        let mut r = Message::new(Mti::new(&rmti).expect("valid MTI"));
+        for f in [2, 3, 4, 11, 14, 22, 23, 25, 37, 38, 41, 42, 48, 49, 60, 61] {
+            if let Some(v) = req.get_bytes(f) {
+                let _ = r.set_bytes(f, v.to_vec());
+            }
+        }
+        let _ = r.set_str(39, code);
+        r
+    }
+
+    fn account(req: &Message) -> String {
+        req.get_str(2)
+            .map(str::to_owned)
+            .or_else(|| req.get_str(35).map(|t| t.split(['=', 'D']).next().unwrap_or("").to_owned()))
+            .or_else(|| req.get_str(48).map(str::to_owned))
+            .unwrap_or_default()
+    }
+
+    fn new_rrn(&mut self) -> (String, String) {
+        let n = self.next_rrn;
+        self.next_rrn += 1;
+        (format!("{n:012}"), format!("{:06}", (n * 7919) % 1_000_000))
+    }
+
+    #[allow(clippy::too_many_lines)]
+    fn process(&mut self, req: &Message, raw: &[u8], fault: Option<&Fault>) -> Message {
+        let mti = req.mti().to_string();
+        let tid = req.get_str(41).unwrap_or_default().to_owned();
+        let k = key(req, self.spec);
+        // STAN reuse: a new original must carry a STAN not yet seen in its batch.
+        let original = matches!(mti.as_str(), "0100" | "0200" | "0220" | "0320" | "0500" | "0800" | "0820");
+        if original {
+            if self.seen.contains_key(&k) {
+                self.ledger.stan_reuse.push(k.clone());
+                return Self::answer(req, "94");
+            }
+            self.seen.insert(k.clone(), mti.clone());
+        }
+        // MAC check under the MAK issued at sign-on.
+        if matches!(mti.as_str(), "0100" | "0200" | "0220" | "0221" | "0400" | "0401") {
+            let ok = match (self.mak(&tid), req.get_bytes(64), MessageRef::unpack(self.spec, raw)) {
+                (Some(mak), Some(mac), Ok(r)) => r.mac_block(self.spec).ok().is_some_and(|mab| {
+                    poscore::mac::verify(mak, MacAlgorithm::CupEcb, mab, Padding::Method1, mac).is_ok()
+                }),
+                _ => false,
+            };
+            if !ok {
+                return Self::answer(req, "A0");
+            }
+        }
+        let pcode = req.get_str(3).unwrap_or_default().to_owned();
+        let cond = req.get_str(25).unwrap_or_default().to_owned();
+        let amount: u64 = req.get_str(4).and_then(|a| a.parse().ok()).unwrap_or(0);
+        let account = Self::account(req);
+        match mti.as_str() {
+            "0800" => {
+                let mut keybytes = [0u8; 32];
+                let _ = self.rng.fill(&mut keybytes);
+                let pik = Key::dangerous_from_bytes(Algorithm::Tdes2, KeyUsage::PinEncryption, &keybytes[..16])
+                    .expect("16 bytes");
+                let mak =
+                    Key::dangerous_from_bytes(Algorithm::Tdes2, KeyUsage::MacBoth, &keybytes[16..]).expect("16 bytes");
+                let keys = WorkingKeys { pik, mak, tdk: None };
+                let f62 = build_field62(&self.tmk, &keys).expect("2TDEA keys");
+                let batch = self
+                    .terminals
+                    .get(&tid)
+                    .map_or_else(|| req.subfield(self.spec, 60, 2).unwrap_or("000001").to_owned(), |t| t.batch.clone());
+                self.terminals.insert(tid, TermKeys { keys, batch: batch.clone() });
+                let mut r = Self::answer(req, "00");
+                let _ = r.set_str(60, &format!("00{batch}003"));
+                let _ = r.set_bytes(62, f62);
+                r
+            }
+            "0820" => Self::answer(req, "00"),
+            "0400" | "0401" => {
+                let Some(b) = self.ledger.bookings.get(&k).cloned() else { return Self::answer(req, "25") };
+                if !b.reversed {
+                    if let Some(bk) = self.ledger.bookings.get_mut(&k) {
+                        bk.reversed = true;
+                    }
+                    self.ledger.reversals_applied += 1;
+                    match b.kind.as_str() {
+                        "sale" | "completion" => {
+                            *self.balances.entry(b.account.clone()).or_insert(self.default_balance) += b.amount;
+                        }
+                        "refund" => {
+                            let bal = self.balances.entry(b.account.clone()).or_insert(self.default_balance);
+                            *bal = bal.saturating_sub(b.amount);
+                        }
+                        "void" | "completion_void" | "pre_auth_void" => {
+                            if let Some((ob, os)) = &b.original {
+                                if let Some(o) = self.ledger.bookings.get_mut(&(b.tid.clone(), ob.clone(), os.clone()))
+                                {
+                                    o.voided = false;
+                                }
+                            }
+                            if b.kind != "pre_auth_void" {
+                                let bal = self.balances.entry(b.account.clone()).or_insert(self.default_balance);
+                                *bal = bal.saturating_sub(b.amount);
+                            }
+                        }
+                        _ => {}
+                    }
+                }
+                Self::answer(req, "00")
+            }
+            "0220" | "0221" => {
+                if let Some(code) = self.advice_answers.get(&k).cloned() {
+                    let mut r = Self::answer(req, &code);
+                    if let Some(b) = self.ledger.bookings.get(&k) {
+                        let _ = r.set_str(38, &b.auth_code);
+                        let _ = r.set_str(37, &b.rrn);
+                    }
+                    return r;
+                }
+                if mti == "0221" {
+                    // A repeat of an advice never seen: handled as the original.
+                    self.seen.insert(k.clone(), mti.clone());
+                }
+                let rrn = req.get_str(37).unwrap_or_default();
+                let original = self
+                    .ledger
+                    .bookings
+                    .values()
+                    .find(|b| b.rrn == rrn && !b.reversed && !b.voided && b.kind == "sale")
+                    .cloned();
+                let code = match &original {
+                    None => "25",
+                    Some(o) => {
+                        let refunded: u64 = self
+                            .ledger
+                            .bookings
+                            .values()
+                            .filter(|b| {
+                                b.kind == "refund"
+                                    && !b.reversed
+                                    && b.original.as_ref().is_some_and(|(_, r)| r == &o.rrn)
+                            })
+                            .map(|b| b.amount)
+                            .sum();
+                        if refunded + amount > o.amount {
+                            "61"
+                        } else {
+                            "00"
+                        }
+                    }
+                };
+                self.advice_answers.insert(k.clone(), code.to_owned());
+                let mut r = Self::answer(req, code);
+                if code == "00" {
+                    let (new_rrn, auth) = self.new_rrn();
+                    *self.balances.entry(account.clone()).or_insert(self.default_balance) += amount;
+                    self.book(&k, "refund", amount, &account, &new_rrn, &auth, original.map(|o| (o.batch, o.rrn)));
+                    let _ = r.set_str(37, &new_rrn);
+                    let _ = r.set_str(38, &auth);
+                }
+                r
+            }
+            "0320" => {
+                self.ledger.uploaded += 1;
+                self.uploaded_batches.insert((tid.clone(), k.1.clone()));
+                Self::answer(req, "00")
+            }
+            "0500" => {
+                let batch = k.1.clone();
+                let mut t = (0u64, 0u32, 0u64, 0u32);
+                for b in self.ledger.bookings.values().filter(|b| b.tid == tid && b.batch == batch && !b.reversed) {
+                    match b.kind.as_str() {
+                        "sale" | "completion" => {
+                            t.0 += b.amount;
+                            t.1 += 1;
+                        }
+                        "void" | "refund" | "completion_void" => {
+                            t.2 += b.amount;
+                            t.3 += 1;
+                        }
+                        _ => {}
+                    }
+                }
+                let mine = format!("{:012}{:03}{:012}{:03}", t.0, t.1, t.2, t.3);
+                let theirs = req.get_str(48).unwrap_or_default();
+                let forced = fault == Some(&Fault::Unbalanced);
+                // After a batch upload the host settles on the terminal's data.
+                let uploaded = self.uploaded_batches.contains(&(tid.clone(), batch.clone()));
+                let balanced = !forced && (theirs.get(..30) == Some(mine.as_str()) || uploaded);
+                let mut f48 = theirs.to_owned();
+                if f48.len() >= 31 {
+                    f48.replace_range(30..31, if balanced { "1" } else { "2" });
+                }
+                let mut r = Self::answer(req, "00");
+                let _ = r.set_str(48, &f48);
+                if balanced {
+                    self.ledger.settled.push((tid.clone(), batch.clone()));
+                    if let Some(tk) = self.terminals.get_mut(&tid) {
+                        let n: u32 = batch.parse().unwrap_or(0) % 999_999 + 1;
+                        tk.batch = format!("{n:06}");
+                    }
+                }
+                r
+            }
+            "0100" | "0200" => {
+                // PIN check (format 0 under the PIK).
+                if let Some(block) = req.get_bytes(52) {
+                    let pik = &self.terminals[&tid].keys.pik;
+                    let ok = poscore::pin::decrypt_pin(pik, PinFormat::Iso0, block, Some(&account))
+                        .is_ok_and(|p| p.dangerous_reveal() == self.pin);
+                    if !ok {
+                        return Self::answer(req, "55");
+                    }
+                }
+                let kind = match (mti.as_str(), pcode.as_str(), cond.as_str()) {
+                    ("0100", "030000", _) => "pre_auth",
+                    ("0100", "200000", _) => "pre_auth_void",
+                    ("0200", "200000", "06") => "completion_void",
+                    ("0200", "000000", "06") => "completion",
+                    ("0200", "000000", _) => "sale",
+                    ("0200", "200000", _) => "void",
+                    ("0200", "310000", _) => "balance",
+                    _ => return Self::answer(req, "12"),
+                };
+                let balance = *self.balances.get(&account).unwrap_or(&self.default_balance);
+                match kind {
+                    "balance" => {
+                        let mut r = Self::answer(req, "00");
+                        let _ = r.set_str(54, &format!("1002156C{balance:012}"));
+                        r
+                    }
+                    "sale" | "completion" | "pre_auth" => {
+                        if amount > balance {
+                            return Self::answer(req, "51");
+                        }
+                        let (rrn, auth) = self.new_rrn();
+                        if kind != "pre_auth" {
+                            self.balances.insert(account.clone(), balance - amount);
+                        }
+                        self.book(&k, kind, amount, &account, &rrn, &auth, None);
+                        let mut r = Self::answer(req, "00");
+                        let _ = r.set_str(37, &rrn);
+                        let _ = r.set_str(38, &auth);
+                        r
+                    }
+                    _ => {
+                        // void, pre-auth void, completion void: 61 = original batch + STAN.
+                        let original_kind = match kind {
+                            "pre_auth_void" => "pre_auth",
+                            "completion_void" => "completion",
+                            _ => "sale",
+                        };
+                        let f61 = req.get_str(61).unwrap_or_default();
+                        let ok_key = (
+                            tid.clone(),
+                            f61.get(..6).unwrap_or("").to_owned(),
+                            f61.get(6..12).unwrap_or("").to_owned(),
+                        );
+                        let Some(o) = self.ledger.bookings.get(&ok_key).cloned() else {
+                            return Self::answer(req, "25");
+                        };
+                        if o.reversed || o.voided || o.kind != original_kind {
+                            return Self::answer(req, "12");
+                        }
+                        if o.amount != amount {
+                            return Self::answer(req, "64");
+                        }
+                        if let Some(b) = self.ledger.bookings.get_mut(&ok_key) {
+                            b.voided = true;
+                        }
+                        if kind != "pre_auth_void" {
+                            *self.balances.entry(o.account.clone()).or_insert(self.default_balance) += amount;
+                        }
+                        let (rrn, auth) = self.new_rrn();
+                        self.book(&k, kind, amount, &o.account, &rrn, &auth, Some((ok_key.1, ok_key.2)));
+                        let mut r = Self::answer(req, "00");
+                        let _ = r.set_str(37, &rrn);
+                        let _ = r.set_str(38, &auth);
+                        r
+                    }
+                }
+            }
+            _ => Self::answer(req, "12"),
+        }
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn book(
+        &mut self,
+        k: &(String, String, String),
+        kind: &str,
+        amount: u64,
+        account: &str,
+        rrn: &str,
+        auth: &str,
+        original: Option<(String, String)>,
+    ) {
+        self.ledger.bookings.insert(
+            k.clone(),
+            Booking {
+                tid: k.0.clone(),
+                batch: k.1.clone(),
+                stan: k.2.clone(),
+                kind: kind.to_owned(),
+                amount,
+                account: account.to_owned(),
+                rrn: rrn.to_owned(),
+                auth_code: auth.to_owned(),
+                reversed: false,
+                voided: false,
+                original,
+            },
+        );
+    }
+}
