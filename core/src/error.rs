@@ -5,18 +5,18 @@
 //! stable [`Error::code`] (`module.reason`) that does not change when the message wording does.
 
 use crate::card::CardError;
-use crate::iso8583::Iso8583Error;
-use crate::tlv::TlvError;
 use crate::dukpt::DukptError;
+use crate::iso8583::Iso8583Error;
 use crate::keys::KeyError;
 use crate::mac::MacError;
 use crate::pin::PinError;
-use crate::rng::RngError;
-use crate::tr31::Tr31Error;
-use crate::response::ResponseError;
 use crate::receipt::ReceiptError;
+use crate::response::ResponseError;
+use crate::rng::RngError;
 use crate::store::StoreError;
 use crate::terminal::TerminalError;
+use crate::tlv::TlvError;
+use crate::tr31::Tr31Error;
 
 /// Any error poscore returns.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

@@ -23,16 +23,16 @@ pub mod card;
 pub mod dukpt;
 pub mod error;
 pub mod iso8583;
-pub mod tlv;
 pub mod keys;
 pub mod mac;
 pub mod pin;
-pub mod rng;
-pub mod tr31;
-pub mod response;
 pub mod receipt;
+pub mod response;
+pub mod rng;
 pub mod store;
 pub mod terminal;
+pub mod tlv;
+pub mod tr31;
 
 pub use error::{Error, Result};
 

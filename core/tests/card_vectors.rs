@@ -21,14 +21,7 @@ fn check_error(v: &Value, e: &card::CardError) {
 
 #[test]
 fn every_vector_cites_a_source() {
-    let v = vectors();
-    for (key, group) in v.as_object().unwrap() {
-        if let Some(items) = group.as_array() {
-            for item in items {
-                assert!(item["source"].is_string(), "{key}: {item} has no source");
-            }
-        }
-    }
+    support::assert_sources(&vectors(), |_, _| true);
 }
 
 #[test]

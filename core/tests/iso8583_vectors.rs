@@ -44,16 +44,7 @@ fn check_error(v: &Value, e: &Iso8583Error) {
 
 #[test]
 fn every_vector_cites_a_source() {
-    let v = vectors();
-    let sources = v["sources"].as_object().unwrap();
-    for (key, group) in v.as_object().unwrap() {
-        if let Some(items) = group.as_array() {
-            for item in items {
-                let src = item["source"].as_str().unwrap_or_else(|| panic!("{key}: {item} has no source"));
-                assert!(sources.contains_key(src), "{key}: unknown source {src}");
-            }
-        }
-    }
+    support::assert_sources_in_map(&vectors());
 }
 
 #[test]

@@ -21,20 +21,10 @@ fn registry(v: &Value) -> Registry {
 
 #[test]
 fn every_vector_cites_a_source() {
-    let v = vectors();
-    let sources = v["sources"].as_object().unwrap();
-    for (key, group) in v.as_object().unwrap() {
-        if let Some(items) = group.as_array() {
-            for item in items {
-                let src = item["source"].as_str().unwrap_or_else(|| panic!("{key}: {item} has no source"));
-                let head = src.split(':').next().unwrap();
-                assert!(
-                    sources.contains_key(head) || head == "edge case" || head == "derived",
-                    "{key}: source {src:?} is neither a key of \"sources\" nor an edge case"
-                );
-            }
-        }
-    }
+    support::assert_sources(&vectors(), |src, sources| {
+        let head = src.split(':').next().unwrap_or(src);
+        sources.contains_key(head) || head == "edge case" || head == "derived"
+    });
 }
 
 fn lookup_group(group: &str) {

@@ -21,3 +21,21 @@ pub fn list<'a>(v: &'a Value, key: &str) -> &'a Vec<Value> {
 pub fn s<'a>(v: &'a Value, key: &str) -> &'a str {
     v[key].as_str().unwrap_or_else(|| panic!("{key} missing in {v}"))
 }
+
+/// Every object in every array of the file has a `source` string that `known` accepts, given the
+/// file's top-level `sources` map (empty when the file has none).
+pub fn assert_sources(v: &Value, known: impl Fn(&str, &serde_json::Map<String, Value>) -> bool) {
+    let empty = serde_json::Map::new();
+    let sources = v["sources"].as_object().unwrap_or(&empty);
+    for (key, group) in v.as_object().expect("a vector file is an object") {
+        for item in group.as_array().into_iter().flatten() {
+            let src = item["source"].as_str().unwrap_or_else(|| panic!("{key}: {item} has no source"));
+            assert!(known(src, sources), "{key}: source {src:?} is not one the file cites");
+        }
+    }
+}
+
+/// [`assert_sources`] where every source must be a key of the `sources` map.
+pub fn assert_sources_in_map(v: &Value) {
+    assert_sources(v, |src, sources| sources.contains_key(src));
+}
