@@ -991,3 +991,75 @@ mod tests {
         assert_eq!(tdes_derive(&pik, &h("FFFF9876543210E00001")).unwrap_err().code(), "keys.wrong_usage");
     }
 }
+
+/// Persisting a terminal's DUKPT registers through the host's [`Store`](crate::store::Store).
+///
+/// The registers are key material, so they are sealed (AES-GCM under a host sealing key, with the
+/// record name as associated data) before they reach the store. Save after every
+/// `next_transaction` and before that transaction's request leaves: a terminal restored after a
+/// crash then continues with the next counter and never reuses a KSN.
+pub mod persist {
+    use crate::keys::{seal, unseal, Key};
+    use crate::rng::Rng;
+    use crate::store::Store;
+
+    use super::{AesTerminal, TdesTerminal};
+
+    fn save(
+        state: &[u8],
+        store: &mut dyn Store,
+        record: &str,
+        sealing_key: &Key,
+        rng: &mut dyn Rng,
+    ) -> Result<(), crate::Error> {
+        let sealed = seal(sealing_key, record.as_bytes(), state, rng)?;
+        Ok(store.put(record, &sealed)?)
+    }
+
+    fn load(
+        store: &dyn Store,
+        record: &str,
+        sealing_key: &Key,
+    ) -> Result<Option<zeroize::Zeroizing<Vec<u8>>>, crate::Error> {
+        match store.get(record)? {
+            None => Ok(None),
+            Some(sealed) => Ok(Some(unseal(sealing_key, record.as_bytes(), &sealed)?)),
+        }
+    }
+
+    impl TdesTerminal {
+        /// Seals the registers and writes them to `record`.
+        pub fn save(
+            &self,
+            store: &mut dyn Store,
+            record: &str,
+            sealing_key: &Key,
+            rng: &mut dyn Rng,
+        ) -> Result<(), crate::Error> {
+            save(&self.dangerous_export_state(), store, record, sealing_key, rng)
+        }
+
+        /// The terminal saved under `record`, or `None` when there is none.
+        pub fn restore(store: &dyn Store, record: &str, sealing_key: &Key) -> Result<Option<Self>, crate::Error> {
+            load(store, record, sealing_key)?.map(|s| Self::dangerous_import_state(&s).map_err(Into::into)).transpose()
+        }
+    }
+
+    impl AesTerminal {
+        /// Seals the registers and writes them to `record`.
+        pub fn save(
+            &self,
+            store: &mut dyn Store,
+            record: &str,
+            sealing_key: &Key,
+            rng: &mut dyn Rng,
+        ) -> Result<(), crate::Error> {
+            save(&self.dangerous_export_state(), store, record, sealing_key, rng)
+        }
+
+        /// The terminal saved under `record`, or `None` when there is none.
+        pub fn restore(store: &dyn Store, record: &str, sealing_key: &Key) -> Result<Option<Self>, crate::Error> {
+            load(store, record, sealing_key)?.map(|s| Self::dangerous_import_state(&s).map_err(Into::into)).transpose()
+        }
+    }
+}
