@@ -24,6 +24,7 @@ export {
   RngError,
 } from './errors.js';
 export { Key, PinBlock, Mac, Data, WorkingKeys, Dukpt, DukptTerminal, Tr31 } from './crypto.js';
+export { Terminal, MemoryStore } from './terminal.js';
 
 /** Version of the Rust core inside this package. */
 export const version = () => wasm.version();

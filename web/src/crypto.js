@@ -320,3 +320,6 @@ export const Tr31 = Object.freeze({
     return { header: fromCore(b.header()), key: wrapKey(b.key()) };
   },
 });
+
+/** The wasm handle behind a `Key`, for other modules of this package (not exported publicly). */
+export const rawKey = raw;

@@ -520,3 +520,212 @@ export const Tr31: {
   /** The MAC is verified before anything else; the key's algorithm and usage come from the header. */
   unwrap(kbpk: Key, block: string): { header: Required<Tr31Header>; key: Key };
 };
+
+// ---- terminal: the transaction engine ----
+
+/** Engine configuration (camelCase `Config`); every field has a default (tests shorten the timers). */
+export interface TerminalConfig {
+  terminalId?: string;
+  merchantId?: string;
+  merchantName?: string;
+  operatorId?: string;
+  currency?: string;
+  tpduDestination?: number;
+  tpduSource?: number;
+  headerHex?: string;
+  spec?: string;
+  responseTimeoutMs?: number;
+  reversalMaxAttempts?: number;
+  reversalBackoffMs?: number;
+  reversalIdleDelayMs?: number;
+  adviceMaxAttempts?: number;
+  stanBlock?: number;
+  utcOffsetMinutes?: number;
+  keyScheme?: '003' | '004' | string;
+}
+
+/** How the card or payment code was presented. */
+export type CardInput =
+  | { type: 'chip' | 'contactless'; pan: string; track2?: string; expiry?: string; cardSeq?: string; iccData: Hex }
+  | { type: 'magstripe'; track2: string }
+  | { type: 'qr_code' | 'qrCode'; code: string };
+
+/** Clear digits (the engine builds and enciphers the block) or a block enciphered under the PIK. */
+export type PinInput = { type: 'clear'; digits: string } | { type: 'block'; blockHex: Hex };
+
+/** What the host asks the terminal to do (`type` may be given as `signOn` or `sign_on`). */
+export type TerminalRequest =
+  | { type: 'signOn' | 'sign_on' }
+  | { type: 'signOff' | 'sign_off' }
+  | { type: 'sale'; amount: number; card: CardInput; pin?: PinInput }
+  | { type: 'void'; originalStan: string; card: CardInput; pin?: PinInput }
+  | { type: 'refund'; amount: number; originalRrn: string; originalDate: string; card: CardInput }
+  | { type: 'balanceInquiry' | 'balance_inquiry'; card: CardInput; pin?: PinInput }
+  | { type: 'preAuth' | 'pre_auth'; amount: number; card: CardInput; pin?: PinInput }
+  | {
+      type: 'completion';
+      amount: number;
+      originalAuthCode: string;
+      originalDate: string;
+      card: CardInput;
+      pin?: PinInput;
+    }
+  | { type: 'preAuthVoid' | 'pre_auth_void' | 'completionVoid' | 'completion_void'; originalStan: string; card: CardInput; pin?: PinInput }
+  | { type: 'settle' };
+
+export type TxnKind =
+  | 'sign_on' | 'sign_off' | 'sale' | 'void' | 'refund' | 'pre_auth' | 'completion' | 'pre_auth_void'
+  | 'completion_void' | 'balance_inquiry' | 'settle';
+
+/** A response-code diagnosis as the engine carries it in events (texts in both languages). */
+export interface EngineDiagnosis {
+  entry: {
+    code: string;
+    source: string;
+    outcome: Outcome;
+    cause: Cause;
+    operator: { zh: string; en: string };
+    customer: { zh: string; en: string };
+    remedies: string[];
+    sensitive?: boolean;
+    action: string | null;
+    reversalReason: string | null;
+  };
+  unknown: boolean;
+  action: Diagnosis['action'];
+  reversalReason: string | null;
+  profile: string;
+}
+
+export interface Totals {
+  debitAmount: number;
+  debitCount: number;
+  creditAmount: number;
+  creditCount: number;
+}
+
+/** What happened, discriminated by `type`. */
+export type TerminalEvent =
+  | { type: 'reversal_recorded'; request: number; stan: string }
+  | { type: 'sending'; request: number | null; kind: TxnKind | null; mti: string; stan: string; attempt: number }
+  | { type: 'signed_on'; request: number; batch: string; pikKcv: Hex; makKcv: Hex }
+  | { type: 'signed_off'; request: number }
+  | {
+      type: 'approved';
+      request: number;
+      kind: TxnKind;
+      stan: string;
+      amount: number;
+      rrn: string | null;
+      authCode: string | null;
+      balance: number | null;
+      /** The completed-transaction record for `receipt.render`, PAN masked. */
+      receipt: Record<string, unknown> & { pan: string | null; voucherNo: string; batchNo: string };
+      diagnosis: EngineDiagnosis;
+    }
+  | { type: 'declined'; request: number; kind: TxnKind; stan: string; diagnosis: EngineDiagnosis }
+  | {
+      type: 'failed';
+      request: number;
+      kind: TxnKind;
+      stan: string | null;
+      diagnosis: EngineDiagnosis;
+      reversalPending: boolean;
+    }
+  | { type: 'reversal_pending'; stan: string; reason: string; diagnosis: EngineDiagnosis }
+  | { type: 'reversal_sent'; stan: string; attempt: number }
+  | { type: 'reversal_retry'; stan: string; attempts: number; nextAttemptAt: number; diagnosis: EngineDiagnosis }
+  | { type: 'reversal_cleared'; stan: string; code: string; diagnosis: EngineDiagnosis }
+  | { type: 'reversal_exhausted'; stan: string; attempts: number; diagnosis: EngineDiagnosis }
+  | { type: 'reversal_resolved'; stan: string; resolution: 'retry' | 'reconciled_not_charged' }
+  | { type: 'late_response'; mti: string; stan: string; code: string | null }
+  | { type: 'garbage'; reason: string }
+  | { type: 'settlement_balanced'; request: number; batch: string; totals: Totals; nextBatch: string }
+  | { type: 'settlement_unbalanced'; request: number; batch: string; totals: Totals; uploading: number }
+  | { type: 'batch_uploaded'; request: number; count: number };
+
+/** One store operation handed to `TerminalStore.apply`. */
+export type StoreOp = { op: 'put'; key: string; value: Uint8Array } | { op: 'delete'; key: string };
+
+/** A synchronous journal store: `apply` must apply all ops or none (durably, for a real store). */
+export interface TerminalStore {
+  get(key: string): Uint8Array | undefined;
+  list(prefix: string): string[];
+  apply(ops: StoreOp[]): void;
+}
+
+/** A Map-backed `TerminalStore` (not durable: tests and demos). */
+export class MemoryStore implements TerminalStore {
+  constructor(map?: Map<string, Uint8Array>);
+  readonly map: Map<string, Uint8Array>;
+  get(key: string): Uint8Array | undefined;
+  list(prefix: string): string[];
+  apply(ops: StoreOp[]): void;
+}
+
+/** Bytes to write to the acquirer connection. */
+export interface Transmit {
+  bytes: Uint8Array;
+  request: number | null;
+  mti: string;
+  stan: string;
+}
+
+export type CommFailure = 'connect_failed' | 'send_failed' | 'line_dropped';
+
+/**
+ * How `Terminal.run` reaches the acquirer: `send` opens a fresh connection and writes one frame
+ * (reject with `err.commFailure` = `connect_failed` / `send_failed`); `receive` resolves one
+ * whole frame, or null when `timeoutMs` passed, and rejects when the line dropped.
+ */
+export interface Transport {
+  send(bytes: Uint8Array): Promise<void>;
+  receive(timeoutMs: number): Promise<Uint8Array | null>;
+  close?(): void;
+}
+
+/** The sans-IO transaction engine (Rust core in wasm). Times are Unix ms (default `Date.now()`). */
+export class Terminal {
+  constructor(options: {
+    config?: TerminalConfig;
+    /** The TMK: a `Key` (usage `key_encryption`), or **dangerous** test-only hex. */
+    tmk: Key | Hex;
+    /** Omitted: an in-memory store inside wasm. */
+    store?: TerminalStore;
+    /** Deterministic randomness, tests only. */
+    seed?: number;
+    now?: number;
+  });
+  start(request: TerminalRequest, now?: number): number;
+  pollTransmit(): Transmit | undefined;
+  handleReceived(bytes: Uint8Array, now?: number): void;
+  pollTimeout(): number | undefined;
+  handleTimeout(now?: number): void;
+  handleCommError(kind: CommFailure, now?: number): void;
+  pollEvent(): TerminalEvent | undefined;
+  isIdle(): boolean;
+  awaitingResponse(): boolean;
+  isSignedOn(): boolean;
+  readonly batch: string;
+  /** Journal records still to be delivered (pending reversals, advices). */
+  pending(): Record<string, unknown>[];
+  flushPending(now?: number): void;
+  free(): void;
+  /**
+   * Starts `request` (null: only what is queued) and drives the engine over `transport` until it
+   * is idle (`due`: also wait for reversal retry timers); resolves with the events in order.
+   */
+  run(
+    request: TerminalRequest | null,
+    transport: Transport,
+    options?: { onEvent?: (event: TerminalEvent) => void; due?: boolean },
+  ): Promise<TerminalEvent[]>;
+}
+
+/** **Node entry only** (`node:net`): one TCP connection per message, 2-byte length frames. */
+export class TcpTransport implements Transport {
+  constructor(options: { host?: string; port: number; connectTimeoutMs?: number });
+  send(bytes: Uint8Array): Promise<void>;
+  receive(timeoutMs: number): Promise<Uint8Array | null>;
+  close(): void;
+}

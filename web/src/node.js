@@ -9,3 +9,5 @@ export * from './api.js';
 
 /** Already initialised under Node; resolves at once. */
 export const init = () => Promise.resolve();
+
+export { TcpTransport } from './node-tcp.js';

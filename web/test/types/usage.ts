@@ -4,6 +4,8 @@ import { init, version, card, response, receipt, ResponseRegistry, PoscoreError,
 import type { Iso8583Message, TlvObject, DecodedFrame } from 'poscore';
 import { Key, PinBlock, Mac, Data, WorkingKeys, Dukpt, DukptTerminal, Tr31, KeysError, PinError, MacError, DukptError, Tr31Error } from 'poscore';
 import type { Brand, Inspection, Track2Summary, PaymentCodeKind, Explanation, Diagnosis } from 'poscore';
+import { Terminal, MemoryStore } from 'poscore';
+import type { TerminalStore, TerminalRequest, TerminalEvent, Transmit } from 'poscore';
 import type { KeyAlgorithm, KeyUsage, Hex, TdesDukptKeys, DukptTransaction, Tr31Header } from 'poscore';
 
 function assert(cond: boolean, what: string): asserts cond {
@@ -157,4 +159,20 @@ for (const [fn, Cls, code] of [
     assert(e instanceof Cls && e instanceof PoscoreError && e.code === code, code);
   }
 }
+// The engine, without a network: sign-on hands out an 0800 frame; events narrow on `type`.
+const PAN_NEVER = '6212345678901232';
+const store: TerminalStore = new MemoryStore();
+const term = new Terminal({ config: { responseTimeoutMs: 5000 }, tmk: '0123456789ABCDEFFEDCBA9876543210', store, seed: 1 });
+const signOn: TerminalRequest = { type: 'signOn' };
+const id: number = term.start(signOn);
+const out0800: Transmit | undefined = term.pollTransmit();
+assert(out0800 !== undefined && out0800.mti === '0800' && out0800.bytes instanceof Uint8Array && term.awaitingResponse(), 'Terminal.start');
+const saleReq: TerminalRequest = { type: 'sale', amount: 100, card: { type: 'magstripe', track2: '4761739001010010=25122011143878089' } };
+assert(saleReq.type === 'sale' && id >= 1, 'saleReq request');
+for (let e: TerminalEvent | undefined = term.pollEvent(); e; e = term.pollEvent()) {
+  if (e.type === 'sending') assert(e.mti === '0800', 'sending event');
+  if (e.type === 'approved') assert(e.receipt.pan !== PAN_NEVER, 'approved');
+}
+term.free();
+
 console.log('usage.ts: ok');

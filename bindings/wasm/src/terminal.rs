@@ -1,0 +1,206 @@
+//! `terminal` for JS: the sans-IO engine as a class. The page owns the transport (it moves the
+//! bytes `pollTransmit` hands out and reports what comes back) and, optionally, the store.
+//!
+//! A JS store is any object with synchronous `get(key) -> Uint8Array | undefined`,
+//! `list(prefix) -> string[]` and `apply(ops)`; `apply` gets `[{op: 'put', key, value}, {op:
+//! 'delete', key}]` and must apply them all or none. A throw from any of them is a `store.io`
+//! error inside the engine (the engine then refuses to proceed, as with a failing disk).
+
+use poscore::rng::{Rng, SeededRng, SystemRng};
+use poscore::store::{MemoryStore, Op, Store, StoreError};
+use poscore::terminal::{CommFailure, Config, Request, Terminal as CoreTerminal};
+use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
+
+use crate::crypto::Key;
+use crate::{js_error, to_json};
+
+/// A [`Store`] over a JS object with `get` / `list` / `apply` methods.
+struct JsStore(JsValue);
+
+fn io(op: &'static str, key: &str, e: &JsValue) -> StoreError {
+    let message = e
+        .dyn_ref::<js_sys::Error>()
+        .map(|e| String::from(e.message()))
+        .or_else(|| e.as_string())
+        .unwrap_or_else(|| "JS store threw".to_owned());
+    StoreError::Io { op, path: key.to_owned(), message }
+}
+
+impl JsStore {
+    fn call(&self, op: &'static str, key: &str, arg: &JsValue) -> Result<JsValue, StoreError> {
+        let f = js_sys::Reflect::get(&self.0, &JsValue::from_str(op)).map_err(|e| io(op, key, &e))?;
+        let f: js_sys::Function =
+            f.dyn_into().map_err(|_| io(op, key, &JsValue::from_str(&format!("store has no {op}() method"))))?;
+        f.call1(&self.0, arg).map_err(|e| io(op, key, &e))
+    }
+}
+
+impl Store for JsStore {
+    fn get(&self, key: &str) -> Result<Option<Vec<u8>>, StoreError> {
+        let v = self.call("get", key, &JsValue::from_str(key))?;
+        if v.is_undefined() || v.is_null() {
+            return Ok(None);
+        }
+        v.dyn_into::<js_sys::Uint8Array>()
+            .map(|a| Some(a.to_vec()))
+            .map_err(|_| io("get", key, &JsValue::from_str("get() must return a Uint8Array or undefined")))
+    }
+
+    fn list(&self, prefix: &str) -> Result<Vec<String>, StoreError> {
+        let v = self.call("list", prefix, &JsValue::from_str(prefix))?;
+        let arr: js_sys::Array =
+            v.dyn_into().map_err(|_| io("list", prefix, &JsValue::from_str("list() must return an array")))?;
+        let mut keys: Vec<String> = arr.iter().filter_map(|k| k.as_string()).collect();
+        keys.sort();
+        Ok(keys)
+    }
+
+    fn apply(&mut self, ops: &[Op]) -> Result<(), StoreError> {
+        if ops.is_empty() {
+            return Ok(());
+        }
+        let arr = js_sys::Array::new();
+        for op in ops {
+            let o = js_sys::Object::new();
+            let set = |k: &str, v: &JsValue| {
+                let _ = js_sys::Reflect::set(&o, &JsValue::from_str(k), v);
+            };
+            match op {
+                Op::Put { key, value } => {
+                    set("op", &JsValue::from_str("put"));
+                    set("key", &JsValue::from_str(key));
+                    set("value", &js_sys::Uint8Array::from(value.as_slice()).into());
+                }
+                Op::Delete { key } => {
+                    set("op", &JsValue::from_str("delete"));
+                    set("key", &JsValue::from_str(key));
+                }
+            }
+            arr.push(&o);
+        }
+        self.call("apply", "", &arr.into()).map(|_| ())
+    }
+}
+
+/// The transaction engine. Requests and events cross as the engine's serde JSON.
+#[wasm_bindgen]
+pub struct Terminal(CoreTerminal);
+
+fn bad_json(what: &str, e: &serde_json::Error) -> JsValue {
+    let err = js_sys::Error::new(&format!("invalid {what} JSON: {e}"));
+    let _ = js_sys::Reflect::set(&err, &JsValue::from_str("module"), &JsValue::from_str("terminal"));
+    let _ = js_sys::Reflect::set(&err, &JsValue::from_str("code"), &JsValue::from_str("terminal.bad_json"));
+    err.into()
+}
+
+#[wasm_bindgen]
+impl Terminal {
+    /// `config`: JSON of the engine's `Config` (missing fields take the defaults). `store`:
+    /// `undefined` for an in-memory store, or a JS store object. `seed`: deterministic randomness
+    /// for tests; otherwise the system generator.
+    #[wasm_bindgen(constructor)]
+    pub fn new(config: &str, tmk: &Key, store: JsValue, seed: Option<u32>, now: f64) -> Result<Terminal, JsValue> {
+        let config: Config = serde_json::from_str(config).map_err(|e| bad_json("config", &e))?;
+        let store: Box<dyn Store> = if store.is_undefined() || store.is_null() {
+            Box::new(MemoryStore::new())
+        } else {
+            Box::new(JsStore(store))
+        };
+        let rng: Box<dyn Rng> = match seed {
+            Some(s) => Box::new(SeededRng::new(u64::from(s))),
+            None => Box::new(SystemRng::new()),
+        };
+        CoreTerminal::new(config, tmk.0.clone(), store, rng, ms(now)).map(Self).map_err(js_error)
+    }
+
+    /// Starts a request (JSON of `Request`); returns its id.
+    pub fn start(&mut self, request: &str, now: f64) -> Result<f64, JsValue> {
+        let request: Request = serde_json::from_str(request).map_err(|e| bad_json("request", &e))?;
+        #[allow(clippy::cast_precision_loss)]
+        self.0.start(request, ms(now)).map(|id| id as f64).map_err(js_error)
+    }
+
+    /// JSON `{bytes: [..], request, mti, stan}` of the next frame to send, or `undefined`.
+    #[wasm_bindgen(js_name = pollTransmit)]
+    pub fn poll_transmit(&mut self) -> Result<Option<String>, JsValue> {
+        self.0.poll_transmit().map(|t| to_json(&t)).transpose()
+    }
+
+    /// Bytes read from the acquirer connection.
+    #[wasm_bindgen(js_name = handleReceived)]
+    pub fn handle_received(&mut self, bytes: &[u8], now: f64) {
+        self.0.handle_received(bytes, ms(now));
+    }
+
+    /// Unix ms of the next timer, or `undefined`.
+    #[wasm_bindgen(js_name = pollTimeout)]
+    #[allow(clippy::cast_precision_loss)]
+    pub fn poll_timeout(&self) -> Option<f64> {
+        self.0.poll_timeout().map(|t| t as f64)
+    }
+
+    /// The timer fired (or the read timed out).
+    #[wasm_bindgen(js_name = handleTimeout)]
+    pub fn handle_timeout(&mut self, now: f64) {
+        self.0.handle_timeout(ms(now));
+    }
+
+    /// `connect_failed`, `send_failed` or `line_dropped`.
+    #[wasm_bindgen(js_name = handleCommError)]
+    pub fn handle_comm_error(&mut self, kind: &str, now: f64) -> Result<(), JsValue> {
+        let failure: CommFailure = serde_json::from_value(serde_json::Value::String(kind.to_owned()))
+            .map_err(|e| bad_json("comm failure", &e))?;
+        self.0.handle_comm_error(failure, ms(now));
+        Ok(())
+    }
+
+    /// JSON of the next `Event`, or `undefined`.
+    #[wasm_bindgen(js_name = pollEvent)]
+    pub fn poll_event(&mut self) -> Result<Option<String>, JsValue> {
+        self.0.poll_event().map(|e| to_json(&e)).transpose()
+    }
+
+    /// No request in progress and nothing queued.
+    #[wasm_bindgen(js_name = isIdle)]
+    pub fn is_idle(&self) -> bool {
+        self.0.is_idle()
+    }
+
+    /// A request is out and its answer awaited.
+    #[wasm_bindgen(js_name = awaitingResponse)]
+    pub fn awaiting_response(&self) -> bool {
+        self.0.awaiting_response()
+    }
+
+    /// Working keys are installed.
+    #[wasm_bindgen(js_name = isSignedOn)]
+    pub fn is_signed_on(&self) -> bool {
+        self.0.is_signed_on()
+    }
+
+    /// The open batch number.
+    pub fn batch(&self) -> String {
+        self.0.batch().to_owned()
+    }
+
+    /// JSON array of the journal records still to be delivered (pending reversals, advices).
+    pub fn pending(&self) -> Result<String, JsValue> {
+        to_json(&self.0.pending())
+    }
+
+    /// Queue pending reversals and advices now instead of before the next request.
+    #[wasm_bindgen(js_name = flushPending)]
+    pub fn flush_pending(&mut self, now: f64) {
+        self.0.flush_pending(ms(now));
+    }
+}
+
+#[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
+fn ms(now: f64) -> u64 {
+    if now.is_finite() && now > 0.0 {
+        now as u64
+    } else {
+        0
+    }
+}

@@ -1,0 +1,159 @@
+// The transaction engine driven from JS. The Rust core decides everything (STANs, MACs,
+// reversal-first journal, retries); this class only moves JSON, bytes and time across, and
+// `run()` is the host loop of core/src/terminal/driver.rs written against an async transport.
+//
+// A transport is `{ send(bytes) -> Promise<void>, receive(timeoutMs) -> Promise<Uint8Array |
+// null>, close() }`: `send` opens a fresh connection per message (as UnionPay terminals do) and
+// rejects with `err.commFailure = 'connect_failed' | 'send_failed'`; `receive` resolves `null`
+// when nothing arrived in time and rejects (line dropped) when the connection closed.
+import * as wasm from '../pkg/poscore_wasm.js';
+import { call } from './errors.js';
+import { fromCore, toCore } from './convert.js';
+import { Key, rawKey } from './crypto.js';
+
+/** A store kept in a Map: what the engine needs from any store, for tests and demos. */
+export class MemoryStore {
+  constructor(map = new Map()) {
+    this.map = map;
+  }
+  get(key) {
+    return this.map.get(key);
+  }
+  list(prefix) {
+    return [...this.map.keys()].filter((k) => k.startsWith(prefix)).sort();
+  }
+  apply(ops) {
+    for (const op of ops) {
+      if (op.op === 'put') this.map.set(op.key, Uint8Array.from(op.value));
+      else this.map.delete(op.key);
+    }
+  }
+}
+
+// Requests may spell their `type` tags in camelCase (`signOn`, `qrCode`), as JS does.
+const snakeTag = (v) => (typeof v === 'string' ? v.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`) : v);
+const tagged = (o) => (o && typeof o === 'object' && 'type' in o ? { ...o, type: snakeTag(o.type) } : o);
+const coreRequest = (r) => {
+  const req = tagged(r);
+  if (req.card) req.card = tagged(req.card);
+  if (req.pin) req.pin = tagged(req.pin);
+  return toCore(req);
+};
+
+const tdesKek = (tmk) =>
+  tmk instanceof Key ? tmk : Key.dangerousFromHex('tdes', 'key_encryption', String(tmk));
+
+/** The sans-IO terminal engine. */
+export class Terminal {
+  #inner;
+  /**
+   * @param {object} opts `config` (camelCase `Config` fields; missing ones take defaults), `tmk`
+   *   (a `Key`, or **dangerous** test-only hex), `store` (an object with get/list/apply; omitted:
+   *   in memory), `seed` (deterministic randomness, tests only), `now` (Unix ms, default Date.now()).
+   */
+  constructor({ config = {}, tmk, store, seed, now = Date.now() } = {}) {
+    this.#inner = call(() => new wasm.Terminal(toCore(config), rawKey(tdesKek(tmk), 'tmk'), store, seed, now));
+  }
+  /** Starts a request (`{ type: 'sale', amount, card, pin }` ...); returns its id. */
+  start(request, now = Date.now()) {
+    return call(() => this.#inner.start(coreRequest(request), now));
+  }
+  /** The next frame to send: `{ bytes: Uint8Array, request, mti, stan }`, or undefined. */
+  pollTransmit() {
+    const json = this.#inner.pollTransmit();
+    if (json === undefined) return undefined;
+    const t = fromCore(json);
+    return { ...t, bytes: Uint8Array.from(t.bytes) };
+  }
+  handleReceived(bytes, now = Date.now()) {
+    this.#inner.handleReceived(bytes, now);
+  }
+  /** Unix ms of the next timer, or undefined. */
+  pollTimeout() {
+    return this.#inner.pollTimeout();
+  }
+  handleTimeout(now = Date.now()) {
+    this.#inner.handleTimeout(now);
+  }
+  /** `kind`: `connect_failed`, `send_failed` or `line_dropped`. */
+  handleCommError(kind, now = Date.now()) {
+    call(() => this.#inner.handleCommError(String(kind), now));
+  }
+  /** The next event (camelCase keys, `type` snake_case), or undefined. */
+  pollEvent() {
+    const json = this.#inner.pollEvent();
+    return json === undefined ? undefined : fromCore(json);
+  }
+  isIdle() {
+    return this.#inner.isIdle();
+  }
+  awaitingResponse() {
+    return this.#inner.awaitingResponse();
+  }
+  isSignedOn() {
+    return this.#inner.isSignedOn();
+  }
+  get batch() {
+    return this.#inner.batch();
+  }
+  /** Journal records still to be delivered (pending reversals, advices). */
+  pending() {
+    return fromCore(call(() => this.#inner.pending()));
+  }
+  flushPending(now = Date.now()) {
+    this.#inner.flushPending(now);
+  }
+  /** Release the wasm memory now. */
+  free() {
+    this.#inner.free();
+  }
+
+  /**
+   * Starts `request` (unless null: then only what is queued) and drives the engine over
+   * `transport` until idle; `due: true` also waits for pending reversals whose retry timer is set.
+   * Resolves with every event in order; `onEvent` sees them as they come.
+   */
+  async run(request, transport, { onEvent, due = false } = {}) {
+    const events = [];
+    if (request) this.start(request);
+    for (;;) {
+      for (let e = this.pollEvent(); e; e = this.pollEvent()) {
+        events.push(e);
+        onEvent?.(e);
+      }
+      const tx = this.pollTransmit();
+      if (tx) {
+        try {
+          await transport.send(tx.bytes);
+        } catch (err) {
+          this.handleCommError(err?.commFailure ?? 'connect_failed');
+        }
+        continue;
+      }
+      if (!this.awaitingResponse()) transport.close?.();
+      const busy = !this.isIdle() || this.awaitingResponse();
+      const deadline = this.pollTimeout();
+      if (deadline === undefined || !(busy || due)) break;
+      const now = Date.now();
+      if (deadline <= now) {
+        this.handleTimeout(now);
+        continue;
+      }
+      if (this.awaitingResponse()) {
+        let bytes;
+        try {
+          bytes = await transport.receive(deadline - now);
+        } catch {
+          this.handleCommError('line_dropped');
+          continue;
+        }
+        if (bytes) this.handleReceived(bytes);
+        else this.handleTimeout(Date.now());
+      } else {
+        await new Promise((r) => setTimeout(r, deadline - now));
+        this.handleTimeout(Date.now());
+      }
+    }
+    return events;
+  }
+}

@@ -1,0 +1,165 @@
+// End to end: the packed package's Terminal (Rust engine in wasm) drives a terminal day against
+// the acquirer simulator (tests/sim, binary `poscore-sim`) over loopback TCP from Node, with the
+// journal in a JS store object. scripts/test builds the simulator first
+// (`cargo build -q -p poscore-sim`); POSCORE_SIM overrides the binary's path.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
+import { Terminal, TcpTransport } from 'poscore';
+
+const root = fileURLToPath(new URL('../../../', import.meta.url));
+const TMK = '0123456789ABCDEFFEDCBA9876543210'; // published test key shared with the simulator
+const PAN = '6212345678901232';
+const ICC =
+  '9F2608A1B2C3D4E5F607089F2701809F1007070101030000009F37045A3B2C1D9F36020001950500000000009A032611239C01009F02060000000000005F2A02015682027C009F1A0201564F08A0000003330101015008556E696F6E506179';
+const chip = { type: 'chip', pan: PAN, track2: `${PAN}D28122200000000000`, expiry: '2812', cardSeq: '001', iccData: ICC };
+const sale = (amount) => ({ type: 'sale', amount, card: chip, pin: { type: 'clear', digits: '123456' } });
+const config = { responseTimeoutMs: 800, reversalIdleDelayMs: 600_000, reversalBackoffMs: 200 };
+
+function simBinary() {
+  const candidates = [
+    process.env.POSCORE_SIM,
+    `${process.env.CARGO_TARGET_DIR ?? `${root}target`}/debug/poscore-sim`,
+    `${root}target/debug/poscore-sim`,
+    `${root}target/release/poscore-sim`,
+  ];
+  const found = candidates.find((p) => p && existsSync(p));
+  if (!found) throw new Error('poscore-sim not built: run `cargo build -q -p poscore-sim` (or set POSCORE_SIM)');
+  return found;
+}
+
+/** A journal kept in a Map, as a page would keep one in IndexedDB-backed memory. */
+class MapStore {
+  map = new Map();
+  writes = 0;
+  get(key) {
+    return this.map.get(key);
+  }
+  list(prefix) {
+    return [...this.map.keys()].filter((k) => k.startsWith(prefix));
+  }
+  apply(ops) {
+    this.writes += 1;
+    for (const op of ops) {
+      if (op.op === 'put') this.map.set(op.key, op.value.slice());
+      else if (op.op === 'delete') this.map.delete(op.key);
+      else throw new Error(`unknown op ${op.op}`);
+    }
+  }
+}
+
+let sim;
+let transport;
+// Faults apply in order to the next 0200: `delay:0` is a plain answer.
+const SCRIPT = '0200:delay:0,0200:timeout,0200:delay:0,0200:timeout,0200:delay:0,0200:code:51';
+
+before(async () => {
+  sim = spawn(simBinary(), ['--port', '0', '--seed', '7', '--script', SCRIPT, '--stdin-lifetime'], {
+    stdio: ['pipe', 'pipe', 'inherit'],
+  });
+  const line = await new Promise((resolve, reject) => {
+    sim.once('error', reject);
+    sim.once('exit', (code) => reject(new Error(`poscore-sim exited with ${code}`)));
+    createInterface({ input: sim.stdout }).once('line', resolve);
+  });
+  transport = new TcpTransport({ port: JSON.parse(line).port });
+});
+
+after(() => {
+  transport?.close();
+  sim?.stdin.end();
+  sim?.kill();
+});
+
+const store = new MapStore();
+let terminal;
+const of = (events, type) => events.filter((e) => e.type === type);
+const sent = (events) => of(events, 'sending').map((e) => e.mti);
+
+test('sign-on installs the working keys', async () => {
+  terminal = new Terminal({ config, tmk: TMK, store, seed: 1 });
+  assert.equal(terminal.isSignedOn(), false);
+  const events = await terminal.run({ type: 'signOn' }, transport);
+  const [on] = of(events, 'signed_on');
+  assert.ok(on, JSON.stringify(events));
+  assert.match(on.pikKcv, /^[0-9A-F]{8}$/);
+  assert.ok(terminal.isSignedOn());
+  assert.ok(terminal.isIdle());
+});
+
+test('a chip sale is approved, with a masked PAN on the receipt record and the diagnosis', async () => {
+  const events = await terminal.run(sale(12_345), transport);
+  assert.deepEqual(sent(events), ['0200']);
+  assert.equal(of(events, 'reversal_recorded').length, 1, 'reversal-first: recorded before sending');
+  const [ok] = of(events, 'approved');
+  assert.ok(ok, JSON.stringify(events));
+  assert.equal(ok.kind, 'sale');
+  assert.equal(ok.amount, 12_345);
+  assert.match(ok.rrn, /^\d{12}$/);
+  assert.ok(ok.authCode);
+  assert.equal(ok.receipt.pan, '621234******1232');
+  assert.ok(!JSON.stringify(ok).includes(PAN), 'the clear PAN never reaches an event');
+  assert.equal(ok.diagnosis.entry.code, '00');
+  assert.ok(ok.diagnosis.entry.operator.zh && ok.diagnosis.entry.operator.en);
+  assert.deepEqual(terminal.pending(), []);
+});
+
+test('a sale whose response is dropped fails with a reversal pending; the next sale sends the 0400 first', async () => {
+  const failed = await terminal.run(sale(500), transport);
+  const [f] = of(failed, 'failed');
+  assert.ok(f, JSON.stringify(failed));
+  assert.equal(f.reversalPending, true);
+  assert.equal(f.diagnosis.reversalReason ?? f.diagnosis.entry.reversalReason, '98');
+  assert.equal(terminal.pending().length, 1);
+  assert.ok(store.list('').length > 0);
+
+  const next = await terminal.run(sale(700), transport);
+  assert.deepEqual(sent(next), ['0400', '0200'], JSON.stringify(next));
+  const [cleared] = of(next, 'reversal_cleared');
+  assert.ok(cleared, JSON.stringify(next));
+  assert.equal(cleared.stan, f.stan);
+  assert.equal(cleared.code, '00');
+  assert.equal(of(next, 'approved').length, 1);
+  assert.deepEqual(terminal.pending(), []);
+});
+
+test('after a restart from the same store, a pending reversal goes out before the next sale', async () => {
+  const failed = await terminal.run(sale(900), transport);
+  const [f] = of(failed, 'failed');
+  assert.equal(f.reversalPending, true);
+  terminal.free(); // "power loss": only the store survives
+
+  terminal = new Terminal({ config, tmk: TMK, store, seed: 2 });
+  assert.ok(terminal.isSignedOn(), 'working keys come back from the store');
+  assert.equal(terminal.pending().length, 1);
+  const next = await terminal.run(sale(1_100), transport);
+  assert.deepEqual(sent(next), ['0400', '0200'], JSON.stringify(next));
+  assert.equal(of(next, 'reversal_cleared')[0].stan, f.stan);
+  assert.equal(of(next, 'approved').length, 1);
+  assert.deepEqual(terminal.pending(), []);
+});
+
+test('a decline (51) carries the diagnosis texts and leaves nothing pending', async () => {
+  const events = await terminal.run(sale(2_000), transport);
+  const [d] = of(events, 'declined');
+  assert.ok(d, JSON.stringify(events));
+  assert.equal(d.diagnosis.entry.code, '51');
+  assert.match(d.diagnosis.entry.operator.zh, /余额/);
+  assert.match(d.diagnosis.entry.operator.en, /balance|fund/i);
+  assert.ok(d.diagnosis.entry.customer.zh && d.diagnosis.entry.customer.en);
+  assert.deepEqual(terminal.pending(), []);
+});
+
+test('settlement balances against the simulator', async () => {
+  const batch = terminal.batch;
+  const events = await terminal.run({ type: 'settle' }, transport);
+  const [s] = of(events, 'settlement_balanced');
+  assert.ok(s, JSON.stringify(events));
+  assert.equal(s.batch, batch);
+  assert.deepEqual(s.totals, { debitAmount: 12_345 + 700 + 1_100, debitCount: 3, creditAmount: 0, creditCount: 0 });
+  assert.notEqual(s.nextBatch, batch);
+  assert.ok(terminal.isIdle());
+});
