@@ -130,7 +130,10 @@ fn dead() -> PoscoreError {
 
 impl Terminal {
     /// Runs `f` on the engine thread and waits for its answer.
-    fn call<R: Send + 'static>(&self, f: impl FnOnce(&mut core::Terminal) -> R + Send + 'static) -> Result<R, PoscoreError> {
+    fn call<R: Send + 'static>(
+        &self,
+        f: impl FnOnce(&mut core::Terminal) -> R + Send + 'static,
+    ) -> Result<R, PoscoreError> {
         let (tx, rx) = mpsc::sync_channel(1);
         let job: Job = Box::new(move |t| {
             let _ = tx.send(f(t));

@@ -5,6 +5,7 @@ import org.junit.jupiter.api.Assertions.assertArrayEquals
 import org.junit.jupiter.api.Assertions.assertEquals
 import org.junit.jupiter.api.Assertions.assertTrue
 import org.junit.jupiter.api.Assertions.fail
+import org.junit.jupiter.api.Assumptions.assumeTrue
 import org.junit.jupiter.api.DynamicTest
 import org.junit.jupiter.api.TestFactory
 import java.nio.file.Files
@@ -78,7 +79,8 @@ class StoreVectorsTest {
     fun cases(): List<DynamicTest> {
         val all = Vectors.cases(file, "cases") { v ->
             val requires = v.optJSONArray("requires")?.map { it as String }.orEmpty()
-            if (requires.all { it in hooks }) run(Files.createTempDirectory("poscore-store").toFile(), v)
+            assumeTrue(requires.all { it in hooks }, "FileStore (Kotlin) does not seal records: needs $requires")
+            run(Files.createTempDirectory("poscore-store").toFile(), v)
         }
         val runnable = (0 until file.getJSONArray("cases").length()).count { i ->
             file.getJSONArray("cases").getJSONObject(i).optJSONArray("requires")?.map { it as String }.orEmpty().all { it in hooks }
