@@ -33,12 +33,14 @@ mod crypto;
 mod iso8583;
 mod receipt;
 mod response;
+mod terminal;
 
 pub use card::*;
 pub use crypto::*;
 pub use iso8583::*;
 pub use receipt::*;
 pub use response::*;
+pub use terminal::*;
 
 /// Every error crossing into Kotlin. One variant per core module.
 #[derive(Debug, thiserror::Error, uniffi::Error)]
@@ -132,6 +134,22 @@ pub enum PoscoreError {
         /// Human-readable message.
         detail: String,
     },
+    /// The journal store: I/O, corrupt record, key rules (also thrown by a Kotlin `HostStore`).
+    #[error("{detail}")]
+    Store {
+        /// Stable code, `store.reason`.
+        code: String,
+        /// Human-readable message.
+        detail: String,
+    },
+    /// The transaction engine: bad config or request, not signed on, reversal unresolved, halted.
+    #[error("{detail}")]
+    Terminal {
+        /// Stable code, `terminal.reason`.
+        code: String,
+        /// Human-readable message.
+        detail: String,
+    },
     /// The random generator failed.
     #[error("{detail}")]
     Rng {
@@ -160,6 +178,8 @@ impl From<poscore::Error> for PoscoreError {
             poscore::Error::Dukpt(_) => Self::Dukpt { code, detail },
             poscore::Error::Tr31(_) => Self::Tr31 { code, detail },
             poscore::Error::Rng(_) => Self::Rng { code, detail },
+            poscore::Error::Store(_) => Self::Store { code, detail },
+            poscore::Error::Terminal(_) => Self::Terminal { code, detail },
             _ => Self::Card { code, detail, offset: None },
         }
     }
@@ -186,8 +206,17 @@ via_core_error!(
     poscore::mac::MacError,
     poscore::dukpt::DukptError,
     poscore::tr31::Tr31Error,
-    poscore::rng::RngError
+    poscore::rng::RngError,
+    poscore::store::StoreError,
+    poscore::terminal::TerminalError
 );
+
+/// A Kotlin `HostStore` threw something that is not a `PoscoreException`.
+impl From<uniffi::UnexpectedUniFFICallbackError> for PoscoreError {
+    fn from(e: uniffi::UnexpectedUniFFICallbackError) -> Self {
+        Self::Store { code: "store.io".into(), detail: e.reason }
+    }
+}
 
 /// Version of the core library.
 #[uniffi::export]

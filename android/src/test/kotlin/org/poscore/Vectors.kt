@@ -53,6 +53,8 @@ object Vectors {
         is PoscoreException.Dukpt -> e.code
         is PoscoreException.Tr31 -> e.code
         is PoscoreException.Rng -> e.code
+        is PoscoreException.Store -> e.code
+        is PoscoreException.Terminal -> e.code
     }
 
     fun errorOffset(e: PoscoreException): Int? = when (e) {

@@ -1,0 +1,163 @@
+package org.poscore
+
+import java.io.IOException
+import java.net.InetSocketAddress
+import java.net.Socket
+import java.net.SocketTimeoutException
+
+/**
+ * The acquirer link: opens a connection per message, as UnionPay terminals do (a late answer on
+ * an old connection is thereby dropped by the network). Replace it to use TLS or a proxy.
+ */
+interface Transport {
+    /** Opens a new connection (closing any previous one) and writes [bytes]. */
+    @Throws(IOException::class)
+    fun send(bytes: ByteArray)
+
+    /** Reads what arrives within [timeoutMs]: null on timeout, empty when the peer closed. */
+    @Throws(IOException::class)
+    fun receive(timeoutMs: Long): ByteArray?
+
+    /** Closes the current connection, if any. */
+    fun close()
+
+    /** Whether a connection is open. */
+    val connected: Boolean
+}
+
+/** [Transport] over plain TCP (`java.net.Socket`). */
+class SocketTransport(
+    private val host: String,
+    private val port: Int,
+    private val connectTimeoutMs: Int = 5_000,
+) : Transport {
+    private var socket: Socket? = null
+    private val buf = ByteArray(4096)
+
+    override val connected: Boolean get() = socket != null
+
+    override fun send(bytes: ByteArray) {
+        close()
+        val s = Socket()
+        try {
+            s.tcpNoDelay = true
+            s.connect(InetSocketAddress(host, port), connectTimeoutMs)
+        } catch (e: IOException) {
+            runCatching { s.close() }
+            throw ConnectException(e)
+        }
+        socket = s
+        s.getOutputStream().apply { write(bytes); flush() }
+    }
+
+    override fun receive(timeoutMs: Long): ByteArray? {
+        val s = socket ?: return ByteArray(0)
+        s.soTimeout = timeoutMs.coerceIn(1, Int.MAX_VALUE.toLong()).toInt()
+        return try {
+            val n = s.getInputStream().read(buf)
+            if (n < 0) ByteArray(0) else buf.copyOf(n)
+        } catch (_: SocketTimeoutException) {
+            null
+        }
+    }
+
+    override fun close() {
+        socket?.let { runCatching { it.close() } }
+        socket = null
+    }
+}
+
+/** Thrown by [Transport.send] when the connection could not be opened (nothing was sent). */
+class ConnectException(cause: Throwable) : IOException(cause)
+
+/**
+ * The transaction engine with its host loop: the Kotlin twin of the Rust `TcpDriver`. Each call
+ * blocks until the engine is idle, so run it off the main thread (a coroutine on
+ * `Dispatchers.IO`, a worker thread). Requests and events are the core's JSON, tagged by `type`
+ * (events: `approved`, `declined`, `failed`, `reversal_sent`, ...); parse them with `org.json`
+ * on Android (the library itself has no JSON dependency).
+ */
+class PosTerminal(
+    val engine: Terminal,
+    private val transport: Transport,
+    private val clock: () -> Long = System::currentTimeMillis,
+) : AutoCloseable {
+    companion object {
+        /** An engine over [store] (`config`: the core `Config` as JSON; missing fields default). */
+        @Throws(PoscoreException::class)
+        fun open(configJson: String, tmk: Key, store: HostStore, transport: Transport, seed: Long? = null): PosTerminal {
+            val now = System.currentTimeMillis()
+            return PosTerminal(Terminal(configJson, tmk, store, seed?.toULong(), now.toULong()), transport)
+        }
+    }
+
+    private fun now() = clock().toULong()
+
+    /** Starts [request] (core `Request` JSON) and runs until idle; returns every event. */
+    @Throws(PoscoreException::class)
+    fun run(requestJson: String, onEvent: (String) -> Unit = {}): List<String> {
+        val events = mutableListOf<String>()
+        engine.start(requestJson, now())
+        loop(timers = false) { events += it; onEvent(it) }
+        return events
+    }
+
+    /** Sends pending reversals and repeats now and waits for them (the Rust `run_due`). */
+    @Throws(PoscoreException::class)
+    fun flush(onEvent: (String) -> Unit = {}): List<String> {
+        val events = mutableListOf<String>()
+        engine.flushPending(now())
+        loop(timers = true) { events += it; onEvent(it) }
+        return events
+    }
+
+    private fun loop(timers: Boolean, onEvent: (String) -> Unit) {
+        while (true) {
+            while (true) onEvent(engine.pollEvent() ?: break)
+            val tx = engine.pollTransmit()
+            if (tx != null) {
+                try {
+                    transport.send(tx.bytes)
+                } catch (_: ConnectException) {
+                    engine.handleCommError(CommFailure.CONNECT_FAILED, now())
+                } catch (_: IOException) {
+                    transport.close()
+                    engine.handleCommError(CommFailure.SEND_FAILED, now())
+                }
+                continue
+            }
+            if (!engine.awaitingResponse()) transport.close()
+            val busy = !engine.isIdle() || engine.awaitingResponse()
+            val deadline = engine.pollTimeout()?.toLong() ?: break
+            if (!busy && !timers) break
+            val now = clock()
+            if (deadline <= now) {
+                engine.handleTimeout(now())
+                continue
+            }
+            if (transport.connected) {
+                val got = try {
+                    transport.receive(deadline - now)
+                } catch (_: IOException) {
+                    ByteArray(0)
+                }
+                when {
+                    got == null -> engine.handleTimeout(now())
+                    got.isEmpty() -> {
+                        transport.close()
+                        engine.handleCommError(CommFailure.LINE_DROPPED, now())
+                    }
+                    else -> engine.handleReceived(got, now())
+                }
+            } else {
+                Thread.sleep(deadline - now)
+                engine.handleTimeout(now())
+            }
+        }
+    }
+
+    override fun close() {
+        transport.close()
+        engine.close()
+    }
+}

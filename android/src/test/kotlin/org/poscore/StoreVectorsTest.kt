@@ -1,0 +1,91 @@
+package org.poscore
+
+import org.json.JSONObject
+import org.junit.jupiter.api.Assertions.assertArrayEquals
+import org.junit.jupiter.api.Assertions.assertEquals
+import org.junit.jupiter.api.Assertions.assertTrue
+import org.junit.jupiter.api.Assertions.fail
+import org.junit.jupiter.api.Assumptions.assumeTrue
+import org.junit.jupiter.api.DynamicTest
+import org.junit.jupiter.api.TestFactory
+import java.nio.file.Files
+
+/** Replays tests/vectors/store.json (the store conformance cases) against [FileStore]. */
+class StoreVectorsTest {
+    private val file = Vectors.load("store")
+    private val hooks = setOf("reopen", "damage")
+
+    private fun value(v: JSONObject): ByteArray {
+        val one = hexDecode(v.getString("hex"))
+        val n = v.optInt("repeat", 1)
+        return ByteArray(one.size * n) { one[it % one.size] }
+    }
+
+    private fun op(o: JSONObject): StoreOp = when (o.getString("op")) {
+        "put" -> StoreOp.Put(o.getString("key"), value(o.getJSONObject("value")))
+        "delete" -> StoreOp.Delete(o.getString("key"))
+        else -> error("unknown batch op $o")
+    }
+
+    private fun run(dir: java.io.File, case: JSONObject) {
+        var store = FileStore(dir)
+        val steps = case.getJSONArray("steps")
+        for (i in 0 until steps.length()) {
+            val s = steps.getJSONObject(i)
+            val where = "${case.getString("name")} step $i ${s.getString("op")}"
+            val error = s.optString("error", "")
+            try {
+                when (s.getString("op")) {
+                    "put" -> store.apply(listOf(op(s)))
+                    "delete" -> store.apply(listOf(op(s)))
+                    "batch" -> store.apply(s.getJSONArray("ops").map { op(it as JSONObject) })
+                    "get" -> {
+                        val got = store.get(s.getString("key"))
+                        if (s.isNull("expect")) {
+                            assertEquals(null, got, where)
+                        } else {
+                            assertArrayEquals(value(s.getJSONObject("expect")), got, where)
+                        }
+                    }
+                    "list" -> assertEquals(
+                        s.getJSONArray("expect").map { it as String },
+                        store.list(s.getString("prefix")),
+                        where,
+                    )
+                    "reopen" -> store = FileStore(dir)
+                    "damage" -> {
+                        val f = store.recordFile(s.getString("key")).toPath()
+                        val bytes = Files.readAllBytes(f)
+                        val damaged = when (s.getString("how")) {
+                            "flip_byte" -> bytes.copyOf().also { it[it.size / 2] = (it[it.size / 2].toInt() xor 0x01).toByte() }
+                            "truncate" -> bytes.copyOf(bytes.size / 2)
+                            "empty" -> ByteArray(0)
+                            "copy_from" -> Files.readAllBytes(store.recordFile(s.getString("from")).toPath())
+                            else -> error("unknown damage $s")
+                        }
+                        Files.write(f, damaged)
+                    }
+                    else -> fail<Unit>("unknown op in $where")
+                }
+                if (error.isNotEmpty()) fail<Unit>("$where: expected $error")
+            } catch (e: PoscoreException.Store) {
+                if (error.isEmpty()) throw e
+                assertEquals(error, e.code, where)
+            }
+        }
+    }
+
+    @TestFactory
+    fun cases(): List<DynamicTest> {
+        val all = Vectors.cases(file, "cases") { v ->
+            val requires = v.optJSONArray("requires")?.map { it as String }.orEmpty()
+            assumeTrue(requires.all { it in hooks }, "FileStore (Kotlin) does not seal records: needs $requires")
+            run(Files.createTempDirectory("poscore-store").toFile(), v)
+        }
+        val runnable = (0 until file.getJSONArray("cases").length()).count { i ->
+            file.getJSONArray("cases").getJSONObject(i).optJSONArray("requires")?.map { it as String }.orEmpty().all { it in hooks }
+        }
+        assertTrue(runnable >= 16, "FileStore runs $runnable cases")
+        return all
+    }
+}

@@ -1,0 +1,133 @@
+package org.poscore
+
+import org.json.JSONObject
+import org.junit.jupiter.api.Assertions.assertEquals
+import org.junit.jupiter.api.Assertions.assertFalse
+import org.junit.jupiter.api.Assertions.assertTrue
+import org.junit.jupiter.api.Test
+import org.junit.jupiter.api.io.TempDir
+import java.io.File
+import java.util.concurrent.TimeUnit
+
+/**
+ * The engine driven from the JVM over loopback TCP against the acquirer simulator
+ * (`poscore-sim`, built by Maven in generate-test-resources), with the journal in a [FileStore].
+ */
+class TerminalE2ETest {
+    @TempDir
+    lateinit var dir: File
+
+    private val tmk = Key.dangerousFromHex(KeyAlgorithm.TDES2, KeyUsage.KEY_ENCRYPTION, "0123456789ABCDEFFEDCBA9876543210")
+    private val config = JSONObject()
+        .put("response_timeout_ms", 1500)
+        .put("reversal_backoff_ms", 200)
+        .put("reversal_idle_delay_ms", 600_000)
+        .put("stan_block", 10)
+
+    private class Sim(script: String) : AutoCloseable {
+        val process: Process
+        val port: Int
+
+        init {
+            val args = mutableListOf("--port", "0", "--seed", "7", "--stdin-lifetime", "--late-ms", "300")
+            if (script.isNotEmpty()) args += listOf("--script", script)
+            process = ProcessBuilder(listOf(System.getProperty("poscore.sim") ?: "../target/debug/poscore-sim") + args)
+                .redirectError(ProcessBuilder.Redirect.INHERIT).start()
+            val line = process.inputStream.bufferedReader().readLine() ?: error("simulator printed nothing")
+            port = JSONObject(line).getInt("port")
+        }
+
+        override fun close() {
+            process.outputStream.close()
+            if (!process.waitFor(5, TimeUnit.SECONDS)) process.destroy()
+        }
+    }
+
+    private fun terminal(sim: Sim) =
+        PosTerminal.open(config.toString(), tmk, FileStore(File(dir, "journal")), SocketTransport("127.0.0.1", sim.port), seed = 42)
+
+    private fun sale(amount: Long) = JSONObject()
+        .put("type", "sale").put("amount", amount)
+        .put(
+            "card",
+            JSONObject().put("type", "chip").put("pan", "6212345678901232").put("icc_data", ICC),
+        )
+        .put("pin", JSONObject().put("type", "clear").put("digits", "123456"))
+
+    private fun types(events: List<JSONObject>) = events.map { it.getString("type") }
+    private fun sent(events: List<JSONObject>) = events.filter { it.getString("type") == "sending" }.map { it.getString("mti") }
+    private fun one(events: List<JSONObject>, type: String) = events.single { it.getString("type") == type }
+
+    private fun PosTerminal.run(request: JSONObject) = run(request.toString()).map { JSONObject(it) }
+
+    private fun signOn(t: PosTerminal) {
+        val ev = t.run(JSONObject().put("type", "sign_on"))
+        assertTrue("signed_on" in types(ev), "sign-on: ${types(ev)}")
+        assertTrue(t.engine.isSignedOn())
+    }
+
+    @Test
+    fun `sign on, chip sale, decline 51 with diagnosis, settlement balanced`() {
+        Sim("").use { sim ->
+            terminal(sim).use { t ->
+                signOn(t)
+                val ok = t.run(sale(1_000))
+                val approved = one(ok, "approved")
+                assertTrue(approved.toString().contains("6212"), "receipt carries the (masked) card")
+                assertTrue(t.engine.pendingStans().isEmpty())
+
+                val declined = t.run(sale(100_000_001)) // above the test account's 1,000,000.00
+                val d = one(declined, "declined").getJSONObject("diagnosis")
+                assertTrue(d.toString().contains("\"51\""), "diagnosis names 51: $d")
+                assertTrue(Response.explain("51", "zh").operatorText.isNotBlank())
+                assertTrue(Response.explain("51", "en").operatorText.isNotBlank())
+
+                val settle = t.run(JSONObject().put("type", "settle"))
+                assertTrue("settlement_balanced" in types(settle), "settlement: ${types(settle)}")
+            }
+        }
+    }
+
+    @Test
+    fun `timeout leaves a reversal that goes out before the next sale`() {
+        Sim("0200:timeout").use { sim ->
+            terminal(sim).use { t ->
+                signOn(t)
+                val lost = t.run(sale(2_000))
+                assertEquals(listOf("0200"), sent(lost))
+                val failed = one(lost, "failed")
+                assertTrue(failed.getBoolean("reversal_pending"), "failed: $failed")
+                assertEquals(1, t.engine.pendingStans().size)
+
+                val next = t.run(sale(3_000))
+                assertEquals(listOf("0400", "0200"), sent(next), "reversal first: ${types(next)}")
+                val kinds = types(next)
+                assertTrue(kinds.indexOf("reversal_cleared") in 0 until kinds.indexOf("approved"), "order: $kinds")
+                assertTrue(t.engine.pendingStans().isEmpty())
+            }
+        }
+    }
+
+    @Test
+    fun `a restarted terminal over the same FileStore sends the pending reversal first`() {
+        Sim("0200:timeout").use { sim ->
+            terminal(sim).use { t ->
+                signOn(t)
+                assertTrue(one(t.run(sale(4_000)), "failed").getBoolean("reversal_pending"))
+            }
+            terminal(sim).use { t ->
+                assertEquals(1, t.engine.pendingStans().size, "the reversal survived the restart")
+                val next = t.run(sale(5_000))
+                assertEquals("0400", sent(next).first(), "reversal first after restart: ${types(next)}")
+                assertTrue("reversal_cleared" in types(next))
+                assertTrue("approved" in types(next), "events: ${types(next)}")
+                assertFalse(t.engine.pendingStans().isNotEmpty())
+            }
+        }
+    }
+
+    private companion object {
+        const val ICC =
+            "9F2608A1B2C3D4E5F607089F2701809F1007070101030000009F37045A3B2C1D9F36020001950500000000009A032611239C01009F02060000000000005F2A02015682027C009F1A0201564F08A0000003330101015008556E696F6E506179"
+    }
+}

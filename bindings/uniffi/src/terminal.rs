@@ -1,0 +1,253 @@
+//! The transaction engine for Kotlin (wrapped by `org.poscore.PosTerminal`): a foreign
+//! [`HostStore`] the app implements (`org.poscore.FileStore` is one) and a [`Terminal`] object
+//! the app's host loop drives with bytes, events and `now`, as `docs/terminal.md` describes.
+//!
+//! Requests and events cross as JSON (the core's serde shapes, tagged by `type`): they are large
+//! tagged unions that Kotlin reads with `org.json`, and keeping one shape for the CLI, the vectors,
+//! JS and Kotlin is worth more than typed records here.
+//!
+//! The core `Terminal` holds `Box<dyn Store>` and `Box<dyn Rng>` and is not `Send`, while a UniFFI
+//! object must be `Send + Sync`: the engine therefore lives on its own thread and every call is a
+//! message to it (calls stay synchronous and ordered; no `unsafe`).
+
+use std::sync::mpsc::{self, Sender};
+use std::sync::{Arc, Mutex};
+
+use poscore::rng::{Rng, SeededRng, SystemRng};
+use poscore::store::{Op, Store, StoreError};
+use poscore::terminal::{self as core, CommFailure as CoreCommFailure};
+
+use crate::{Key, PoscoreError};
+
+/// One write of a batch handed to [`HostStore::apply`].
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Enum)]
+pub enum StoreOp {
+    /// Create or replace `key`.
+    Put { key: String, value: Vec<u8> },
+    /// Remove `key` (no error when absent).
+    Delete { key: String },
+}
+
+/// Storage implemented by the app (Kotlin): the engine's journal. The contract is the core
+/// `Store`'s: `apply` is atomic and durable when it returns; errors are thrown as
+/// `PoscoreException.Store(code, detail)`, and the engine then halts rather than guess.
+#[uniffi::export(with_foreign)]
+pub trait HostStore: Send + Sync {
+    /// The value under `key`, or null.
+    fn get(&self, key: String) -> Result<Option<Vec<u8>>, PoscoreError>;
+    /// Every key starting with `prefix`, ascending byte order.
+    fn list(&self, prefix: String) -> Result<Vec<String>, PoscoreError>;
+    /// All of `ops`, in order, atomically and durably.
+    fn apply(&self, ops: Vec<StoreOp>) -> Result<(), PoscoreError>;
+}
+
+/// The core `Store` over a foreign [`HostStore`]; a foreign failure becomes `store.io`.
+struct ForeignStore(Arc<dyn HostStore>);
+
+fn foreign(op: &'static str, path: &str, e: &PoscoreError) -> StoreError {
+    StoreError::Io { op, path: path.to_owned(), message: e.to_string() }
+}
+
+impl Store for ForeignStore {
+    fn get(&self, key: &str) -> Result<Option<Vec<u8>>, StoreError> {
+        self.0.get(key.to_owned()).map_err(|e| foreign("get", key, &e))
+    }
+
+    fn list(&self, prefix: &str) -> Result<Vec<String>, StoreError> {
+        self.0.list(prefix.to_owned()).map_err(|e| foreign("list", prefix, &e))
+    }
+
+    fn apply(&mut self, ops: &[Op]) -> Result<(), StoreError> {
+        for op in ops {
+            op.validate()?;
+        }
+        let ops = ops
+            .iter()
+            .map(|o| match o {
+                Op::Put { key, value } => StoreOp::Put { key: key.clone(), value: value.clone() },
+                Op::Delete { key } => StoreOp::Delete { key: key.clone() },
+            })
+            .collect();
+        self.0.apply(ops).map_err(|e| foreign("apply", "batch", &e))
+    }
+}
+
+/// A communication failure the host loop reports.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, uniffi::Enum)]
+pub enum CommFailure {
+    /// The connection could not be opened: nothing left the terminal.
+    ConnectFailed,
+    /// Writing the request failed (treated as "after send").
+    SendFailed,
+    /// The connection closed or reset while waiting for the answer.
+    LineDropped,
+}
+
+impl From<CommFailure> for CoreCommFailure {
+    fn from(f: CommFailure) -> Self {
+        match f {
+            CommFailure::ConnectFailed => Self::ConnectFailed,
+            CommFailure::SendFailed => Self::SendFailed,
+            CommFailure::LineDropped => Self::LineDropped,
+        }
+    }
+}
+
+/// Bytes to write to a NEW connection to the acquirer.
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct Transmit {
+    /// The whole frame (length, TPDU, header, message).
+    pub bytes: Vec<u8>,
+    /// The request id it belongs to (null for a reversal or repeat sent on its own).
+    pub request: Option<u64>,
+    /// MTI sent.
+    pub mti: String,
+    /// Field 11.
+    pub stan: String,
+}
+
+type Job = Box<dyn FnOnce(&mut core::Terminal) + Send>;
+
+/// The sans-IO engine. Every method is a quick state change; the app owns socket, clock, thread.
+#[derive(uniffi::Object)]
+pub struct Terminal {
+    jobs: Mutex<Sender<Job>>,
+}
+
+impl std::fmt::Debug for Terminal {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Terminal")
+    }
+}
+
+fn bad_json(what: &str, e: &serde_json::Error) -> PoscoreError {
+    PoscoreError::Terminal { code: "terminal.bad_request".into(), detail: format!("{what} JSON: {e}") }
+}
+
+fn dead() -> PoscoreError {
+    PoscoreError::Terminal { code: "terminal.halted".into(), detail: "the engine thread has stopped".into() }
+}
+
+impl Terminal {
+    /// Runs `f` on the engine thread and waits for its answer.
+    fn call<R: Send + 'static>(
+        &self,
+        f: impl FnOnce(&mut core::Terminal) -> R + Send + 'static,
+    ) -> Result<R, PoscoreError> {
+        let (tx, rx) = mpsc::sync_channel(1);
+        let job: Job = Box::new(move |t| {
+            let _ = tx.send(f(t));
+        });
+        self.jobs.lock().map_err(|_| dead())?.send(job).map_err(|_| dead())?;
+        rx.recv().map_err(|_| dead())
+    }
+}
+
+#[uniffi::export]
+impl Terminal {
+    /// The engine over `store`, loading its journal (`config_json`: the core `Config`, missing
+    /// fields default; `seed`: deterministic randomness, tests only; `now`: unix ms).
+    #[uniffi::constructor(default(seed = None))]
+    pub fn new(
+        config_json: String,
+        tmk: Arc<Key>,
+        store: Arc<dyn HostStore>,
+        seed: Option<u64>,
+        now: u64,
+    ) -> Result<Arc<Self>, PoscoreError> {
+        let config: core::Config = serde_json::from_str(&config_json).map_err(|e| bad_json("config", &e))?;
+        let tmk = tmk.0.clone();
+        let (jobs, inbox) = mpsc::channel::<Job>();
+        let (ready_tx, ready_rx) = mpsc::sync_channel(1);
+        std::thread::Builder::new()
+            .name("poscore-terminal".into())
+            .spawn(move || {
+                let rng: Box<dyn Rng> = match seed {
+                    Some(s) => Box::new(SeededRng::new(s)),
+                    None => Box::new(SystemRng::new()),
+                };
+                match core::Terminal::new(config, tmk, Box::new(ForeignStore(store)), rng, now) {
+                    Err(e) => {
+                        let _ = ready_tx.send(Err(e));
+                    }
+                    Ok(mut t) => {
+                        let _ = ready_tx.send(Ok(()));
+                        while let Ok(job) = inbox.recv() {
+                            job(&mut t);
+                        }
+                    }
+                }
+            })
+            .map_err(|e| PoscoreError::Terminal { code: "terminal.halted".into(), detail: e.to_string() })?;
+        ready_rx.recv().map_err(|_| dead())?.map_err(|e| PoscoreError::from(poscore::Error::from(e)))?;
+        Ok(Arc::new(Self { jobs: Mutex::new(jobs) }))
+    }
+
+    /// Starts a request (core `Request` JSON, tagged by `type`); returns its id.
+    pub fn start(&self, request_json: String, now: u64) -> Result<u64, PoscoreError> {
+        let request: core::Request = serde_json::from_str(&request_json).map_err(|e| bad_json("request", &e))?;
+        self.call(move |t| t.start(request, now))?.map_err(|e| poscore::Error::from(e).into())
+    }
+
+    /// The next frame to send, on a new connection.
+    pub fn poll_transmit(&self) -> Result<Option<Transmit>, PoscoreError> {
+        self.call(|t| {
+            t.poll_transmit().map(|x| Transmit { bytes: x.bytes, request: x.request, mti: x.mti, stan: x.stan })
+        })
+    }
+
+    /// Bytes read from the connection, in any chunking.
+    pub fn handle_received(&self, bytes: Vec<u8>, now: u64) -> Result<(), PoscoreError> {
+        self.call(move |t| t.handle_received(&bytes, now))
+    }
+
+    /// When (unix ms) to call [`Terminal::handle_timeout`], if anything waits.
+    pub fn poll_timeout(&self) -> Result<Option<u64>, PoscoreError> {
+        self.call(|t| t.poll_timeout())
+    }
+
+    /// The timer from `poll_timeout` expired.
+    pub fn handle_timeout(&self, now: u64) -> Result<(), PoscoreError> {
+        self.call(move |t| t.handle_timeout(now))
+    }
+
+    /// The connection failed.
+    pub fn handle_comm_error(&self, failure: CommFailure, now: u64) -> Result<(), PoscoreError> {
+        self.call(move |t| t.handle_comm_error(failure.into(), now))
+    }
+
+    /// The next event as JSON (core `Event`, tagged by `type`), if any.
+    pub fn poll_event(&self) -> Result<Option<String>, PoscoreError> {
+        self.call(|t| t.poll_event().map(|e| serde_json::to_string(&e).unwrap_or_default()))
+    }
+
+    /// Sends pending reversals and advice repeats now instead of waiting for the next request.
+    pub fn flush_pending(&self, now: u64) -> Result<(), PoscoreError> {
+        self.call(move |t| t.flush_pending(now))
+    }
+
+    /// Nothing queued or in flight.
+    pub fn is_idle(&self) -> Result<bool, PoscoreError> {
+        self.call(|t| t.is_idle())
+    }
+
+    /// A request was sent and its answer is awaited.
+    pub fn awaiting_response(&self) -> Result<bool, PoscoreError> {
+        self.call(|t| t.awaiting_response())
+    }
+
+    /// Working keys are installed.
+    pub fn is_signed_on(&self) -> Result<bool, PoscoreError> {
+        self.call(|t| t.is_signed_on())
+    }
+
+    /// The open batch number.
+    pub fn batch(&self) -> Result<String, PoscoreError> {
+        self.call(|t| t.batch().to_owned())
+    }
+
+    /// STANs of the journal records still pending or in flight (reversals or repeats owed).
+    pub fn pending_stans(&self) -> Result<Vec<String>, PoscoreError> {
+        self.call(|t| t.pending().iter().map(|r| r.stan.clone()).collect())
+    }
+}
