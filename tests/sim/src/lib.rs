@@ -279,12 +279,14 @@ impl std::fmt::Debug for Acquirer {
     }
 }
 
-/// SplitMix64: the fault dice (independent of the key RNG so scripts do not shift keys).
+/// SplitMix64 dice: the simulator's fault dice (independent of the key RNG so scripts do not shift
+/// keys), and the schedule dice of the crash tests. Deterministic from its seed.
 #[derive(Debug, Clone)]
-struct SplitMix(u64);
+pub struct SplitMix(pub u64);
 
 impl SplitMix {
-    fn next(&mut self) -> u64 {
+    /// The next 64 random bits.
+    pub fn next_u64(&mut self) -> u64 {
         self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
         let mut z = self.0;
         z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
@@ -292,9 +294,20 @@ impl SplitMix {
         z ^ (z >> 31)
     }
 
+    /// True with probability `p` (0.0–1.0).
     #[allow(clippy::cast_precision_loss)]
-    fn chance(&mut self, p: f64) -> bool {
-        p > 0.0 && (self.next() >> 11) as f64 / (1u64 << 53) as f64 <= p
+    pub fn chance(&mut self, p: f64) -> bool {
+        p > 0.0 && (self.next_u64() >> 11) as f64 / (1u64 << 53) as f64 <= p
+    }
+
+    /// A number in `0..n`.
+    pub fn below(&mut self, n: u64) -> u64 {
+        self.next_u64() % n
+    }
+
+    /// True in `percent` of 100 draws of [`SplitMix::below`].
+    pub fn percent(&mut self, percent: u64) -> bool {
+        self.below(100) < percent
     }
 }
 

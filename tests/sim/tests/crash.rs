@@ -14,26 +14,7 @@ use poscore::store::MemoryStore;
 use poscore::terminal::{Request, Resolution, TxnKind, TxnStatus};
 use poscore_sim::cards::{chip, contactless, magstripe, pin, qr, wechat, wrong_pin};
 use poscore_sim::pair::{test_config, Pair, SharedStore};
-use poscore_sim::FaultRates;
-
-/// SplitMix64 dice for the schedule (independent of the simulator's).
-struct Dice(u64);
-
-impl Dice {
-    fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
-    fn below(&mut self, n: u64) -> u64 {
-        self.next() % n
-    }
-    fn chance(&mut self, percent: u64) -> bool {
-        self.below(100) < percent
-    }
-}
+use poscore_sim::{FaultRates, SplitMix as Dice};
 
 #[derive(Default)]
 struct Stats {
@@ -58,7 +39,7 @@ fn random_request(d: &mut Dice, p: &Pair) -> Request {
     };
     let pin = if matches!(card, poscore::terminal::CardInput::QrCode { .. }) {
         None
-    } else if d.chance(5) {
+    } else if d.percent(5) {
         wrong_pin()
     } else {
         pin()
@@ -163,7 +144,7 @@ fn schedule(seed: u64, stats: &mut Stats) {
         let request = if p.terminal.is_signed_on() { random_request(&mut d, &p) } else { Request::SignOn };
         // A journal write may be the one that loses power (before, during or after the
         // reversal-first write, or the approval write).
-        if d.chance(15) {
+        if d.percent(15) {
             let n = d.below(3);
             store.0.borrow_mut().crash_after_writes(n);
         }
@@ -188,13 +169,13 @@ fn schedule(seed: u64, stats: &mut Stats) {
             store.0.borrow_mut().crash_after_writes(u64::MAX / 2);
             continue;
         }
-        if d.chance(5) {
+        if d.percent(5) {
             crash(&mut p, &mut store, seed, stats, "after_journal_write_before_send");
             continue;
         }
         let mut steps = 0;
         loop {
-            if d.chance(6) {
+            if d.percent(6) {
                 let point = classify(&p);
                 crash(&mut p, &mut store, seed, stats, point);
                 break;

@@ -11,7 +11,7 @@ use poscore::store::file::{FailAction, FileStore, FileStoreOptions, IoKind};
 use poscore::terminal::{Request, Resolution, TxnStatus};
 use poscore_sim::cards::{chip, magstripe, pin, qr};
 use poscore_sim::pair::{test_config, Pair};
-use poscore_sim::FaultRates;
+use poscore_sim::{FaultRates, SplitMix as Dice};
 
 struct Power {
     /// Crash at this I/O step index (counted across the store's life), if set.
@@ -36,21 +36,6 @@ fn open(dir: &std::path::Path, power: &Power) -> FileStore {
     });
     FileStore::open_with(dir, FileStoreOptions { fail_point: Some(fail_point), ..FileStoreOptions::default() })
         .expect("the store reopens after any crash")
-}
-
-struct Dice(u64);
-
-impl Dice {
-    fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
-    fn below(&mut self, n: u64) -> u64 {
-        self.next() % n
-    }
 }
 
 fn schedule(seed: u64) -> u64 {
