@@ -769,6 +769,12 @@ impl Terminal {
         }
     }
 
+    /// Fails request `id` that never reached the wire: no STAN, nothing to reverse.
+    fn fail_unsent(&mut self, id: u64, kind: TxnKind, event: response::Event) {
+        let diagnosis = Box::new(self.diagnose(request_kind(kind), event));
+        self.events.push_back(Event::Failed { request: id, kind, stan: None, diagnosis, reversal_pending: false });
+    }
+
     fn diagnose(&self, request: response::Request, event: response::Event) -> Diagnosis {
         self.registry.diagnose(&Context { request, event })
     }
@@ -825,41 +831,19 @@ impl Terminal {
         let Some((id, request)) = self.queue.pop_front() else { return false };
         let kind = request.kind();
         if kind != TxnKind::SignOn && !self.is_signed_on() {
-            let d =
-                self.diagnose(request_kind(kind), response::Event::Keys { problem: response::KeyProblem::NotSignedOn });
-            self.events.push_back(Event::Failed {
-                request: id,
-                kind,
-                stan: None,
-                diagnosis: Box::new(d),
-                reversal_pending: false,
-            });
+            self.fail_unsent(id, kind, response::Event::Keys { problem: response::KeyProblem::NotSignedOn });
             return true;
         }
         if !matches!(kind, TxnKind::SignOn | TxnKind::BalanceInquiry)
             && self.records.values().any(|r| r.status == TxnStatus::Exhausted)
         {
-            let d = self.diagnose(request_kind(kind), response::Event::ReversalExhausted);
-            self.events.push_back(Event::Failed {
-                request: id,
-                kind,
-                stan: None,
-                diagnosis: Box::new(d),
-                reversal_pending: false,
-            });
+            self.fail_unsent(id, kind, response::Event::ReversalExhausted);
             return true;
         }
         match self.send_request(id, &request, now) {
             Ok(()) | Err(TerminalError::Store(_) | TerminalError::Halted { .. }) => {}
             Err(e) => {
-                let d = self.diagnose(request_kind(kind), response::Event::General);
-                self.events.push_back(Event::Failed {
-                    request: id,
-                    kind,
-                    stan: None,
-                    diagnosis: Box::new(d),
-                    reversal_pending: false,
-                });
+                self.fail_unsent(id, kind, response::Event::General);
                 self.events.push_back(Event::Garbage { reason: format!("request not sent: {e}") });
             }
         }
@@ -1549,14 +1533,7 @@ impl Terminal {
         }
         self.settlement = None;
         if !balanced {
-            let d = self.diagnose(response::Request::Settlement, response::Event::General);
-            self.events.push_back(Event::Failed {
-                request: id,
-                kind: TxnKind::Settle,
-                stan: None,
-                diagnosis: Box::new(d),
-                reversal_pending: false,
-            });
+            self.fail_unsent(id, TxnKind::Settle, response::Event::General);
             let _ = code;
             return;
         }
