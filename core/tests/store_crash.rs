@@ -11,16 +11,13 @@
 #[path = "support/store.rs"]
 mod support;
 
-use std::collections::BTreeMap;
 use std::path::Path;
 use std::sync::{Arc, Mutex};
 
 use poscore::store::file::{FailAction, FailPoint, FileStore, FileStoreOptions, IoKind, IoStep, SealingKey};
 use poscore::store::{Op, Store};
 use proptest::prelude::*;
-use support::{TempDir, KEY};
-
-type Model = BTreeMap<String, Vec<u8>>;
+use support::{contents, Model, TempDir, KEY};
 
 fn options(sealed: bool, hook: Option<FailPoint>) -> FileStoreOptions {
     FileStoreOptions { sealing_key: sealed.then(|| SealingKey::from_bytes(KEY)), random: None, fail_point: hook }
@@ -42,19 +39,6 @@ fn apply_model(model: &mut Model, ops: &[Op]) {
             Op::Delete { key } => model.remove(key),
         };
     }
-}
-
-/// Everything the store holds, read record by record: any corrupt record fails the test.
-fn contents(store: &FileStore) -> Model {
-    store
-        .list("")
-        .unwrap()
-        .into_iter()
-        .map(|k| {
-            let v = store.get(&k).unwrap_or_else(|e| panic!("{k}: {e}")).expect("listed key exists");
-            (k, v)
-        })
-        .collect()
 }
 
 #[allow(clippy::case_sensitive_file_extension_comparisons)] // the store's own lowercase names

@@ -25,9 +25,7 @@ use std::sync::{Arc, Mutex};
 use poscore::store::file::{FailAction, FileStore, FileStoreOptions, IoKind, IoStep, SealingKey};
 use poscore::store::{Op, Store};
 use proptest::prelude::*;
-use support::{TempDir, KEY};
-
-type Model = BTreeMap<String, Vec<u8>>;
+use support::{contents, Model, TempDir, KEY};
 
 /// One directory change not yet made durable by a directory fsync.
 #[derive(Debug, Clone)]
@@ -174,18 +172,6 @@ fn options(sealed: bool, disk: &Arc<Mutex<Disk>>) -> FileStoreOptions {
         random: None,
         fail_point: Some(Box::new(move |s: &IoStep| disk.lock().unwrap().step(s))),
     }
-}
-
-fn contents(store: &FileStore) -> Model {
-    store
-        .list("")
-        .unwrap()
-        .into_iter()
-        .map(|k| {
-            let v = store.get(&k).unwrap_or_else(|e| panic!("{k}: {e}")).expect("listed key exists");
-            (k, v)
-        })
-        .collect()
 }
 
 fn apply_model(model: &mut Model, ops: &[Op]) {

@@ -115,3 +115,19 @@ impl Backend for FileBackend {
         }
     }
 }
+
+/// What a store holds: key → value.
+pub type Model = std::collections::BTreeMap<String, Vec<u8>>;
+
+/// Everything the store holds, read record by record: any corrupt record fails the test.
+pub fn contents(store: &FileStore) -> Model {
+    store
+        .list("")
+        .unwrap()
+        .into_iter()
+        .map(|k| {
+            let v = store.get(&k).unwrap_or_else(|e| panic!("{k}: {e}")).expect("listed key exists");
+            (k, v)
+        })
+        .collect()
+}
