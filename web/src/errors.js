@@ -1,105 +1,63 @@
 // Errors thrown by poscore. The wasm layer throws a plain Error carrying `module` and a stable
-// `code`; `rethrow` turns it into the subclass for that module so callers can use `instanceof`.
+// `code`; `toPoscoreError` turns it into the subclass for that module so callers can use `instanceof`.
 
 /** Base class of every error poscore throws. `code` is stable (`card.unexpected_char`). */
 export class PoscoreError extends Error {
-  constructor(message, { code, module, offset, cause } = {}) {
+  constructor(message, { code, module, offset, field, cause } = {}) {
     super(message, cause === undefined ? undefined : { cause });
     this.name = 'PoscoreError';
     this.code = code ?? 'poscore.unknown';
     this.module = module ?? 'poscore';
     if (offset !== undefined) this.offset = offset;
+    if (field !== undefined) this.field = field;
   }
 }
+
+// One subclass per core module. `name` is set explicitly (not taken from the class) so that a
+// minifying bundler cannot change what `error.name` says.
+const moduleError = (name) => {
+  const cls = class extends PoscoreError {
+    constructor(message, details) {
+      super(message, details);
+      this.name = name;
+    }
+  };
+  Object.defineProperty(cls, 'name', { value: name });
+  return cls;
+};
 
 /** Card number, track 2 or payment-code parsing failed. */
-export class CardError extends PoscoreError {
-  constructor(message, details) {
-    super(message, details);
-    this.name = 'CardError';
-  }
-}
+export const CardError = moduleError('CardError');
 
 /** The response-code registry could not load a profile, language tag or event key. */
-export class ResponseError extends PoscoreError {
-  constructor(message, details) {
-    super(message, details);
-    this.name = 'ResponseError';
-  }
-}
+export const ResponseError = moduleError('ResponseError');
 
 /** A receipt could not be built or rendered. */
-export class ReceiptError extends PoscoreError {
-  constructor(message, details) {
-    super(message, details);
-    this.name = 'ReceiptError';
-  }
-}
+export const ReceiptError = moduleError('ReceiptError');
 
 /** An ISO 8583 message, spec or frame is malformed (`field` and `offset` say where). */
-export class Iso8583Error extends PoscoreError {
-  constructor(message, details) {
-    super(message, details);
-    this.name = 'Iso8583Error';
-    if (details?.field !== undefined) this.field = details.field;
-  }
-}
+export const Iso8583Error = moduleError('Iso8583Error');
 
 /** EMV BER-TLV data is malformed (`offset` says where). */
-export class TlvError extends PoscoreError {
-  constructor(message, details) {
-    super(message, details);
-    this.name = 'TlvError';
-  }
-}
+export const TlvError = moduleError('TlvError');
 
 /** A key has the wrong length, algorithm or usage, bad hex, or a check value that does not match. */
-export class KeysError extends PoscoreError {
-  constructor(message, details) {
-    super(message, details);
-    this.name = 'KeysError';
-  }
-}
+export const KeysError = moduleError('KeysError');
 
 /** A PIN or PIN block is invalid (length, digits, control field, fill, PAN). */
-export class PinError extends PoscoreError {
-  constructor(message, details) {
-    super(message, details);
-    this.name = 'PinError';
-  }
-}
+export const PinError = moduleError('PinError');
 
 /** MAC generation or verification failed (`mac.mismatch` when a MAC does not verify). */
-export class MacError extends PoscoreError {
-  constructor(message, details) {
-    super(message, details);
-    this.name = 'MacError';
-  }
-}
+export const MacError = moduleError('MacError');
 
 /** DUKPT derivation or terminal state failed (KSN, counter, exhaustion). */
-export class DukptError extends PoscoreError {
-  constructor(message, details) {
-    super(message, details);
-    this.name = 'DukptError';
-  }
-}
+export const DukptError = moduleError('DukptError');
 
 /** A TR-31 key block is malformed or does not authenticate. */
-export class Tr31Error extends PoscoreError {
-  constructor(message, details) {
-    super(message, details);
-    this.name = 'Tr31Error';
-  }
-}
+export const Tr31Error = moduleError('Tr31Error');
 
 /** The random generator failed. */
-export class RngError extends PoscoreError {
-  constructor(message, details) {
-    super(message, details);
-    this.name = 'RngError';
-  }
-}
+export const RngError = moduleError('RngError');
 
 const byModule = {
   card: CardError,
