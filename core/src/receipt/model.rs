@@ -85,27 +85,10 @@ impl EntryMode {
     }
 }
 
-/// Receipt language. `zh` prints bilingual labels, `商户名称(MERCHANT NAME)`, as UnionPay slips
-/// do (a foreign cardholder can still read them); `en` prints English only.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Lang {
-    /// Chinese with English in parentheses.
-    #[default]
-    Zh,
-    /// English only.
-    En,
-}
-
-impl Lang {
-    /// `zh` / `en`.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Zh => "zh",
-            Self::En => "en",
-        }
-    }
-}
+/// Receipt language: the one language type of the core. On a slip, `zh` prints bilingual labels,
+/// `商户名称(MERCHANT NAME)`, as UnionPay slips do (a foreign cardholder can still read them);
+/// `en` prints English only.
+pub use crate::response::Lang;
 
 /// Which copy (存根) of the slip.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
