@@ -7,6 +7,11 @@
 //! stdin closes, when `--stdin-lifetime` is given). Faults in `--script` apply in order to the
 //! next request of that MTI (`0200:drop_response,0200:code:51,0400:late`); see
 //! `poscore_sim::Fault::parse` for the spellings.
+//!
+//! With `--stdin-lifetime`, each line read on stdin while serving is a script appended at run
+//! time (`0200:timeout`), or `clear` to drop what is queued; the simulator answers each line
+//! with `{"ok":true,"queued":N}` or `{"ok":false,"error":"..."}` on stdout. This is how the web
+//! gateway lets a demo page or a browser test ask for the next sale to time out.
 
 use std::io::Write as _;
 use std::sync::{Arc, Mutex};
@@ -40,13 +45,18 @@ fn main() {
         acq.push_fault(m.as_deref(), f);
     }
     let acq = Arc::new(Mutex::new(acq));
-    let server = tcp::serve(port, acq, late_ms).unwrap_or_else(|e| die(&format!("cannot listen: {e}")));
+    let server = tcp::serve(port, Arc::clone(&acq), late_ms).unwrap_or_else(|e| die(&format!("cannot listen: {e}")));
     println!("{{\"port\":{}}}", server.port);
     let _ = std::io::stdout().flush();
     if stdin_lifetime {
-        let mut sink = String::new();
-        while std::io::stdin().read_line(&mut sink).is_ok_and(|n| n > 0) {
-            sink.clear();
+        let mut line = String::new();
+        while std::io::stdin().read_line(&mut line).is_ok_and(|n| n > 0) {
+            let reply = control(&acq, line.trim());
+            line.clear();
+            if let Some(reply) = reply {
+                println!("{reply}");
+                let _ = std::io::stdout().flush();
+            }
         }
         server.shutdown();
     } else {
@@ -54,6 +64,27 @@ fn main() {
             std::thread::park();
         }
     }
+}
+
+/// One control line: a fault script to append, or `clear`. Blank lines are ignored (no reply).
+fn control(acq: &Mutex<Acquirer>, line: &str) -> Option<String> {
+    if line.is_empty() {
+        return None;
+    }
+    let mut acq = acq.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+    if line == "clear" {
+        acq.clear_faults();
+        return Some(format!("{{\"ok\":true,\"queued\":{}}}", acq.scripted()));
+    }
+    Some(match poscore_sim::parse_script(line) {
+        Ok(items) => {
+            for (m, f) in items {
+                acq.push_fault(m.as_deref(), f);
+            }
+            format!("{{\"ok\":true,\"queued\":{}}}", acq.scripted())
+        }
+        Err(e) => serde_json::json!({ "ok": false, "error": e }).to_string(),
+    })
 }
 
 fn die(msg: &str) -> ! {
