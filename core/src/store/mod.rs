@@ -52,6 +52,7 @@ pub mod conformance;
 #[cfg(feature = "std")]
 pub mod file;
 mod memory;
+pub mod record;
 
 use serde::{Deserialize, Serialize};
 
