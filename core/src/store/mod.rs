@@ -327,7 +327,7 @@ pub fn validate_value(key: &str, value: &[u8]) -> Result<(), StoreError> {
 }
 
 /// Checks a list prefix: empty, or a key-shaped string that may end in `/`.
-pub(crate) fn validate_prefix(prefix: &str) -> Result<(), StoreError> {
+pub fn validate_prefix(prefix: &str) -> Result<(), StoreError> {
     if prefix.is_empty() {
         return Ok(());
     }
