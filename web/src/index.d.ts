@@ -557,6 +557,8 @@ export interface TerminalConfig {
   stanBlock?: number;
   utcOffsetMinutes?: number;
   keyScheme?: '003' | '004' | string;
+  /** Closed batches kept in the journal after a balanced settlement (default 10; 0 keeps all). */
+  keepBatches?: number;
 }
 
 /** How the card or payment code was presented. */
