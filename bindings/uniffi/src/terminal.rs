@@ -332,7 +332,12 @@ impl Terminal {
 
     /// The card failed after the host approved `stan`: the diagnosis as JSON (the shape events
     /// carry); when it says reverse, the approval becomes a pending reversal, sent at once.
-    pub fn card_failed_after_approval(&self, stan: String, failure: CardFailure, now: u64) -> Result<String, PoscoreError> {
+    pub fn card_failed_after_approval(
+        &self,
+        stan: String,
+        failure: CardFailure,
+        now: u64,
+    ) -> Result<String, PoscoreError> {
         use poscore::response::CardReadError as E;
         let error = match failure {
             CardFailure::ChipFallback => E::ChipFallback,
@@ -356,7 +361,8 @@ impl Terminal {
             ReversalResolution::Retry => core::Resolution::Retry,
             ReversalResolution::ReconciledNotCharged => core::Resolution::ReconciledNotCharged,
         };
-        self.call(move |t| t.resolve_exhausted_reversal(&stan, resolution, now))?.map_err(|e| poscore::Error::from(e).into())
+        self.call(move |t| t.resolve_exhausted_reversal(&stan, resolution, now))?
+            .map_err(|e| poscore::Error::from(e).into())
     }
 
     /// STANs of the journal records still pending or in flight (reversals or repeats owed).
