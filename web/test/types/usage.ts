@@ -4,6 +4,7 @@ import { init, version, card, response, receipt, ResponseRegistry, PoscoreError,
 import type { Iso8583Message, TlvObject, DecodedFrame } from 'poscore';
 import { Key, PinBlock, Mac, Data, WorkingKeys, Dukpt, DukptTerminal, Tr31, KeysError, PinError, MacError, DukptError, Tr31Error } from 'poscore';
 import type { Brand, Inspection, Track2Summary, PaymentCodeKind, Explanation, Diagnosis } from 'poscore';
+import * as checkout from 'poscore/checkout';
 import { Terminal, MemoryStore, IndexedDbStore, StoreError, TerminalError, MAX_VALUE_LEN } from 'poscore';
 import type { TerminalStore, TerminalRequest, TerminalEvent, Transmit } from 'poscore';
 import type { KeyAlgorithm, KeyUsage, Hex, TdesDukptKeys, DukptTransaction, Tr31Header } from 'poscore';
@@ -198,5 +199,11 @@ assert(typeof openIdb === 'function', 'IndexedDbStore.open');
 const engine: Terminal = term;
 assert(typeof engine.resolveExhaustedReversal === "function" && typeof engine.cardFailedAfterApproval === "function", "engine operator calls");
 term.free();
+
+// The checkout entry: same card/response API and types on the small wasm module.
+await checkout.init();
+const checkoutMasked: string = checkout.card.maskPan('6212345678901232');
+const why: Explanation = checkout.response.explain('51', { lang: 'en' });
+assert(checkoutMasked === '621234******1232' && why.code === '51' && checkout.version() === v, 'poscore/checkout');
 
 console.log('usage.ts: ok');
