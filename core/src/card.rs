@@ -103,7 +103,7 @@ pub const PAN_MAX_LEN: usize = 19;
 /// digit. Anything else (empty, spaces, letters) is simply not valid.
 pub fn luhn_valid(number: &str) -> bool {
     let bytes = number.as_bytes();
-    !bytes.is_empty() && bytes.iter().all(u8::is_ascii_digit) && luhn_sum(bytes, false) % 10 == 0
+    !bytes.is_empty() && bytes.iter().all(u8::is_ascii_digit) && luhn_sum(bytes, false).is_multiple_of(10)
 }
 
 /// The Luhn check digit to append to `partial` (a PAN without its last digit).

@@ -429,7 +429,7 @@ pub fn decrypt_data(key: &Key, iv: &[u8], data: &[u8]) -> Result<Vec<u8>, KeyErr
 fn data_cipher(key: &Key, iv: &[u8], data: &[u8]) -> Result<BlockCipher, KeyError> {
     key.require(Operation::Data)?;
     let n = key.algorithm().block_len();
-    if iv.len() != n || data.len() % n != 0 {
+    if iv.len() != n || !data.len().is_multiple_of(n) {
         return Err(KeyError::BadLength {
             algorithm: key.algorithm(),
             len: data.len(),
@@ -552,7 +552,7 @@ pub(crate) fn xor_in_place(a: &mut [u8], b: &[u8]) {
 /// Decodes hex (either case). Errors name the offset.
 pub fn hex_decode(s: &str) -> Result<Vec<u8>, KeyError> {
     let b = s.as_bytes();
-    if b.len() % 2 != 0 {
+    if !b.len().is_multiple_of(2) {
         return Err(KeyError::BadHex { offset: b.len(), reason: "odd number of hex digits" });
     }
     let nib = |i: usize| -> Result<u8, KeyError> {

@@ -94,7 +94,7 @@ impl Padding {
     /// Pads `data` for a cipher with `block` byte blocks.
     pub fn apply(self, data: &[u8], block: usize) -> Vec<u8> {
         let zero_pad = |mut v: Vec<u8>| {
-            if v.is_empty() || v.len() % block != 0 {
+            if v.is_empty() || !v.len().is_multiple_of(block) {
                 v.resize(v.len().div_ceil(block).max(1) * block, 0);
             }
             v

@@ -320,7 +320,7 @@ fn pack(nibbles: &[u8; 16]) -> [u8; 8] {
 }
 
 fn nibble(bytes: &[u8], i: usize) -> u8 {
-    if i % 2 == 0 {
+    if i.is_multiple_of(2) {
         bytes[i / 2] >> 4
     } else {
         bytes[i / 2] & 0x0F

@@ -270,7 +270,7 @@ impl Header {
             s += &b.data;
         }
         let mut count = self.optional_blocks.len();
-        if s.len() % block != 0 {
+        if !s.len().is_multiple_of(block) {
             let pad = (block - (s.len() + 4) % block) % block;
             let _ = write!(s, "PB{:02X}{}", pad + 4, "0".repeat(pad));
             count += 1;
@@ -477,7 +477,7 @@ pub fn unwrap(kbpk: &Key, block: &str) -> Result<KeyBlock, crate::Error> {
     if declared != block.len() {
         return Err(Tr31Error::LengthMismatch { declared, actual: block.len() }.into());
     }
-    if block.len() % v.block != 0 {
+    if !block.len().is_multiple_of(v.block) {
         return Err(Tr31Error::BadKeyData { reason: "block length is not a multiple of the cipher block" }.into());
     }
     let rest = &block[head_len..];
@@ -498,7 +498,7 @@ pub fn unwrap(kbpk: &Key, block: &str) -> Result<KeyBlock, crate::Error> {
         return Err(Tr31Error::MacMismatch.into());
     }
     let bits = u16::from_be_bytes([clear[0], clear[1]]) as usize;
-    if bits == 0 || bits % 8 != 0 || bits / 8 > clear.len() - 2 {
+    if bits == 0 || !bits.is_multiple_of(8) || bits / 8 > clear.len() - 2 {
         return Err(Tr31Error::BadKeyData { reason: "key length field is invalid" }.into());
     }
     let key = Zeroizing::new(clear[2..2 + bits / 8].to_vec());

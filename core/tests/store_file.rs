@@ -154,6 +154,7 @@ fn injected_randomness_gives_fresh_nonces() {
         random: Some(Box::new(|_: &mut [u8]| Err("no entropy".into()))),
         fail_point: None,
     };
+    drop(s); // one handle per directory
     let mut s = FileStore::open_with(tmp.path(), failing).unwrap();
     assert_eq!(s.put("k", b"x").unwrap_err().code(), "store.io");
     assert_eq!(s.get("k").unwrap(), Some(b"same".to_vec()));
@@ -285,4 +286,14 @@ proptest! {
             prop_assert_eq!(file.get(k).unwrap(), Some(k.as_bytes().to_vec()));
         }
     }
+}
+
+#[test]
+fn a_second_handle_on_the_same_directory_is_refused_until_the_first_closes() {
+    let tmp = TempDir::new("lock");
+    let first = FileStore::open(tmp.path()).unwrap();
+    let e = FileStore::open(tmp.path()).unwrap_err();
+    assert_eq!(e.code(), "store.in_use", "{e}");
+    drop(first);
+    FileStore::open(tmp.path()).unwrap().put("k", b"v").unwrap();
 }

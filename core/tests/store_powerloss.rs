@@ -119,7 +119,7 @@ impl Disk {
     fn power_loss(&self, rng: &mut impl FnMut() -> u64) {
         let mut names = self.durable.clone();
         for op in &self.pending {
-            if rng() % 2 == 0 {
+            if rng().is_multiple_of(2) {
                 continue; // this change was lost
             }
             match op {

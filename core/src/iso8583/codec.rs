@@ -111,7 +111,7 @@ fn units_for_count(f: &FieldSpec, count: usize) -> Option<usize> {
     match f.length_unit {
         LengthUnit::Units => Some(count),
         LengthUnit::Encoded => match f.encoding {
-            DataEncoding::HexAscii => (count % 2 == 0).then_some(count / 2),
+            DataEncoding::HexAscii => count.is_multiple_of(2).then_some(count / 2),
             DataEncoding::Bcd => Some(count * 2),
             _ => Some(count),
         },

@@ -21,7 +21,7 @@ impl Message {
             let name = f.map_or("(not in spec)", |f| f.name.as_str());
             let notation = f.map(super::FieldSpec::notation).unwrap_or_default();
             let sens = f.map_or(Sensitivity::Redact, |f| f.sensitivity_for(n));
-            let binary = f.map_or(true, |f| f.content == Content::B);
+            let binary = f.is_none_or(|f| f.content == Content::B);
             let shown = show(sens, v, binary);
             let _ = writeln!(s, "{n:>4}  {name:<52} {notation:<9} {shown}");
             let Some(sub) = f.and_then(|f| f.subfields.as_ref()) else { continue };

@@ -78,7 +78,7 @@ impl Mti {
 
     /// A message that expects (or is) an answer to nothing: request, advice, notification.
     pub fn is_request(self) -> bool {
-        self.function() % 2 == 0
+        self.function().is_multiple_of(2)
     }
     /// A response to a request or advice.
     pub fn is_response(self) -> bool {
@@ -204,7 +204,7 @@ impl FieldMap {
     }
     /// Append a field known to be above every present one (unpack order), else insert.
     fn push_ascending(&mut self, k: u8, v: Vec<u8>) {
-        if self.0.last().map_or(true, |e| e.0 < k) {
+        if self.0.last().is_none_or(|e| e.0 < k) {
             self.0.push((k, v));
         } else {
             self.insert(k, v);

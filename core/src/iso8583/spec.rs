@@ -483,7 +483,7 @@ impl Spec {
                     reason: "the MAC goes in field 64 or 128".into(),
                 });
             }
-            if self.fields.get(&m.field).map_or(true, |f| f.content != Content::B || f.class != LengthClass::Fixed) {
+            if self.fields.get(&m.field).is_none_or(|f| f.content != Content::B || f.class != LengthClass::Fixed) {
                 return Err(Iso8583Error::BadSpec {
                     field: Some(m.field),
                     reason: "the MAC field must be a fixed binary field".into(),

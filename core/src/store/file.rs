@@ -7,6 +7,7 @@
 //! <dir>/<hex(key)>.rec   one record per key
 //! <dir>/batch.jnl        a committed batch not yet fully applied (only between steps / after a crash)
 //! <dir>/*.tmp            files being written; never read, deleted on open
+//! <dir>/LOCK             empty; locked (flock) while a handle has the store open
 //! ```
 //!
 //! File names are the lowercase hex of the key, so keys that differ only in case stay distinct
@@ -56,7 +57,16 @@
 //! The store assumes what POSIX gives: `rename` within a directory is atomic, and data and
 //! directory entries are durable after `fsync` of the file and of the directory. On non-Unix
 //! systems directories cannot be opened for `fsync`, so the directory sync is skipped there
-//! (NTFS journals its metadata). One `FileStore` handle per directory at a time: there is no lock.
+//! (NTFS journals its metadata).
+//!
+//! # One handle at a time
+//!
+//! An open store holds an exclusive advisory lock on `<dir>/LOCK` (`flock` on Unix, `LockFileEx`
+//! on Windows), so a second process, or a second handle in the same one, gets
+//! [`StoreError::InUse`] instead of running a second engine on the same journal (which would
+//! reuse STANs and could send a reversal twice). The operating system drops the lock when the
+//! process dies; a handle that crashed under fault injection drops it too, as a dead process
+//! would.
 //!
 //! # Fault injection
 //!
@@ -77,6 +87,7 @@ use super::{validate_key, validate_prefix, Op, Store, StoreError};
 const JOURNAL_MAGIC: &[u8; 4] = b"PSJ1";
 const HEADER: &str = super::record::HEADER_NAME;
 const JOURNAL: &str = "batch.jnl";
+const LOCK: &str = "LOCK";
 const JOURNAL_TMP: &str = "batch.tmp";
 const OP_PUT: u8 = 1;
 const OP_DELETE: u8 = 2;
@@ -173,6 +184,8 @@ pub struct FileStore {
     /// Set after a simulated crash or a failure after a batch's commit point: the handle is
     /// unusable (as a crashed process would be) until the store is reopened and recovered.
     dead: Option<String>,
+    /// The locked `LOCK` file while this handle is alive.
+    lock: Option<fs::File>,
 }
 
 impl fmt::Debug for FileStore {
@@ -202,7 +215,8 @@ impl FileStore {
     pub fn open_with(dir: impl AsRef<Path>, options: FileStoreOptions) -> Result<Self, StoreError> {
         let dir = dir.as_ref().to_path_buf();
         let codec = RecordCodec::new(options.sealing_key, options.random);
-        let mut store = FileStore { dir, codec, fail_point: options.fail_point, steps: 0, fsyncs: 0, dead: None };
+        let mut store =
+            FileStore { dir, codec, fail_point: options.fail_point, steps: 0, fsyncs: 0, dead: None, lock: None };
         store.recover()?;
         Ok(store)
     }
@@ -238,6 +252,7 @@ impl FileStore {
         if created {
             fs::create_dir_all(&self.dir).map_err(|e| io_err("create_dir", &self.dir, e))?;
         }
+        self.lock = Some(lock_dir(&self.dir)?);
         let names = self.file_names()?;
         match fs::read(self.dir.join(HEADER)) {
             Ok(bytes) => self.codec.check_header(&bytes)?,
@@ -360,6 +375,7 @@ impl FileStore {
         self.apply_entries(&entries, false).inspect_err(|e| {
             if self.dead.is_none() {
                 self.dead = Some(format!("failure after a batch committed ({e}); reopen the store"));
+                self.lock = None;
             }
         })
     }
@@ -384,6 +400,7 @@ impl FileStore {
     fn crash(&mut self, index: u64, kind: IoKind, file: &str) -> StoreError {
         let step = format!("step {index} ({kind:?} {file})");
         self.dead = Some(format!("crashed at {step}"));
+        self.lock = None; // a dead process holds no lock
         StoreError::Crashed { step }
     }
 
@@ -551,7 +568,7 @@ fn hex(bytes: &[u8]) -> String {
 }
 
 fn unhex(s: &str) -> Option<Vec<u8>> {
-    if s.len() % 2 != 0 || !s.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f')) {
+    if !s.len().is_multiple_of(2) || !s.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f')) {
         return None;
     }
     (0..s.len()).step_by(2).map(|i| u8::from_str_radix(&s[i..i + 2], 16).ok()).collect()
@@ -573,6 +590,22 @@ fn tmp_file(key: &str) -> String {
 
 fn io_err(op: &'static str, path: &Path, e: impl fmt::Display) -> StoreError {
     StoreError::Io { op, path: path.display().to_string(), message: e.to_string() }
+}
+
+/// Opens and locks `<dir>/LOCK` exclusively without waiting.
+fn lock_dir(dir: &Path) -> Result<fs::File, StoreError> {
+    let path = dir.join(LOCK);
+    let file = fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(&path)
+        .map_err(|e| io_err("open", &path, e))?;
+    match file.try_lock() {
+        Ok(()) => Ok(file),
+        Err(fs::TryLockError::WouldBlock) => Err(StoreError::InUse { name: dir.display().to_string() }),
+        Err(fs::TryLockError::Error(e)) => Err(io_err("lock", &path, e)),
+    }
 }
 
 #[cfg(unix)]

@@ -389,7 +389,7 @@ impl Acquirer {
     }
 
     fn take_fault(&mut self, mti: &str) -> Option<Fault> {
-        if let Some(i) = self.script.iter().position(|(m, _)| m.as_deref().map_or(true, |m| m == mti)) {
+        if let Some(i) = self.script.iter().position(|(m, _)| m.as_deref().is_none_or(|m| m == mti)) {
             return self.script.remove(i).map(|(_, f)| f);
         }
         if !self.rate_mtis.is_empty() && !self.rate_mtis.iter().any(|m| m == mti) {

@@ -12,7 +12,8 @@ import java.io.File
  * never used. With [sealingKey] (32 bytes, e.g. unwrapped with an Android Keystore key) every
  * record is sealed with AES-256-GCM, and the store only opens again with the same key
  * (`store.sealed_key_mismatch`): journal records hold the PAN and field 55, so production
- * terminals should seal. One handle per directory at a time.
+ * terminals should seal. One handle per directory at a time: a second one (another process, or
+ * this one before [close]) gets `store.in_use`, so two engines never share a journal.
  */
 class FileStore private constructor(val directory: File, private val inner: HostStore) : HostStore by inner, AutoCloseable {
     /** Opens (creating if needed) the store in [directory], completing any interrupted batch. */

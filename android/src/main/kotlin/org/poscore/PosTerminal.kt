@@ -81,13 +81,19 @@ class PosTerminal(
     val engine: Terminal,
     private val transport: Transport,
     private val clock: () -> Long = System::currentTimeMillis,
+    /** Closed with the terminal (a [FileStore] releases its directory lock). */
+    private val store: AutoCloseable? = null,
 ) : AutoCloseable {
     companion object {
-        /** An engine over [store] (`config`: the core `Config` as JSON; missing fields default). */
+        /**
+         * An engine over [store] (`config`: the core `Config` as JSON; missing fields default).
+         * The terminal owns the store from here: [close] closes it when it is [AutoCloseable].
+         */
         @Throws(PoscoreException::class)
         fun open(configJson: String, tmk: Key, store: HostStore, transport: Transport, seed: Long? = null): PosTerminal {
             val now = System.currentTimeMillis()
-            return PosTerminal(Terminal(configJson, tmk, store, seed?.toULong(), now.toULong()), transport)
+            val engine = Terminal(configJson, tmk, store, seed?.toULong(), now.toULong())
+            return PosTerminal(engine, transport, store = store as? AutoCloseable)
         }
     }
 
@@ -173,5 +179,6 @@ class PosTerminal(
     override fun close() {
         transport.close()
         engine.close()
+        store?.close()
     }
 }
