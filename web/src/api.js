@@ -22,9 +22,12 @@ export {
   DukptError,
   Tr31Error,
   RngError,
+  StoreError,
+  TerminalError,
 } from './errors.js';
 export { Key, PinBlock, Mac, Data, WorkingKeys, Dukpt, DukptTerminal, Tr31 } from './crypto.js';
-export { Terminal, MemoryStore } from './terminal.js';
+export { Terminal } from './terminal.js';
+export { MemoryStore, IndexedDbStore, MAX_VALUE_LEN } from './store.js';
 
 /** Version of the Rust core inside this package. */
 export const version = () => wasm.version();

@@ -1,15 +1,22 @@
 // Errors thrown by poscore. The wasm layer throws a plain Error carrying `module` and a stable
 // `code`; `toPoscoreError` turns it into the subclass for that module so callers can use `instanceof`.
+import { fromCore } from './convert.js';
 
-/** Base class of every error poscore throws. `code` is stable (`card.unexpected_char`). */
+/**
+ * Base class of every error poscore throws. `code` is stable (`card.unexpected_char`).
+ * `diagnosis`, when present, is what the operator should see and do (the same shape as an
+ * event's diagnosis): a terminal that is not signed on (T501), an unresolved reversal (T701),
+ * a failing journal (103).
+ */
 export class PoscoreError extends Error {
-  constructor(message, { code, module, offset, field, cause } = {}) {
+  constructor(message, { code, module, offset, field, diagnosis, cause } = {}) {
     super(message, cause === undefined ? undefined : { cause });
     this.name = 'PoscoreError';
     this.code = code ?? 'poscore.unknown';
     this.module = module ?? 'poscore';
     if (offset !== undefined) this.offset = offset;
     if (field !== undefined) this.field = field;
+    if (diagnosis !== undefined) this.diagnosis = diagnosis;
   }
 }
 
@@ -59,6 +66,12 @@ export const Tr31Error = moduleError('Tr31Error');
 /** The random generator failed. */
 export const RngError = moduleError('RngError');
 
+/** The journal store failed: `store.corrupt`, `store.invalid_key`, `store.sealed_key_mismatch`, `store.io`... */
+export const StoreError = moduleError('StoreError');
+
+/** The terminal engine refused a request (`terminal.not_signed_on`, `terminal.reversal_unresolved`...). */
+export const TerminalError = moduleError('TerminalError');
+
 const byModule = {
   card: CardError,
   response: ResponseError,
@@ -71,6 +84,8 @@ const byModule = {
   dukpt: DukptError,
   tr31: Tr31Error,
   rng: RngError,
+  store: StoreError,
+  terminal: TerminalError,
 };
 
 /** Convert an error thrown by the wasm layer to the right PoscoreError subclass. */
@@ -78,7 +93,8 @@ export function toPoscoreError(e) {
   if (e instanceof PoscoreError) return e;
   if (e && typeof e === 'object' && typeof e.code === 'string' && typeof e.module === 'string') {
     const Cls = byModule[e.module] ?? PoscoreError;
-    return new Cls(e.message, { code: e.code, module: e.module, offset: e.offset, field: e.field });
+    const diagnosis = typeof e.diagnosis === 'string' ? fromCore(e.diagnosis) : undefined;
+    return new Cls(e.message, { code: e.code, module: e.module, offset: e.offset, field: e.field, diagnosis });
   }
   return e;
 }

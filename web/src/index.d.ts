@@ -12,6 +12,8 @@ export interface PoscoreErrorDetails {
   code?: string;
   module?: string;
   offset?: number;
+  field?: number;
+  diagnosis?: EngineDiagnosis;
   cause?: unknown;
 }
 
@@ -24,6 +26,13 @@ export class PoscoreError extends Error {
   readonly module: string;
   /** Character or byte offset the error points at, when known. */
   readonly offset?: number;
+  /** ISO 8583 field number the error points at, when known. */
+  readonly field?: number;
+  /**
+   * What the operator should see and do, when the failure is theirs to handle (not signed on
+   * T501, unresolved reversal T701, failing journal 103): the same shape as an event's diagnosis.
+   */
+  readonly diagnosis?: EngineDiagnosis;
 }
 
 /** Card number, track 2 or payment-code parsing failed. */
@@ -317,6 +326,12 @@ export class DukptError extends PoscoreError {}
 export class Tr31Error extends PoscoreError {}
 /** The random generator failed. */
 export class RngError extends PoscoreError {}
+
+/** The journal store failed (`store.corrupt`, `store.invalid_key`, `store.sealed_key_mismatch`, `store.io`...). */
+export class StoreError extends PoscoreError {}
+
+/** The terminal engine refused a request (`terminal.not_signed_on`, `terminal.reversal_unresolved`...). */
+export class TerminalError extends PoscoreError {}
 
 export type KeyAlgorithm = 'des' | 'tdes2' | 'tdes3' | 'aes128' | 'aes192' | 'aes256' | 'sm4';
 export type KeyUsage =
@@ -647,20 +662,50 @@ export type TerminalEvent =
 /** One store operation handed to `TerminalStore.apply`. */
 export type StoreOp = { op: 'put'; key: string; value: Uint8Array } | { op: 'delete'; key: string };
 
-/** A synchronous journal store: `apply` must apply all ops or none (durably, for a real store). */
+/**
+ * A journal store the engine calls synchronously: `apply` applies all ops or none. A store whose
+ * writes complete later (IndexedDB) has `flush()`, resolved when every write so far is durable;
+ * `Terminal.run` awaits it before bytes leave and before events are reported.
+ */
 export interface TerminalStore {
   get(key: string): Uint8Array | undefined;
   list(prefix: string): string[];
   apply(ops: StoreOp[]): void;
+  flush?(): Promise<void>;
 }
 
-/** A Map-backed `TerminalStore` (not durable: tests and demos). */
+/** Largest value a store record may hold (1 MiB). */
+export const MAX_VALUE_LEN: number;
+
+/** A Map-backed `TerminalStore` (not durable: tests and demos). Keys follow the core's rules. */
 export class MemoryStore implements TerminalStore {
   constructor(map?: Map<string, Uint8Array>);
   readonly map: Map<string, Uint8Array>;
   get(key: string): Uint8Array | undefined;
-  list(prefix: string): string[];
+  list(prefix?: string): string[];
+  put(key: string, value: Uint8Array | Hex): void;
+  delete(key: string): void;
   apply(ops: StoreOp[]): void;
+  flush(): Promise<void>;
+}
+
+/**
+ * The journal in IndexedDB, in the core's record format (checksummed, key-bound, AES-256-GCM
+ * sealed with `sealingKey`): reads from memory, every `apply` written in one IndexedDB
+ * transaction, durable when `flush()` resolves.
+ */
+export class IndexedDbStore implements TerminalStore {
+  private constructor();
+  static open(name?: string, options?: { sealingKey?: Uint8Array | Hex; indexedDB?: IDBFactory }): Promise<IndexedDbStore>;
+  static destroy(name?: string, options?: { indexedDB?: IDBFactory }): Promise<void>;
+  readonly sealed: boolean;
+  get(key: string): Uint8Array | undefined;
+  list(prefix?: string): string[];
+  put(key: string, value: Uint8Array | Hex): void;
+  delete(key: string): void;
+  apply(ops: StoreOp[]): void;
+  flush(): Promise<void>;
+  close(): Promise<void>;
 }
 
 /** Bytes to write to the acquirer connection. */
@@ -690,7 +735,7 @@ export class Terminal {
     config?: TerminalConfig;
     /** The TMK: a `Key` (usage `key_encryption`), or **dangerous** test-only hex. */
     tmk: Key | Hex;
-    /** Omitted: an in-memory store inside wasm. */
+    /** Omitted: a `MemoryStore` (not durable). */
     store?: TerminalStore;
     /** Deterministic randomness, tests only. */
     seed?: number;
@@ -710,6 +755,23 @@ export class Terminal {
   /** Journal records still to be delivered (pending reversals, advices). */
   pending(): Record<string, unknown>[];
   flushPending(now?: number): void;
+  /** The journal store this terminal writes to. */
+  readonly store: TerminalStore;
+  /**
+   * The card failed after the host approved `stan`: returns the diagnosis; when it says reverse,
+   * the approval becomes a pending reversal.
+   */
+  cardFailedAfterApproval(
+    stan: string,
+    error: 'chip_fallback' | 'magstripe_bad_read' | 'card_removed' | 'chip_declined' | 'cardRemoved' | 'chipDeclined',
+    now?: number,
+  ): EngineDiagnosis;
+  /** The operator's decision on an exhausted reversal (T701) after reconciling with the acquirer. */
+  resolveExhaustedReversal(
+    stan: string,
+    resolution: 'retry' | 'reconciled_not_charged' | 'reconciledNotCharged',
+    now?: number,
+  ): void;
   free(): void;
   /**
    * Starts `request` (null: only what is queued) and drives the engine over `transport` until it

@@ -6,29 +6,17 @@
 // null>, close() }`: `send` opens a fresh connection per message (as UnionPay terminals do) and
 // rejects with `err.commFailure = 'connect_failed' | 'send_failed'`; `receive` resolves `null`
 // when nothing arrived in time and rejects (line dropped) when the connection closed.
+//
+// A store is any object with synchronous `get(key)`, `list(prefix)` and `apply(ops)`, and
+// optionally `flush()` returning a promise that resolves when every write so far is durable
+// (IndexedDbStore). `run()` awaits `flush()` before it hands bytes to the transport and before
+// it reports events, so the reversal record is durable before the request leaves. A page that
+// drives the engine by hand (pollTransmit / pollEvent) must do the same.
 import * as wasm from '../pkg/poscore_wasm.js';
 import { call } from './errors.js';
 import { fromCore, toCore } from './convert.js';
 import { Key, rawKey } from './crypto.js';
-
-/** A store kept in a Map: what the engine needs from any store, for tests and demos. */
-export class MemoryStore {
-  constructor(map = new Map()) {
-    this.map = map;
-  }
-  get(key) {
-    return this.map.get(key);
-  }
-  list(prefix) {
-    return [...this.map.keys()].filter((k) => k.startsWith(prefix)).sort();
-  }
-  apply(ops) {
-    for (const op of ops) {
-      if (op.op === 'put') this.map.set(op.key, Uint8Array.from(op.value));
-      else this.map.delete(op.key);
-    }
-  }
-}
+import { MemoryStore } from './store.js';
 
 // Requests may spell their `type` tags in camelCase (`signOn`, `qrCode`), as JS does.
 const snakeTag = (v) => (typeof v === 'string' ? v.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`) : v);
@@ -51,8 +39,14 @@ export class Terminal {
    *   (a `Key`, or **dangerous** test-only hex), `store` (an object with get/list/apply; omitted:
    *   in memory), `seed` (deterministic randomness, tests only), `now` (Unix ms, default Date.now()).
    */
-  constructor({ config = {}, tmk, store, seed, now = Date.now() } = {}) {
+  #store;
+  constructor({ config = {}, tmk, store = new MemoryStore(), seed, now = Date.now() } = {}) {
+    this.#store = store;
     this.#inner = call(() => new wasm.Terminal(toCore(config), rawKey(tdesKek(tmk), 'tmk'), store, seed, now));
+  }
+  /** The journal store this terminal writes to. */
+  get store() {
+    return this.#store;
   }
   /** Starts a request (`{ type: 'sale', amount, card, pin }` ...); returns its id. */
   start(request, now = Date.now()) {
@@ -103,6 +97,21 @@ export class Terminal {
   flushPending(now = Date.now()) {
     this.#inner.flushPending(now);
   }
+  /**
+   * The card failed after the host approved `stan` (`'card_removed'`, `'chip_declined'`): the
+   * approval cannot stand. Returns the diagnosis; when it says reverse, the approval becomes a
+   * pending reversal, sent by the next `run`.
+   */
+  cardFailedAfterApproval(stan, error, now = Date.now()) {
+    return fromCore(call(() => this.#inner.cardFailedAfterApproval(String(stan), snakeTag(String(error)), now)));
+  }
+  /**
+   * The operator's decision on an exhausted reversal (T701) after reconciling with the acquirer:
+   * `'retry'` sends it again, `'reconciledNotCharged'` closes it without sending.
+   */
+  resolveExhaustedReversal(stan, resolution, now = Date.now()) {
+    call(() => this.#inner.resolveExhaustedReversal(String(stan), snakeTag(String(resolution)), now));
+  }
   /** Release the wasm memory now. */
   free() {
     this.#inner.free();
@@ -115,14 +124,17 @@ export class Terminal {
    */
   async run(request, transport, { onEvent, due = false } = {}) {
     const events = [];
+    const durable = () => this.#store.flush?.();
     if (request) this.start(request);
     for (;;) {
+      await durable();
       for (let e = this.pollEvent(); e; e = this.pollEvent()) {
         events.push(e);
         onEvent?.(e);
       }
       const tx = this.pollTransmit();
       if (tx) {
+        await durable();
         try {
           await transport.send(tx.bytes);
         } catch (err) {

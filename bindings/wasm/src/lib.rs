@@ -14,6 +14,7 @@ mod crypto;
 mod iso8583;
 mod receipt;
 mod response;
+mod store;
 mod terminal;
 
 /// Map a poscore error to a JS `Error` with `module`, `code` and (when known) `offset`.

@@ -8,7 +8,8 @@
 
 use poscore::rng::{Rng, SeededRng, SystemRng};
 use poscore::store::{MemoryStore, Op, Store, StoreError};
-use poscore::terminal::{CommFailure, Config, Request, Terminal as CoreTerminal};
+use poscore::response::CardReadError;
+use poscore::terminal::{CommFailure, Config, Request, Resolution, Terminal as CoreTerminal, TerminalError};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 
@@ -118,7 +119,25 @@ impl Terminal {
     pub fn start(&mut self, request: &str, now: f64) -> Result<f64, JsValue> {
         let request: Request = serde_json::from_str(request).map_err(|e| bad_json("request", &e))?;
         #[allow(clippy::cast_precision_loss)]
-        self.0.start(request, ms(now)).map(|id| id as f64).map_err(js_error)
+        self.0.start(request, ms(now)).map(|id| id as f64).map_err(|e| self.fail(e))
+    }
+
+    /// The card failed after the host approved `stan` (`card_removed`, `chip_declined`...):
+    /// JSON of the diagnosis; when it says reverse, the approval turns into a pending reversal.
+    #[wasm_bindgen(js_name = cardFailedAfterApproval)]
+    pub fn card_failed_after_approval(&mut self, stan: &str, error: &str, now: f64) -> Result<String, JsValue> {
+        let error: CardReadError = serde_json::from_value(serde_json::Value::String(error.to_owned()))
+            .map_err(|e| bad_json("card error", &e))?;
+        let diagnosis = self.0.card_failed_after_approval(stan, error, ms(now)).map_err(|e| self.fail(e))?;
+        to_json(&diagnosis)
+    }
+
+    /// Operator resolution of an exhausted reversal: `retry` or `reconciled_not_charged`.
+    #[wasm_bindgen(js_name = resolveExhaustedReversal)]
+    pub fn resolve_exhausted_reversal(&mut self, stan: &str, resolution: &str, now: f64) -> Result<(), JsValue> {
+        let resolution: Resolution = serde_json::from_value(serde_json::Value::String(resolution.to_owned()))
+            .map_err(|e| bad_json("resolution", &e))?;
+        self.0.resolve_exhausted_reversal(stan, resolution, ms(now)).map_err(|e| self.fail(e))
     }
 
     /// JSON `{bytes: [..], request, mti, stan}` of the next frame to send, or `undefined`.
@@ -193,6 +212,20 @@ impl Terminal {
     #[wasm_bindgen(js_name = flushPending)]
     pub fn flush_pending(&mut self, now: f64) {
         self.0.flush_pending(ms(now));
+    }
+}
+
+impl Terminal {
+    /// The JS error for `e`, with the engine's diagnosis attached (`diagnosis`, JSON text that
+    /// web/src/errors.js parses) when an operator should see one: not signed on, unresolved
+    /// reversal (T701), journal failure.
+    fn fail(&self, e: TerminalError) -> JsValue {
+        let diagnosis = self.0.diagnose_error(&e);
+        let err = js_error(e);
+        if let Some(json) = diagnosis.and_then(|d| serde_json::to_string(&d).ok()) {
+            let _ = js_sys::Reflect::set(&err, &JsValue::from_str("diagnosis"), &JsValue::from_str(&json));
+        }
+        err
     }
 }
 

@@ -14,16 +14,9 @@
 //!
 //! # Record format
 //!
-//! ```text
-//! "PSR1" | flags u8 (1 = sealed) | key_len u16 BE | key | [nonce 12 bytes] | len u32 BE | value or ciphertext+tag | SHA-256
-//! ```
-//!
-//! The SHA-256 covers everything before it, so a torn or bit-flipped file is detected before a
-//! single field is trusted. The key is stored inside the record and checked against the file
-//! name, so a record copied over another is caught even in an unsealed store. When sealed, the
-//! value is encrypted with AES-256-GCM under a fresh random 96-bit nonce per write, with
-//! `"poscore.store.record\0" || key` as associated data: moving a sealed record to another key
-//! fails authentication even if an attacker also rewrites the embedded key and checksum.
+//! Records and the `STORE` header are encoded by [`RecordCodec`](super::record::RecordCodec),
+//! the format every durable poscore store shares (checksummed, bound to their key, sealed with
+//! AES-256-GCM when a key is given); see [`record`](super::record).
 //!
 //! # Atomicity and durability
 //!
@@ -77,20 +70,12 @@ use std::fs;
 use std::io::{self, Write as _};
 use std::path::{Path, PathBuf};
 
-use ring::aead::{Aad, LessSafeKey, Nonce, UnboundKey, AES_256_GCM, NONCE_LEN};
-use ring::digest::{digest, SHA256, SHA256_OUTPUT_LEN};
-use zeroize::{Zeroize, ZeroizeOnDrop};
-
+use super::record::{append_checksum, corrupt, verify_checksum, Reader, RecordCodec};
+pub use super::record::{RandomFill, SealingKey};
 use super::{validate_key, validate_prefix, Op, Store, StoreError};
 
-const RECORD_MAGIC: &[u8; 4] = b"PSR1";
 const JOURNAL_MAGIC: &[u8; 4] = b"PSJ1";
-const HEADER_MAGIC: &[u8; 8] = b"PSSTORE1";
-const FLAG_SEALED: u8 = 1;
-const TAG_LEN: usize = 16;
-const RECORD_AD: &[u8] = b"poscore.store.record\0";
-const KEYCHECK_AD: &[u8] = b"poscore.store.keycheck";
-const HEADER: &str = "STORE";
+const HEADER: &str = super::record::HEADER_NAME;
 const JOURNAL: &str = "batch.jnl";
 const JOURNAL_TMP: &str = "batch.tmp";
 const OP_PUT: u8 = 1;
@@ -98,26 +83,6 @@ const OP_DELETE: u8 = 2;
 
 /// One key's final state in a batch: its encoded record, or `None` for a delete.
 type Entry = (String, Option<Vec<u8>>);
-
-/// A 256-bit AES-GCM key that seals every record. Wiped on drop, never printed.
-#[derive(Clone, Zeroize, ZeroizeOnDrop)]
-pub struct SealingKey([u8; 32]);
-
-impl SealingKey {
-    /// Wraps raw key bytes (from the platform keystore, an HSM, a KDF...).
-    pub fn from_bytes(bytes: [u8; 32]) -> Self {
-        Self(bytes)
-    }
-}
-
-impl fmt::Debug for SealingKey {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("SealingKey(<redacted>)")
-    }
-}
-
-/// A source of random bytes for nonces: fills the buffer or says why it could not.
-pub type RandomFill = Box<dyn FnMut(&mut [u8]) -> Result<(), String> + Send>;
 
 /// A fault-injection hook consulted before every I/O step of a write.
 pub type FailPoint = Box<dyn FnMut(&IoStep) -> FailAction + Send>;
@@ -182,11 +147,6 @@ impl fmt::Debug for FileStoreOptions {
     }
 }
 
-struct Sealer {
-    key: LessSafeKey,
-    random: RandomFill,
-}
-
 /// A [`Store`] in one directory; see the [module docs](self) for the format and the protocol.
 ///
 /// ```
@@ -206,7 +166,7 @@ struct Sealer {
 /// ```
 pub struct FileStore {
     dir: PathBuf,
-    sealer: Option<Sealer>,
+    codec: RecordCodec,
     fail_point: Option<FailPoint>,
     steps: u64,
     fsyncs: u64,
@@ -219,7 +179,7 @@ impl fmt::Debug for FileStore {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("FileStore")
             .field("dir", &self.dir)
-            .field("sealed", &self.sealer.is_some())
+            .field("sealed", &self.codec.is_sealed())
             .field("fsyncs", &self.fsyncs)
             .field("dead", &self.dead)
             .finish_non_exhaustive()
@@ -241,22 +201,8 @@ impl FileStore {
     /// leftover temp files are deleted, and a committed batch journal is replayed.
     pub fn open_with(dir: impl AsRef<Path>, options: FileStoreOptions) -> Result<Self, StoreError> {
         let dir = dir.as_ref().to_path_buf();
-        let sealer = match options.sealing_key {
-            Some(k) => {
-                let key = LessSafeKey::new(
-                    UnboundKey::new(&AES_256_GCM, &k.0).map_err(|_| io_err("seal", &dir, "bad AES-256 key"))?,
-                );
-                let random = options.random.unwrap_or_else(|| {
-                    let rng = ring::rand::SystemRandom::new();
-                    Box::new(move |buf: &mut [u8]| {
-                        ring::rand::SecureRandom::fill(&rng, buf).map_err(|_| "system RNG failed".to_string())
-                    })
-                });
-                Some(Sealer { key, random })
-            }
-            None => None,
-        };
-        let mut store = FileStore { dir, sealer, fail_point: options.fail_point, steps: 0, fsyncs: 0, dead: None };
+        let codec = RecordCodec::new(options.sealing_key, options.random);
+        let mut store = FileStore { dir, codec, fail_point: options.fail_point, steps: 0, fsyncs: 0, dead: None };
         store.recover()?;
         Ok(store)
     }
@@ -274,7 +220,7 @@ impl FileStore {
 
     /// True when this store seals its records.
     pub fn is_sealed(&self) -> bool {
-        self.sealer.is_some()
+        self.codec.is_sealed()
     }
 
     /// Installs (or removes) a fault-injection hook; step indexes restart at 0.
@@ -294,7 +240,7 @@ impl FileStore {
         }
         let names = self.file_names()?;
         match fs::read(self.dir.join(HEADER)) {
-            Ok(bytes) => self.check_header(&bytes)?,
+            Ok(bytes) => self.codec.check_header(&bytes)?,
             Err(e) if e.kind() == io::ErrorKind::NotFound => {
                 if names.iter().any(|n| n.ends_with(".rec") || n == JOURNAL) {
                     return Err(corrupt(HEADER, "header missing in a directory holding records"));
@@ -334,130 +280,17 @@ impl FileStore {
     }
 
     fn create_header(&mut self) -> Result<(), StoreError> {
-        let mut h = HEADER_MAGIC.to_vec();
-        if let Some(sealer) = self.sealer.as_mut() {
-            h.push(FLAG_SEALED);
-            let mut nonce = [0u8; NONCE_LEN];
-            (sealer.random)(&mut nonce).map_err(|e| io_err("random", Path::new(HEADER), e))?;
-            let mut check = vec![0u8; 16];
-            sealer
-                .key
-                .seal_in_place_append_tag(Nonce::assume_unique_for_key(nonce), Aad::from(KEYCHECK_AD), &mut check)
-                .map_err(|_| io_err("seal", Path::new(HEADER), "AES-GCM seal failed"))?;
-            h.extend_from_slice(&nonce);
-            h.extend_from_slice(&check);
-        } else {
-            h.push(0);
-        }
-        append_checksum(&mut h);
+        let h = self.codec.header()?;
         let tmp = format!("{HEADER}.tmp");
         self.write_synced(&tmp, &h)?;
         self.rename(&tmp, HEADER)?;
         self.sync_dir()
     }
 
-    fn check_header(&self, bytes: &[u8]) -> Result<(), StoreError> {
-        let body = verify_checksum(HEADER, bytes)?;
-        let mut r = Reader::new(HEADER, body);
-        if r.take(8)? != HEADER_MAGIC {
-            return Err(corrupt(HEADER, "not a poscore store header (or an unsupported version)"));
-        }
-        let flagged_sealed = match r.u8()? {
-            0 => false,
-            FLAG_SEALED => true,
-            _ => return Err(corrupt(HEADER, "unknown header flags")),
-        };
-        match (flagged_sealed, &self.sealer) {
-            (false, None) => r.end(),
-            (false, Some(_)) => {
-                Err(StoreError::SealedKeyMismatch { reason: "the store is not sealed but a key was given" })
-            }
-            (true, None) => Err(StoreError::SealedKeyMismatch { reason: "the store is sealed but no key was given" }),
-            (true, Some(sealer)) => {
-                let nonce = r.take(NONCE_LEN)?;
-                let mut check = r.take(16 + TAG_LEN)?.to_vec();
-                r.end()?;
-                let nonce = Nonce::try_assume_unique_for_key(nonce).map_err(|_| corrupt(HEADER, "bad nonce"))?;
-                match sealer.key.open_in_place(nonce, Aad::from(KEYCHECK_AD), &mut check) {
-                    Ok(_) => Ok(()),
-                    Err(_) => Err(StoreError::SealedKeyMismatch { reason: "the key does not open this store" }),
-                }
-            }
-        }
-    }
-
-    // ---- records ----
-
-    fn encode_record(&mut self, key: &str, value: &[u8]) -> Result<Vec<u8>, StoreError> {
-        let mut out = Vec::with_capacity(value.len() + key.len() + 80);
-        out.extend_from_slice(RECORD_MAGIC);
-        out.push(if self.sealer.is_some() { FLAG_SEALED } else { 0 });
-        out.extend_from_slice(&(key.len() as u16).to_be_bytes());
-        out.extend_from_slice(key.as_bytes());
-        if let Some(sealer) = self.sealer.as_mut() {
-            let mut nonce = [0u8; NONCE_LEN];
-            (sealer.random)(&mut nonce).map_err(|e| io_err("random", Path::new(key), e))?;
-            let mut data = value.to_vec();
-            sealer
-                .key
-                .seal_in_place_append_tag(Nonce::assume_unique_for_key(nonce), Aad::from(record_ad(key)), &mut data)
-                .map_err(|_| io_err("seal", Path::new(key), "AES-GCM seal failed"))?;
-            out.extend_from_slice(&nonce);
-            out.extend_from_slice(&(data.len() as u32).to_be_bytes());
-            out.extend_from_slice(&data);
-        } else {
-            out.extend_from_slice(&(value.len() as u32).to_be_bytes());
-            out.extend_from_slice(value);
-        }
-        append_checksum(&mut out);
-        Ok(out)
-    }
-
-    fn decode_record(&self, key: &str, bytes: &[u8]) -> Result<Vec<u8>, StoreError> {
-        let body = verify_checksum(key, bytes)?;
-        let mut r = Reader::new(key, body);
-        if r.take(4)? != RECORD_MAGIC {
-            return Err(corrupt(key, "not a poscore record (or an unsupported version)"));
-        }
-        let flagged_sealed = match r.u8()? {
-            0 => false,
-            FLAG_SEALED => true,
-            _ => return Err(corrupt(key, "unknown record flags")),
-        };
-        let klen = r.u16()? as usize;
-        if r.take(klen)? != key.as_bytes() {
-            return Err(corrupt(key, "record holds another key (file moved or copied)"));
-        }
-        match (flagged_sealed, &self.sealer) {
-            (false, None) => {
-                let len = r.u32()? as usize;
-                let value = r.take(len)?.to_vec();
-                r.end()?;
-                Ok(value)
-            }
-            (true, Some(sealer)) => {
-                let nonce = r.take(NONCE_LEN)?;
-                let len = r.u32()? as usize;
-                let mut data = r.take(len)?.to_vec();
-                r.end()?;
-                let nonce = Nonce::try_assume_unique_for_key(nonce).map_err(|_| corrupt(key, "bad nonce"))?;
-                let plain = sealer
-                    .key
-                    .open_in_place(nonce, Aad::from(record_ad(key)), &mut data)
-                    .map_err(|_| corrupt(key, "authentication failed"))?
-                    .len();
-                data.truncate(plain);
-                Ok(data)
-            }
-            (false, Some(_)) => Err(corrupt(key, "unsealed record in a sealed store")),
-            (true, None) => Err(corrupt(key, "sealed record in an unsealed store")),
-        }
-    }
-
     // ---- write protocols ----
 
     fn put_one(&mut self, key: &str, value: &[u8]) -> Result<(), StoreError> {
-        let record = self.encode_record(key, value)?;
+        let record = self.codec.encode(key, value)?;
         let file = record_file(key);
         let tmp = tmp_file(key);
         self.write_synced(&tmp, &record)?;
@@ -515,7 +348,7 @@ impl FileStore {
         }
         let mut entries = Vec::with_capacity(last.len());
         for (key, value) in last {
-            let record = value.map(|v| self.encode_record(key, v)).transpose()?;
+            let record = value.map(|v| self.codec.encode(key, v)).transpose()?;
             entries.push((key.to_string(), record));
         }
         let journal = encode_journal(&entries);
@@ -614,7 +447,7 @@ impl Store for FileStore {
         validate_key(key)?;
         let path = self.dir.join(record_file(key));
         match fs::read(&path) {
-            Ok(bytes) => self.decode_record(key, &bytes).map(Some),
+            Ok(bytes) => self.codec.decode(key, &bytes).map(Some),
             Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(None),
             Err(e) => Err(io_err("read", &path, e)),
         }
@@ -712,73 +545,6 @@ fn decode_journal(bytes: &[u8]) -> Result<Vec<Entry>, StoreError> {
     Ok(entries)
 }
 
-fn append_checksum(out: &mut Vec<u8>) {
-    let sum = digest(&SHA256, out);
-    out.extend_from_slice(sum.as_ref());
-}
-
-/// Checks the trailing SHA-256 and returns the bytes it covers.
-fn verify_checksum<'a>(what: &str, bytes: &'a [u8]) -> Result<&'a [u8], StoreError> {
-    if bytes.len() < SHA256_OUTPUT_LEN {
-        return Err(corrupt(what, &format!("truncated: {} bytes", bytes.len())));
-    }
-    let (body, sum) = bytes.split_at(bytes.len() - SHA256_OUTPUT_LEN);
-    if digest(&SHA256, body).as_ref() != sum {
-        return Err(corrupt(what, "checksum mismatch (torn or damaged file)"));
-    }
-    Ok(body)
-}
-
-/// Bounds-checked reading of a checksummed body; running short is corruption, not a panic.
-struct Reader<'a> {
-    what: &'a str,
-    bytes: &'a [u8],
-    pos: usize,
-}
-
-impl<'a> Reader<'a> {
-    fn new(what: &'a str, bytes: &'a [u8]) -> Self {
-        Self { what, bytes, pos: 0 }
-    }
-
-    fn take(&mut self, n: usize) -> Result<&'a [u8], StoreError> {
-        if self.bytes.len() - self.pos < n {
-            return Err(corrupt(self.what, &format!("truncated: needs {n} bytes at offset {}", self.pos)));
-        }
-        let s = &self.bytes[self.pos..self.pos + n];
-        self.pos += n;
-        Ok(s)
-    }
-
-    fn u8(&mut self) -> Result<u8, StoreError> {
-        Ok(self.take(1)?[0])
-    }
-
-    fn u16(&mut self) -> Result<u16, StoreError> {
-        let b = self.take(2)?;
-        Ok(u16::from_be_bytes([b[0], b[1]]))
-    }
-
-    fn u32(&mut self) -> Result<u32, StoreError> {
-        let b = self.take(4)?;
-        Ok(u32::from_be_bytes([b[0], b[1], b[2], b[3]]))
-    }
-
-    fn end(&self) -> Result<(), StoreError> {
-        if self.pos != self.bytes.len() {
-            return Err(corrupt(
-                self.what,
-                &format!("{} unexpected bytes at offset {}", self.bytes.len() - self.pos, self.pos),
-            ));
-        }
-        Ok(())
-    }
-}
-
-fn record_ad(key: &str) -> Vec<u8> {
-    [RECORD_AD, key.as_bytes()].concat()
-}
-
 fn hex(bytes: &[u8]) -> String {
     const DIGITS: &[u8; 16] = b"0123456789abcdef";
     bytes.iter().flat_map(|b| [DIGITS[usize::from(b >> 4)] as char, DIGITS[usize::from(b & 15)] as char]).collect()
@@ -803,10 +569,6 @@ fn record_file(key: &str) -> String {
 
 fn tmp_file(key: &str) -> String {
     format!("{}.tmp", hex(key.as_bytes()))
-}
-
-fn corrupt(what: &str, reason: &str) -> StoreError {
-    StoreError::Corrupt { key: what.to_string(), reason: reason.to_string() }
 }
 
 fn io_err(op: &'static str, path: &Path, e: impl fmt::Display) -> StoreError {

@@ -52,6 +52,7 @@ pub mod conformance;
 #[cfg(feature = "std")]
 pub mod file;
 mod memory;
+pub mod record;
 
 use serde::{Deserialize, Serialize};
 
@@ -326,7 +327,7 @@ pub fn validate_value(key: &str, value: &[u8]) -> Result<(), StoreError> {
 }
 
 /// Checks a list prefix: empty, or a key-shaped string that may end in `/`.
-pub(crate) fn validate_prefix(prefix: &str) -> Result<(), StoreError> {
+pub fn validate_prefix(prefix: &str) -> Result<(), StoreError> {
     if prefix.is_empty() {
         return Ok(());
     }

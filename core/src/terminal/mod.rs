@@ -171,12 +171,15 @@ impl TerminalError {
         }
     }
 
-    /// The response-registry event key of a refusal, for [`Registry::diagnose`]
-    /// (`keys.not_signed_on`, `reversal.exhausted`), so a refusal is shown like any failure.
+    /// The response-registry event key of a refusal or terminal fault, for
+    /// [`Registry::diagnose`] (`keys.not_signed_on`, `reversal.exhausted`, `general` for a
+    /// failing journal), so it is shown to the operator like any failure. `None` for mistakes
+    /// of the calling program (bad request or config, double tap), which an operator cannot fix.
     pub fn event_key(&self) -> Option<&'static str> {
         match self {
             Self::NotSignedOn => Some("keys.not_signed_on"),
             Self::ReversalUnresolved { .. } => Some("reversal.exhausted"),
+            Self::Store(_) | Self::Halted { .. } | Self::BadRecord { .. } => Some("general"),
             _ => None,
         }
     }
@@ -739,6 +742,13 @@ impl Terminal {
         self.events.push_back(Event::ReversalResolved { stan: stan.to_owned(), resolution });
         self.pump(now);
         Ok(())
+    }
+
+    /// The diagnosis of an error this engine returned (see [`TerminalError::event_key`]), under
+    /// this terminal's registry, so bindings can attach it to the error they throw.
+    pub fn diagnose_error(&self, e: &TerminalError) -> Option<Diagnosis> {
+        let event = response::Event::parse(e.event_key()?).ok()?;
+        Some(self.diagnose(response::Request::Financial, event))
     }
 
     fn check_alive(&self) -> Result<()> {

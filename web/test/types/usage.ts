@@ -4,7 +4,7 @@ import { init, version, card, response, receipt, ResponseRegistry, PoscoreError,
 import type { Iso8583Message, TlvObject, DecodedFrame } from 'poscore';
 import { Key, PinBlock, Mac, Data, WorkingKeys, Dukpt, DukptTerminal, Tr31, KeysError, PinError, MacError, DukptError, Tr31Error } from 'poscore';
 import type { Brand, Inspection, Track2Summary, PaymentCodeKind, Explanation, Diagnosis } from 'poscore';
-import { Terminal, MemoryStore, HttpTransport, WebSocketTransport } from 'poscore';
+import { Terminal, MemoryStore, IndexedDbStore, StoreError, TerminalError, MAX_VALUE_LEN, HttpTransport, WebSocketTransport } from 'poscore';
 import type { TerminalStore, TerminalRequest, TerminalEvent, Transmit, Transport, TransportError } from 'poscore';
 import type { KeyAlgorithm, KeyUsage, Hex, TdesDukptKeys, DukptTransaction, Tr31Header } from 'poscore';
 
@@ -173,6 +173,30 @@ for (let e: TerminalEvent | undefined = term.pollEvent(); e; e = term.pollEvent(
   if (e.type === 'sending') assert(e.mti === '0800', 'sending event');
   if (e.type === 'approved') assert(e.receipt.pan !== PAN_NEVER, 'approved');
 }
+// Refusals carry the diagnosis an operator sees; store errors are StoreError.
+try {
+  term.start(saleReq);
+  assert(false, 'not signed on expected');
+} catch (e) {
+  assert(e instanceof TerminalError && e.code === 'terminal.not_signed_on', 'TerminalError');
+  const zh: string | undefined = e.diagnosis?.entry.operator.zh;
+  assert(typeof zh === 'string', 'diagnosis attached');
+}
+try {
+  store.get('a//b');
+} catch (e) {
+  assert(e instanceof StoreError && e.code === 'store.invalid_key', 'StoreError');
+}
+const mem = new MemoryStore();
+mem.put('txn/000001', 'CAFE');
+mem.delete('txn/000001');
+await mem.flush();
+assert(MAX_VALUE_LEN === 1048576 && mem.list().length === 0, 'MemoryStore');
+// IndexedDB exists only in browsers: the types are checked here, the store runs in Chromium.
+const openIdb: (name: string) => Promise<IndexedDbStore> = (name) => IndexedDbStore.open(name, { sealingKey: new Uint8Array(32) });
+assert(typeof openIdb === 'function', 'IndexedDbStore.open');
+const engine: Terminal = term;
+assert(typeof engine.resolveExhaustedReversal === "function" && typeof engine.cardFailedAfterApproval === "function", "engine operator calls");
 term.free();
 // Browser transports: constructed without a network; a send to a closed port is connect_failed.
 const http: Transport = new HttpTransport({ url: 'http://127.0.0.1:9/iso8583', gatewayTimeoutMs: 1000 });
