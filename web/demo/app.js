@@ -7,7 +7,7 @@
 //
 // Query parameters (tests): `transport=ws|http`, `timeout=MS` (response timeout), `tid=NNNNNNNN`.
 import { init, Terminal, WebSocketTransport, HttpTransport, card, response, receipt } from 'poscore';
-import { openStore } from './store.js';
+import { openStore, resetStore } from './store.js';
 
 // Published test material only: the simulator shares this TMK; the cards are test cards
 // (tests/sim/src/cards.rs). A real terminal gets its TMK from a key injection, never from code.
@@ -330,6 +330,7 @@ async function start() {
   // terminal id, or the acquirer would see STAN 000001 again and answer 94 (duplicate).
   if (!durable && !config.terminalId) config.terminalId = String(10_000_000 + Math.floor(Math.random() * 89_999_999));
   state.terminal = new Terminal({ config, tmk: TEST_TMK, store });
+  state.store = store;
   useTransport(params.get('transport') === 'http' ? 'http' : 'ws');
 
   $('#keypad').addEventListener('click', (ev) => {
@@ -356,6 +357,14 @@ async function start() {
     run(null);
   });
   for (const b of document.querySelectorAll('[data-script]')) b.addEventListener('click', () => scriptNextAnswer(b.dataset.script));
+  $('#reset').addEventListener('click', async () => {
+    const pending = state.terminal.pending().length;
+    if (pending && !confirm(`${pending} 笔待冲正将被丢弃 pending reversal(s) will be lost. 继续 Continue?`)) return;
+    state.terminal.free();
+    await resetStore(state.store);
+    location.reload();
+  });
+  $('#journal').textContent = durable ? '日志保存在本机 IndexedDB Journal: IndexedDB (survives reload)' : '日志仅在内存 Journal: memory only (lost on reload)';
 
   refresh();
   // Sign on at start, unless the journal says this terminal is already signed on.
