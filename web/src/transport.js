@@ -128,9 +128,9 @@ export class HttpTransport {
   /**
    * `url` (`http://host/iso8583`), `fetch` (default the global), `gatewayTimeoutMs` (how long
    * the gateway is asked to wait for the acquirer, default 60000; `receive`'s own timeout still
-   * applies), `sendGraceMs` (default 100).
+   * applies), `sendGraceMs` (default 250).
    */
-  constructor({ url, fetch = globalThis.fetch, gatewayTimeoutMs = 60_000, sendGraceMs = 100 }) {
+  constructor({ url, fetch = globalThis.fetch, gatewayTimeoutMs = 60_000, sendGraceMs = 250 }) {
     if (typeof fetch !== 'function') throw new TypeError('no fetch: pass { fetch }');
     Object.assign(this, { url: String(url), fetch, gatewayTimeoutMs, sendGraceMs });
     this.pending = null;

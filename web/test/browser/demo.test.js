@@ -45,7 +45,7 @@ after(async () => {
   await sim?.close();
 });
 
-const demoUrl = (extra = '') => `${gateway.url}/demo/?tid=31000001&timeout=800${extra}`;
+const demoUrl = (extra = '') => `${gateway.url}/demo/?tid=31000001&timeout=2000${extra}`;
 const shot = (name) => page.screenshot({ path: `${shots}/${name}.png`, fullPage: true });
 const ready = () => page.waitForSelector('#status[data-state=ready]', { timeout: 15_000 });
 /** MTIs the page logged as sent, oldest first (the log shows the newest on top). */
@@ -138,8 +138,11 @@ test('a timeout leaves a pending reversal that survives a reload and goes out be
 
   const mark = gateway.frames.length;
   assert.equal(await pay(1300), 'approved');
-  assert.deepEqual(await sentMtis(), ['0400', '0200'], 'the reversal went out first');
-  assert.deepEqual(forwarded(mark), ['0400', '0200']);
+  // The reversal goes out first (more than once only if a slow machine made it time out too).
+  const reversalFirst = (mtis) => mtis.length >= 2 && mtis.at(-1) === '0200' && mtis.slice(0, -1).every((m) => m === '0400');
+  const logged = await sentMtis();
+  assert.ok(reversalFirst(logged), `the reversal went out first: ${logged}`);
+  assert.deepEqual(forwarded(mark), logged, 'the gateway forwarded what the page sent');
   const cleared = await page.getAttribute('#log li[data-type=reversal_cleared]', 'data-stan');
   assert.equal(cleared, stan);
   assert.equal(await page.isHidden('#pending'), true);

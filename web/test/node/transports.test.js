@@ -100,7 +100,7 @@ test('an unreachable acquirer is a connect failure over both transports: nothing
   try {
     for (const transport of [
       new WebSocketTransport({ url: `${gw.url.replace('http', 'ws')}/ws`, WebSocket }),
-      new HttpTransport({ url: `${gw.url}/iso8583` }),
+      new HttpTransport({ url: `${gw.url}/iso8583`, sendGraceMs: 5000 }), // a loaded machine is slow to refuse
     ]) {
       await assert.rejects(transport.send(new Uint8Array([0, 1, 0])), (e) => e.commFailure === 'connect_failed');
       const terminal = new Terminal({ config, tmk: TMK, seed: 4 });
@@ -119,7 +119,7 @@ test('no gateway at all: connect_failed', async () => {
   const { url } = gw;
   await gw.close();
   await assert.rejects(new WebSocketTransport({ url: `${url.replace('http', 'ws')}/ws`, WebSocket }).send(new Uint8Array([0, 0])), (e) => e.commFailure === 'connect_failed');
-  await assert.rejects(new HttpTransport({ url: `${url}/iso8583` }).send(new Uint8Array([0, 0])), (e) => e.commFailure === 'connect_failed');
+  await assert.rejects(new HttpTransport({ url: `${url}/iso8583`, sendGraceMs: 5000 }).send(new Uint8Array([0, 0])), (e) => e.commFailure === 'connect_failed');
 });
 
 test('HTTP: the gateway answering 504 (acquirer silent) is no answer after send: reversal', async () => {

@@ -199,7 +199,7 @@ const engine: Terminal = term;
 assert(typeof engine.resolveExhaustedReversal === "function" && typeof engine.cardFailedAfterApproval === "function", "engine operator calls");
 term.free();
 // Browser transports: constructed without a network; a send to a closed port is connect_failed.
-const http: Transport = new HttpTransport({ url: 'http://127.0.0.1:9/iso8583', gatewayTimeoutMs: 1000 });
+const http: Transport = new HttpTransport({ url: 'http://127.0.0.1:9/iso8583', gatewayTimeoutMs: 1000, sendGraceMs: 5000 });
 const ws: Transport = new WebSocketTransport({ url: 'ws://127.0.0.1:9/ws', WebSocket: class {
   binaryType = '';
   onopen: ((e: any) => void) | null = null;
