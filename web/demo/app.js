@@ -86,9 +86,36 @@ function refreshPending() {
       li.dataset.stan = r.stan;
       li.dataset.status = r.status;
       li.textContent = `${KIND_NAMES[r.kind] ?? r.kind} ${yuan(r.amount ?? 0)} · 流水号 STAN ${r.stan} · 原因 reason ${r.reason ?? '-'} · ${r.status} · 已尝试 attempts ${r.attempts}`;
+      if (r.status === 'exhausted') li.append(resolveButtons(r.stan));
       return li;
     }),
   );
+}
+
+// An exhausted reversal blocks payments until the operator has checked with the acquirer (T701):
+// send it again, or close it because the acquirer confirms the customer was not charged.
+function resolveButtons(stan) {
+  const box = document.createElement('div');
+  box.className = 'resolve';
+  for (const [resolution, label] of [
+    ['retry', '再次冲正 Reverse again'],
+    ['reconciledNotCharged', '已核实未扣款 Checked: not charged'],
+  ]) {
+    const b = document.createElement('button');
+    b.textContent = label;
+    b.dataset.resolution = resolution;
+    b.addEventListener('click', async () => {
+      try {
+        state.terminal.resolveExhaustedReversal(stan, resolution);
+      } catch (err) {
+        showOutcome('error', err.message);
+        return;
+      }
+      await run(null);
+    });
+    box.append(b);
+  }
+  return box;
 }
 
 function refresh() {
@@ -99,6 +126,7 @@ function refresh() {
 
 function showOutcome(kind, title) {
   $('#result').hidden = false;
+  if (kind !== 'busy') $('#result').scrollIntoView({ block: 'start' });
   $('#result').dataset.outcome = kind;
   $('#outcome').textContent = title;
   $('#diagnosis').hidden = true;

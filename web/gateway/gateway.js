@@ -14,7 +14,8 @@
 //                      simulator's stdin, when the gateway controls one; answers its JSON reply.
 //   GET  /...          static files, when `staticRoot` is given.
 //
-// Development and tests only: binds 127.0.0.1, no TLS, no authentication. Not in the npm package.
+// Development and tests only: binds 127.0.0.1, refuses cross-origin POSTs and upgrades, no TLS,
+// no authentication. Not in the npm package.
 // CLI: node web/gateway/gateway.js [--sim PATH] [--port N] [--seed N]
 import { createServer } from 'node:http';
 import { connect } from 'node:net';
@@ -150,6 +151,7 @@ export async function startGateway({ simPort, simHost = HOST, staticRoot, port =
   const server = createServer(async (req, res) => {
     try {
       const url = new URL(req.url, `http://${HOST}`);
+      if (req.method === 'POST' && !sameOrigin(req)) return res.writeHead(403).end('cross-origin request refused');
       if (url.pathname === '/iso8583') return await iso8583(req, res, url);
       if (url.pathname === '/sim/script') return await script(req, res);
       if (req.method === 'GET' || req.method === 'HEAD') return await serveFile(mounts, url.pathname, res);
@@ -215,6 +217,10 @@ export async function startGateway({ simPort, simHost = HOST, staticRoot, port =
       socket.end('HTTP/1.1 404 Not Found\r\nconnection: close\r\n\r\n');
       return;
     }
+    if (!sameOrigin(req)) {
+      socket.end('HTTP/1.1 403 Forbidden\r\nconnection: close\r\n\r\n');
+      return;
+    }
     const s = toHost();
     s.once('error', () => socket.end('HTTP/1.1 502 Bad Gateway\r\nconnection: close\r\n\r\n'));
     s.once('connect', () => {
@@ -261,6 +267,19 @@ export async function startGateway({ simPort, simHost = HOST, staticRoot, port =
         server.close(() => done());
       }),
   };
+}
+
+// Any web page the developer opens could post to a loopback port: browsers send `Origin` with
+// POSTs and WebSocket upgrades, so only the gateway's own pages (and non-browser clients, which
+// send none) get through.
+function sameOrigin(req) {
+  const origin = req.headers.origin;
+  if (origin === undefined) return true;
+  try {
+    return new URL(origin).host === req.headers.host;
+  } catch {
+    return false;
+  }
 }
 
 function mountsOf(staticRoot) {

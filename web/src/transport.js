@@ -160,7 +160,9 @@ export class HttpTransport {
     this.pending = { controller, outcome };
     // fetch reports a refused connection or a DNS failure within milliseconds: that is
     // "connect failed" (the request never left); anything later is decided by `receive`.
-    const early = await Promise.race([outcome, new Promise((r) => setTimeout(() => r(null), this.sendGraceMs))]);
+    let grace;
+    const early = await Promise.race([outcome, new Promise((r) => (grace = setTimeout(() => r(null), this.sendGraceMs)))]);
+    clearTimeout(grace);
     if (early?.e && !controller.signal.aborted) {
       this.pending = null;
       throw failure('connect_failed', `HTTP request failed: ${early.e?.message ?? early.e}`, early.e);

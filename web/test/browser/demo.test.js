@@ -121,6 +121,19 @@ test('a 51 decline shows the diagnosis in Chinese and English with remedies', as
   await shot('03-declined-51');
 });
 
+test('55 (wrong PIN) and 96 (host malfunction) show their own diagnoses', async () => {
+  await nextAnswer('0200:code:55');
+  assert.equal(await pay(700), 'declined');
+  assert.equal(await page.textContent('#diag-code'), '55');
+  assert.match(await page.textContent('#diag-operator-zh'), /密码/);
+  assert.match(await page.textContent('#diag-operator-en'), /PIN/i);
+  await nextAnswer('0200:code:96');
+  assert.equal(await pay(800), 'declined');
+  assert.equal(await page.textContent('#diag-code'), '96');
+  assert.match(await page.textContent('#diag-operator-en'), /malfunction|system|error/i);
+  assert.equal(await page.isHidden('#pending'), true);
+});
+
 test('a timeout leaves a pending reversal that survives a reload and goes out before the next sale', async () => {
   await nextAnswer('0200:timeout');
   assert.equal(await pay(1200), 'failed');
@@ -170,5 +183,27 @@ test('settlement balances at the end of the day', async () => {
   // 88.00 + 13.00 + 25.00 + 36.00: the declined and the reversed sales are not in the totals.
   assert.match(text, /Debits 4 \/ ¥162\.00/);
   await shot('07-settled');
+  assert.deepEqual(pageErrors, []);
+});
+
+test('a reversal that keeps timing out is exhausted and the operator resolves it', async () => {
+  await nextAnswer('0200:timeout');
+  assert.equal(await pay(900), 'failed');
+  const stan = await page.getAttribute('#pending-list li', 'data-stan');
+  await sim.script('0400:timeout,0400:timeout,0400:timeout');
+  for (let attempt = 1; attempt <= 3; attempt += 1) {
+    await page.click('#send-pending');
+    await page.waitForFunction(
+      (n) => document.querySelector('#pending-list li')?.textContent.includes(`attempts ${n}`) && document.querySelector('#status').dataset.state !== 'busy',
+      attempt,
+      { timeout: 15_000 },
+    );
+  }
+  assert.equal(await page.getAttribute('#pending-list li', 'data-status'), 'exhausted');
+  assert.equal(await page.textContent('#diag-code'), 'T701');
+  await shot('08-reversal-exhausted');
+  await page.click('#pending-list [data-resolution=reconciledNotCharged]');
+  await page.waitForSelector('#pending', { state: 'hidden' });
+  assert.equal(await page.$(`#log li[data-type=reversal_resolved][data-stan="${stan}"]`) !== null, true);
   assert.deepEqual(pageErrors, []);
 });

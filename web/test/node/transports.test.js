@@ -138,3 +138,20 @@ test('HTTP: the gateway answering 504 (acquirer silent) is no answer after send:
   transport.close();
   terminal.free();
 });
+
+test('the gateway refuses requests from other origins (a page elsewhere posting to loopback)', async () => {
+  const post = (path, origin) => fetch(`${gateway.url}${path}`, { method: 'POST', body: 'clear', headers: { origin } });
+  assert.equal((await post('/sim/script', 'http://evil.example')).status, 403);
+  assert.equal((await post('/iso8583', 'http://evil.example')).status, 403);
+  assert.equal((await post('/sim/script', gateway.url)).status, 200);
+  const ws = new WebSocket(`${gateway.url.replace('http', 'ws')}/ws`, { origin: 'http://evil.example' });
+  const code = await new Promise((resolve) =>
+    ws
+      .on('unexpected-response', (req, res) => {
+        req.destroy();
+        resolve(res.statusCode);
+      })
+      .on('error', () => resolve('error')),
+  );
+  assert.equal(code, 403);
+});
