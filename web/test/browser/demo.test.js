@@ -172,6 +172,8 @@ test('a sale over HTTP and a QR payment code (no PIN)', async () => {
   await page.selectOption('#qr-code', '6225123456789012345');
   assert.match(await page.textContent('#qr-kind'), /union_pay_qr/);
   assert.equal(await pay(3600, 'qr'), 'approved');
+  await page.selectOption('#qr-code', '281234567890123456');
+  assert.match(await page.textContent('#qr-kind'), /alipay/);
   await shot('06-qr-approved');
 });
 
