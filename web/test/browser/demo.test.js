@@ -4,9 +4,9 @@
 // tests/artifacts/demo/. One page plays one terminal day: sign-on, approved sale with a receipt,
 // a 51 decline with its diagnosis, a timeout whose reversal survives a reload and goes out before
 // the next sale, a sale over HTTP, a QR payment, settlement.
-import { test, before, after } from 'node:test';
+import { test, before, after, afterEach } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync } from 'node:fs';
+import { appendFileSync, mkdirSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Frame, Iso8583 } from 'poscore';
 import { launch } from '../shared/browser.js';
@@ -26,6 +26,7 @@ const pageErrors = [];
 
 before(async () => {
   mkdirSync(shots, { recursive: true });
+  writeFileSync(`${shots}/events.txt`, '');
   sim = await spawnSim({ seed: 21 });
   gateway = await startGateway({
     simPort: sim.port,
@@ -37,6 +38,12 @@ before(async () => {
   page = await context.newPage();
   page.on('pageerror', (e) => pageErrors.push(e.message));
   page.on('console', (m) => m.type() === 'error' && pageErrors.push(m.text()));
+});
+
+// The page's event log after every test (newest first), for whoever reads a failure.
+afterEach(async () => {
+  const text = await page.evaluate(() => `${document.querySelector('#outcome')?.textContent}\n${document.querySelector('#log').innerText}`);
+  appendFileSync(`${shots}/events.txt`, `----\n${text}\n`);
 });
 
 after(async () => {
