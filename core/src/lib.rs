@@ -22,6 +22,7 @@
 pub mod card;
 pub mod dukpt;
 pub mod error;
+mod gbk;
 pub mod iso8583;
 pub mod keys;
 pub mod mac;

@@ -557,6 +557,8 @@ export interface TerminalConfig {
   stanBlock?: number;
   utcOffsetMinutes?: number;
   keyScheme?: '003' | '004' | string;
+  /** Closed batches kept in the journal after a balanced settlement (default 10; 0 keeps all). */
+  keepBatches?: number;
 }
 
 /** How the card or payment code was presented. */
@@ -692,7 +694,8 @@ export class MemoryStore implements TerminalStore {
 /**
  * The journal in IndexedDB, in the core's record format (checksummed, key-bound, AES-256-GCM
  * sealed with `sealingKey`): reads from memory, every `apply` written in one IndexedDB
- * transaction, durable when `flush()` resolves.
+ * transaction, durable when `flush()` resolves. An open store holds a Web Lock, so a second tab
+ * opening the same name gets `store.in_use` until the first closes.
  */
 export class IndexedDbStore implements TerminalStore {
   private constructor();

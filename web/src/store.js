@@ -103,13 +103,20 @@ export class IndexedDbStore {
   #records;
   #writes = new Set();
   #failed;
+  #unlock;
 
-  constructor(token, db, name, codec, records) {
+  constructor(token, db, name, codec, records, unlock) {
     if (token !== IndexedDbStore.#token) throw new TypeError('use `await IndexedDbStore.open(name)`');
     this.#db = db;
     this.#name = name;
     this.#codec = codec;
     this.#records = records;
+    this.#unlock = unlock;
+    // Deleting or upgrading the database from elsewhere: stop rather than write to a ghost.
+    db.onversionchange = () => {
+      db.close();
+      this.#failed ??= ioError('use', name, 'the database was deleted or upgraded elsewhere');
+    };
   }
   static #token = Symbol('IndexedDbStore');
 
@@ -126,6 +133,22 @@ export class IndexedDbStore {
     if (!indexedDB) throw ioError('open', name, 'IndexedDB is not available here');
     const key = sealingKey === undefined ? undefined : toBytes(hexDecode, sealingKey, 'sealingKey');
     const codec = call(() => new wasm.StoreCodec(key));
+    let unlock;
+    try {
+      unlock = await exclusive(name);
+    } catch (e) {
+      codec.free();
+      throw e;
+    }
+    try {
+      return await IndexedDbStore.#load(name, codec, indexedDB, unlock);
+    } catch (e) {
+      unlock();
+      throw e;
+    }
+  }
+
+  static async #load(name, codec, indexedDB, unlock) {
     let db;
     try {
       const req = indexedDB.open(name, 1);
@@ -163,7 +186,7 @@ export class IndexedDbStore {
         call(() => codec.checkHeader(new Uint8Array(header)));
       }
       const records = new Map(keys.map((k, i) => [String(k), new Uint8Array(values[i])]));
-      return new IndexedDbStore(IndexedDbStore.#token, db, name, codec, records);
+      return new IndexedDbStore(IndexedDbStore.#token, db, name, codec, records, unlock);
     } catch (e) {
       db.close();
       codec.free();
@@ -259,6 +282,33 @@ export class IndexedDbStore {
       this.#db.close();
       this.#db = undefined;
       this.#codec.free();
+      this.#unlock();
     }
   }
+}
+
+/**
+ * Holds the Web Lock `poscore-store:<name>` while a store is open, so a second tab cannot run
+ * a second engine on the same journal (`store.in_use`). Resolves with the release function.
+ * Where Web Locks do not exist (old browsers, Node), there is no lock.
+ */
+function exclusive(name) {
+  const locks = globalThis.navigator?.locks;
+  if (!locks) return Promise.resolve(() => {});
+  return new Promise((resolve, reject) => {
+    locks
+      .request(`poscore-store:${name}`, { ifAvailable: true }, (lock) => {
+        if (!lock) {
+          reject(
+            new StoreError(`store "${name}" is open elsewhere (another tab or process)`, {
+              code: 'store.in_use',
+              module: 'store',
+            }),
+          );
+          return undefined;
+        }
+        return new Promise((release) => resolve(release));
+      })
+      .catch(reject);
+  });
 }

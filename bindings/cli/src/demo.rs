@@ -18,7 +18,7 @@ use clap::Args;
 use poscore::receipt::{self, ReceiptCopy, ReceiptData, RenderOptions};
 use poscore::response::{Diagnosis, Lang, Registry};
 use poscore::rng::SeededRng;
-use poscore::store::file::FileStore;
+use poscore::store::file::{FileStore, SealingKey};
 use poscore::terminal::driver::TcpDriver;
 use poscore::terminal::{Config, Event, Request, Terminal, TxnStatus};
 use poscore_sim::cards::{self, chip, contactless, magstripe, pin, qr, wechat, wrong_pin};
@@ -222,7 +222,10 @@ pub fn run(args: &DemoArgs, json_mode: bool, print: bool) -> poscore::Result<Out
         reversal_backoff_ms: 300,
         ..Config::default()
     };
-    let store = FileStore::open(data_dir.join("journal"))?;
+    // Sealed as a production journal must be (records hold the PAN and field 55). A real
+    // terminal unwraps this key from its keystore or HSM; the demo uses a fixed, public demo key.
+    let sealing_key = SealingKey::from_bytes(*b"poscore-demo-journal-sealing-key");
+    let store = FileStore::open_sealed(data_dir.join("journal"), sealing_key)?;
     let now = poscore::terminal::driver::now_ms();
     let tmk = poscore_sim::pair::tmk();
     let mut t = Terminal::new(config, tmk, Box::new(store), Box::new(SeededRng::new(args.seed)), now)?;
@@ -241,7 +244,7 @@ pub fn run(args: &DemoArgs, json_mode: bool, print: bool) -> poscore::Result<Out
     };
     if !json_mode {
         day.out(format!("poscore demo: a terminal day against the acquirer simulator on {addr} (seed {})", args.seed));
-        day.out(format!("journal: {}", data_dir.join("journal").display()));
+        day.out(format!("journal: {} (sealed, AES-256-GCM)", data_dir.join("journal").display()));
     }
     let mut html_written = None;
     let mut exchange = |day: &mut Day,

@@ -72,6 +72,68 @@ impl Store for ForeignStore {
     }
 }
 
+/// The core's crash-safe file store (`poscore::store::file::FileStore`: one file per record,
+/// temp file + fsync + rename + directory fsync, checksummed, AES-256-GCM sealed when a key is
+/// given) as a [`HostStore`]: `org.poscore.FileStore` is this, so Kotlin runs the same store,
+/// record format and conformance vectors as the Rust crate instead of a second implementation.
+struct CoreFileStore(Mutex<poscore::store::file::FileStore>);
+
+impl CoreFileStore {
+    fn with<R>(
+        &self,
+        f: impl FnOnce(&mut poscore::store::file::FileStore) -> Result<R, StoreError>,
+    ) -> Result<R, PoscoreError> {
+        // A panic cannot leave the store half-written (every write is atomic on disk): go on.
+        let mut store = self.0.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        f(&mut store).map_err(PoscoreError::from)
+    }
+}
+
+impl HostStore for CoreFileStore {
+    fn get(&self, key: String) -> Result<Option<Vec<u8>>, PoscoreError> {
+        self.with(|s| s.get(&key))
+    }
+
+    fn list(&self, prefix: String) -> Result<Vec<String>, PoscoreError> {
+        self.with(|s| s.list(&prefix))
+    }
+
+    fn apply(&self, ops: Vec<StoreOp>) -> Result<(), PoscoreError> {
+        let ops: Vec<Op> = ops
+            .into_iter()
+            .map(|o| match o {
+                StoreOp::Put { key, value } => Op::Put { key, value },
+                StoreOp::Delete { key } => Op::Delete { key },
+            })
+            .collect();
+        self.with(|s| s.apply(&ops))
+    }
+}
+
+/// Opens (creating if needed) the core's file store in directory `dir`, completing any
+/// interrupted batch. With `sealing_key` (32 bytes, e.g. unwrapped with an Android Keystore
+/// key) every record is sealed and the store only opens again with the same key
+/// (`store.sealed_key_mismatch`).
+#[uniffi::export(default(sealing_key = None))]
+pub fn open_file_store(dir: String, sealing_key: Option<Vec<u8>>) -> Result<Arc<dyn HostStore>, PoscoreError> {
+    use poscore::store::file::{FileStore, SealingKey};
+    let store = match sealing_key {
+        Some(mut bytes) => {
+            let key = SealingKey::from_slice(&bytes);
+            zeroize::Zeroize::zeroize(&mut bytes);
+            FileStore::open_sealed(&dir, key?)?
+        }
+        None => FileStore::open(&dir)?,
+    };
+    Ok(Arc::new(CoreFileStore(Mutex::new(store))))
+}
+
+/// The name of `key`'s record file inside a file store's directory (for tools and tests).
+#[uniffi::export]
+pub fn file_store_record_name(key: String) -> String {
+    poscore::store::file::record_file_name(&key)
+}
+
 /// A communication failure the host loop reports.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, uniffi::Enum)]
 pub enum CommFailure {
@@ -91,6 +153,28 @@ impl From<CommFailure> for CoreCommFailure {
             CommFailure::LineDropped => Self::LineDropped,
         }
     }
+}
+
+/// How the operator resolved an exhausted reversal (T701) after reconciling with the acquirer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, uniffi::Enum)]
+pub enum ReversalResolution {
+    /// Deliver it again (the line is back): the attempt count restarts.
+    Retry,
+    /// The acquirer confirmed the original is not charged: close it without sending.
+    ReconciledNotCharged,
+}
+
+/// How the card failed after the host approved.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, uniffi::Enum)]
+pub enum CardFailure {
+    /// The chip could not be read; fall back to the stripe.
+    ChipFallback,
+    /// The stripe read was bad.
+    MagstripeBadRead,
+    /// The card was pulled before the chip finished (second GENERATE AC).
+    CardRemoved,
+    /// The chip declined the host's approval (second GENERATE AC returned AAC).
+    ChipDeclined,
 }
 
 /// Bytes to write to a NEW connection to the acquirer.
@@ -244,6 +328,41 @@ impl Terminal {
     /// The open batch number.
     pub fn batch(&self) -> Result<String, PoscoreError> {
         self.call(|t| t.batch().to_owned())
+    }
+
+    /// The card failed after the host approved `stan`: the diagnosis as JSON (the shape events
+    /// carry); when it says reverse, the approval becomes a pending reversal, sent at once.
+    pub fn card_failed_after_approval(
+        &self,
+        stan: String,
+        failure: CardFailure,
+        now: u64,
+    ) -> Result<String, PoscoreError> {
+        use poscore::response::CardReadError as E;
+        let error = match failure {
+            CardFailure::ChipFallback => E::ChipFallback,
+            CardFailure::MagstripeBadRead => E::MagstripeBadRead,
+            CardFailure::CardRemoved => E::CardRemoved,
+            CardFailure::ChipDeclined => E::ChipDeclined,
+        };
+        let diagnosis =
+            self.call(move |t| t.card_failed_after_approval(&stan, error, now))?.map_err(poscore::Error::from)?;
+        Ok(serde_json::to_string(&diagnosis).unwrap_or_default())
+    }
+
+    /// The operator's decision on an exhausted reversal (T701).
+    pub fn resolve_exhausted_reversal(
+        &self,
+        stan: String,
+        resolution: ReversalResolution,
+        now: u64,
+    ) -> Result<(), PoscoreError> {
+        let resolution = match resolution {
+            ReversalResolution::Retry => core::Resolution::Retry,
+            ReversalResolution::ReconciledNotCharged => core::Resolution::ReconciledNotCharged,
+        };
+        self.call(move |t| t.resolve_exhausted_reversal(&stan, resolution, now))?
+            .map_err(|e| poscore::Error::from(e).into())
     }
 
     /// STANs of the journal records still pending or in flight (reversals or repeats owed).

@@ -9,12 +9,19 @@
 use serde::Serialize;
 use wasm_bindgen::prelude::*;
 
+// `full` (the default) is the whole package; without it the build is the checkout subset
+// (`poscore/checkout`: card data and response-code diagnosis), a fraction of the size.
 mod card;
+#[cfg(feature = "full")]
 mod crypto;
+#[cfg(feature = "full")]
 mod iso8583;
+#[cfg(feature = "full")]
 mod receipt;
 mod response;
+#[cfg(feature = "full")]
 mod store;
+#[cfg(feature = "full")]
 mod terminal;
 
 /// Map a poscore error to a JS `Error` with `module`, `code` and (when known) `offset`.

@@ -6,9 +6,9 @@
 //! 'delete', key}]` and must apply them all or none. A throw from any of them is a `store.io`
 //! error inside the engine (the engine then refuses to proceed, as with a failing disk).
 
+use poscore::response::CardReadError;
 use poscore::rng::{Rng, SeededRng, SystemRng};
 use poscore::store::{MemoryStore, Op, Store, StoreError};
-use poscore::response::CardReadError;
 use poscore::terminal::{CommFailure, Config, Request, Resolution, Terminal as CoreTerminal, TerminalError};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;

@@ -212,10 +212,10 @@ fn encode_gbk(out: &mut Vec<u8>, field: u8, f: &FieldSpec, v: &[u8]) -> Result<(
     if let Some((i, c)) = text.char_indices().find(|(_, c)| c.is_control()) {
         return Err(bad(i, format!("{c:?}"), "a printable character"));
     }
-    let (wire, _, unmappable) = encoding_rs::GBK.encode(text);
-    if unmappable {
-        return Err(bad(0, "a character".into(), "text GBK can encode"));
-    }
+    let wire = crate::gbk::encode(text).map_err(|c| {
+        let i = text.find(c).unwrap_or(0);
+        bad(i, format!("{c:?}"), "text GBK can encode")
+    })?;
     if f.class == LengthClass::Fixed {
         if wire.len() != f.max_len {
             return Err(Iso8583Error::WrongLength { field, len: wire.len(), expected: f.max_len });
@@ -231,21 +231,16 @@ fn encode_gbk(out: &mut Vec<u8>, field: u8, f: &FieldSpec, v: &[u8]) -> Result<(
 }
 
 fn decode_gbk(field: u8, data: &[u8], off: usize) -> Result<Cow<'static, [u8]>> {
-    // encoding_rs decodes GBK with the GB 18030 decoder, which accepts four-byte sequences and a
-    // few mappings its GBK encoder does not produce: accept only text that encodes back to the
-    // same bytes, so what is read can be written again unchanged (found by fuzzing).
-    let text = encoding_rs::GBK
-        .decode_without_bom_handling_and_without_replacement(data)
-        .filter(|t| matches!(encoding_rs::GBK.encode(t), (ref b, _, false) if b.as_ref() == data));
-    let Some(text) = text else {
-        return Err(Iso8583Error::BadContent {
-            field,
-            offset: Some(off),
-            position: 0,
-            found: "bytes".into(),
-            expected: "GBK text",
-        });
-    };
+    // Strict: only text the GBK encoder writes back to the same bytes (GB 18030 four-byte
+    // sequences and decoder-only mappings are refused), so what is read can be written again
+    // unchanged (found by fuzzing).
+    let text = crate::gbk::decode(data).map_err(|_| Iso8583Error::BadContent {
+        field,
+        offset: Some(off),
+        position: 0,
+        found: "bytes".into(),
+        expected: "GBK text",
+    })?;
     if let Some(c) = text.chars().find(|c| c.is_control()) {
         let i = text.find(c).unwrap_or(0);
         return Err(Iso8583Error::BadContent {
@@ -256,7 +251,7 @@ fn decode_gbk(field: u8, data: &[u8], off: usize) -> Result<Cow<'static, [u8]>> 
             expected: "a printable character",
         });
     }
-    Ok(Cow::Owned(text.into_owned().into_bytes()))
+    Ok(Cow::Owned(text.into_bytes()))
 }
 
 fn nibble_of(c: u8) -> u8 {

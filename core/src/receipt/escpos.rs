@@ -21,32 +21,18 @@ const CHINESE_ON: [u8; 2] = [FS, b'&'];
 
 /// Whether GBK encodes `c` as two bytes (one full-width glyph on the printer).
 pub(crate) fn gbk_double_byte(c: char) -> bool {
-    let mut buf = [0u8; 4];
-    let (res, _, written) =
-        encoding_rs::GBK.new_encoder().encode_from_utf8_without_replacement(c.encode_utf8(&mut [0; 4]), &mut buf, true);
-    res == encoding_rs::EncoderResult::InputEmpty && written == 2
+    crate::gbk::is_double_byte(c)
 }
 
 /// Encode `s` as GBK; unmappable characters become `?`. Zero-width characters (combining marks)
 /// are dropped, since the text layout gave them no column, and `€` becomes `?` because GBK's
 /// single byte 0x80 for it is a lead byte to most printers and would swallow the next byte.
 fn gbk(s: &str, out: &mut Vec<u8>) {
-    let s: String = s
-        .chars()
-        .filter(|c| c.is_ascii() || super::layout::char_width(*c) > 0)
-        .map(|c| if c == '€' { '?' } else { c })
-        .collect();
-    let mut enc = encoding_rs::GBK.new_encoder();
-    let mut buf = vec![0u8; s.len() * 2 + 16];
-    let mut rest = s.as_str();
-    loop {
-        let (res, read, written) = enc.encode_from_utf8_without_replacement(rest, &mut buf, true);
-        out.extend_from_slice(&buf[..written]);
-        rest = &rest[read..];
-        match res {
-            encoding_rs::EncoderResult::InputEmpty => break,
-            encoding_rs::EncoderResult::Unmappable(_) => out.push(b'?'),
-            encoding_rs::EncoderResult::OutputFull => buf.resize(buf.len() * 2, 0),
+    let s =
+        s.chars().filter(|c| c.is_ascii() || super::layout::char_width(*c) > 0).map(|c| if c == '€' { '?' } else { c });
+    for c in s {
+        if !crate::gbk::encode_char(c, out) {
+            out.push(b'?');
         }
     }
 }

@@ -114,6 +114,14 @@ pub enum StoreError {
         /// The limit.
         max: usize,
     },
+    /// Another handle already has this store open (the npm `IndexedDbStore` in a second browser
+    /// tab): two engines on one journal would reuse STANs and send a reversal twice, so the
+    /// second is refused until the first closes.
+    #[error("store {name:?} is open elsewhere (another tab or process)")]
+    InUse {
+        /// The store's name or directory.
+        name: String,
+    },
     /// A simulated crash from test fault injection ([`MemoryStore::crash_after_writes`],
     /// [`file::FileStore::set_fail_point`]). The store handle is dead from then on, as the
     /// process would be; reopen the store to continue.
@@ -133,6 +141,7 @@ impl StoreError {
             Self::SealedKeyMismatch { .. } => "store.sealed_key_mismatch",
             Self::InvalidKey { .. } => "store.invalid_key",
             Self::ValueTooLarge { .. } => "store.value_too_large",
+            Self::InUse { .. } => "store.in_use",
             Self::Crashed { .. } => "store.crashed",
         }
     }

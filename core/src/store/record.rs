@@ -41,12 +41,12 @@
 //! # Ok::<(), poscore::store::StoreError>(())
 //! ```
 
+use core::cell::RefCell;
+use core::fmt;
 use std::boxed::Box;
 use std::format;
 use std::string::{String, ToString};
 use std::vec::Vec;
-use core::cell::RefCell;
-use core::fmt;
 
 use ring::aead::{Aad, LessSafeKey, Nonce, UnboundKey, AES_256_GCM, NONCE_LEN};
 use ring::digest::{digest, SHA256, SHA256_OUTPUT_LEN};
@@ -75,9 +75,9 @@ impl SealingKey {
 
     /// Wraps a slice that must be exactly 32 bytes (for bindings, which receive byte arrays).
     pub fn from_slice(bytes: &[u8]) -> Result<Self, StoreError> {
-        <[u8; 32]>::try_from(bytes).map(Self).map_err(|_| StoreError::SealedKeyMismatch {
-            reason: "a sealing key is 32 bytes (AES-256)",
-        })
+        <[u8; 32]>::try_from(bytes)
+            .map(Self)
+            .map_err(|_| StoreError::SealedKeyMismatch { reason: "a sealing key is 32 bytes (AES-256)" })
     }
 }
 

@@ -1550,12 +1550,37 @@ impl Terminal {
         let next: u32 = batch.parse::<u32>().unwrap_or(0) % 999_999 + 1;
         let next_batch = format!("{next:06}");
         let state = State { batch: next_batch.clone(), signed_on: self.state.signed_on };
-        if let Err(e) = self.store.put(KEY_STATE, &to_json(&state)) {
+        let pruned = self.prunable(&batch);
+        let mut ops = vec![Op::put(KEY_STATE, to_json(&state))];
+        ops.extend(pruned.iter().map(|k| Op::delete(k.clone())));
+        if let Err(e) = self.store.apply(&ops) {
             self.halt(&TerminalError::Store(e));
             return;
         }
+        for k in &pruned {
+            self.records.remove(k);
+        }
         self.state = state;
         self.events.push_back(Event::SettlementBalanced { request: id, batch, totals, next_batch });
+    }
+
+    /// Journal records to delete when `closed` is settled: those of batches older than the
+    /// `keep_batches` most recent closed ones (batch numbers wrap after 999999), and only once
+    /// nothing is owed to the host for them.
+    fn prunable(&self, closed: &str) -> Vec<String> {
+        let keep = self.cfg.keep_batches;
+        if keep == 0 {
+            return Vec::new();
+        }
+        let closed: u32 = closed.parse().unwrap_or(0);
+        let kept: Vec<String> =
+            (0..keep.min(999_999)).map(|i| format!("{:06}", (closed + 999_999 - 1 - i) % 999_999 + 1)).collect();
+        self.records
+            .iter()
+            .filter(|(_, r)| !kept.contains(&r.batch))
+            .filter(|(_, r)| !matches!(r.status, TxnStatus::InFlight | TxnStatus::Pending | TxnStatus::Exhausted))
+            .map(|(k, _)| k.clone())
+            .collect()
     }
 
     fn on_pending_response(&mut self, inf: &InFlight, msg: &Message, code: &str, now: u64) {

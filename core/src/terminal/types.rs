@@ -54,6 +54,12 @@ pub struct Config {
     pub utc_offset_minutes: i32,
     /// Sign-on network management code 60.3: `003` double-length keys, `004` with a TDK.
     pub key_scheme: String,
+    /// Closed batches whose records stay in the journal after a balanced settlement (reprints,
+    /// refunds by RRN, the operator's history). Older records are deleted in the same atomic
+    /// write that opens the next batch, so the journal does not grow without end on a terminal's
+    /// flash. Records still owed to the host (in flight, pending, exhausted) are never pruned.
+    /// `0` keeps everything.
+    pub keep_batches: u32,
 }
 
 impl Default for Config {
@@ -76,6 +82,7 @@ impl Default for Config {
             stan_block: 100,
             utc_offset_minutes: 480,
             key_scheme: "003".into(),
+            keep_batches: 10,
         }
     }
 }

@@ -320,3 +320,26 @@ fn pre_auth_void_and_completion_void() {
     p.run(Request::Settle).unwrap();
     assert_eq!(p.events_of("settlement_balanced").len(), 1);
 }
+
+#[test]
+fn settlement_prunes_batches_older_than_keep_batches() {
+    let cfg = poscore::terminal::Config { keep_batches: 2, ..test_config() };
+    let store = SharedStore::new(MemoryStore::new());
+    let mut p = Pair::new(Box::new(store.clone()), 5, cfg).unwrap();
+    p.run(Request::SignOn).unwrap();
+    let mut batches = Vec::new();
+    for amount in [1_000, 2_000, 3_000, 4_000] {
+        batches.push(p.terminal.batch().to_owned());
+        p.run(sale(amount)).unwrap();
+        p.run(Request::Settle).unwrap();
+        assert_eq!(p.events_of("settlement_balanced").len(), batches.len());
+    }
+    let kept: Vec<String> = p.terminal.records().map(|r| r.batch.clone()).collect();
+    assert_eq!(kept, batches[2..].to_vec(), "the two most recent closed batches stay");
+    let keys = poscore::store::Store::list(&store, "txn/").unwrap();
+    assert_eq!(keys.len(), 2, "pruned from the store too: {keys:?}");
+    assert!(keys.iter().all(|k| k.contains(&batches[2]) || k.contains(&batches[3])), "{keys:?}");
+    // A restart reads the same journal.
+    let again = Pair::new(Box::new(store.clone()), 6, test_config()).unwrap();
+    assert_eq!(again.terminal.records().count(), 2);
+}

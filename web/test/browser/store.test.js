@@ -61,3 +61,23 @@ test('a sealed record written before a reload reads back after it', async () => 
   }, name);
   if (hex !== '0400') throw new Error(`after reload: ${hex}`);
 });
+
+test('a second handle on the same store (another tab) is refused until the first closes', async () => {
+  const outcome = await page.evaluate(async () => {
+    const { IndexedDbStore } = await import('poscore');
+    const name = `lock-${Date.now()}`;
+    const first = await IndexedDbStore.open(name);
+    let second;
+    try {
+      await IndexedDbStore.open(name);
+      second = 'opened';
+    } catch (e) {
+      second = e.code;
+    }
+    await first.close();
+    const third = await IndexedDbStore.open(name);
+    await third.close();
+    return second;
+  });
+  if (outcome !== 'store.in_use') throw new Error(`second open: ${outcome}`);
+});

@@ -4,6 +4,7 @@ import { init, version, card, response, receipt, ResponseRegistry, PoscoreError,
 import type { Iso8583Message, TlvObject, DecodedFrame } from 'poscore';
 import { Key, PinBlock, Mac, Data, WorkingKeys, Dukpt, DukptTerminal, Tr31, KeysError, PinError, MacError, DukptError, Tr31Error } from 'poscore';
 import type { Brand, Inspection, Track2Summary, PaymentCodeKind, Explanation, Diagnosis } from 'poscore';
+import * as checkout from 'poscore/checkout';
 import { Terminal, MemoryStore, IndexedDbStore, StoreError, TerminalError, MAX_VALUE_LEN, HttpTransport, WebSocketTransport } from 'poscore';
 import type { TerminalStore, TerminalRequest, TerminalEvent, Transmit, Transport, TransportError } from 'poscore';
 import type { KeyAlgorithm, KeyUsage, Hex, TdesDukptKeys, DukptTransaction, Tr31Header } from 'poscore';
@@ -219,5 +220,11 @@ for (const t of [http, ws]) {
   );
   t.close?.();
 }
+
+// The checkout entry: same card/response API and types on the small wasm module.
+await checkout.init();
+const checkoutMasked: string = checkout.card.maskPan('6212345678901232');
+const why: Explanation = checkout.response.explain('51', { lang: 'en' });
+assert(checkoutMasked === '621234******1232' && why.code === '51' && checkout.version() === v, 'poscore/checkout');
 
 console.log('usage.ts: ok');

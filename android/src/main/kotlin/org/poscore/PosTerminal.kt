@@ -111,6 +111,20 @@ class PosTerminal(
         return events
     }
 
+    /**
+     * The card failed after the host approved [stan] (pulled before the chip finished, chip
+     * declined the approval): returns the diagnosis JSON; when it says reverse, the approval
+     * turns into a pending reversal, sent by [flush] or before the next request.
+     */
+    @Throws(PoscoreException::class)
+    fun cardFailedAfterApproval(stan: String, failure: CardFailure): String =
+        engine.cardFailedAfterApproval(stan, failure, now())
+
+    /** The operator's decision on an exhausted reversal (T701) after reconciling with the acquirer. */
+    @Throws(PoscoreException::class)
+    fun resolveExhaustedReversal(stan: String, resolution: ReversalResolution) =
+        engine.resolveExhaustedReversal(stan, resolution, now())
+
     private fun loop(timers: Boolean, onEvent: (String) -> Unit) {
         while (true) {
             while (true) onEvent(engine.pollEvent() ?: break)

@@ -10,10 +10,11 @@ import org.junit.jupiter.api.DynamicTest
 import org.junit.jupiter.api.TestFactory
 import java.nio.file.Files
 
-/** Replays tests/vectors/store.json (the store conformance cases) against [FileStore]. */
+/** Replays tests/vectors/store.json (the store conformance cases) against [FileStore], plain and sealed. */
 class StoreVectorsTest {
     private val file = Vectors.load("store")
-    private val hooks = setOf("reopen", "damage")
+    private val key = ByteArray(32) { it.toByte() }
+    private val wrongKey = ByteArray(32) { 0xFF.toByte() }
 
     private fun value(v: JSONObject): ByteArray {
         val one = hexDecode(v.getString("hex"))
@@ -27,8 +28,9 @@ class StoreVectorsTest {
         else -> error("unknown batch op $o")
     }
 
-    private fun run(dir: java.io.File, case: JSONObject) {
-        var store = FileStore(dir)
+    private fun run(dir: java.io.File, case: JSONObject, sealed: Boolean) {
+        val open = { FileStore(dir, if (sealed) key.copyOf() else null) }
+        var store = open()
         val steps = case.getJSONArray("steps")
         for (i in 0 until steps.length()) {
             val s = steps.getJSONObject(i)
@@ -52,7 +54,21 @@ class StoreVectorsTest {
                         store.list(s.getString("prefix")),
                         where,
                     )
-                    "reopen" -> store = FileStore(dir)
+                    "reopen" -> {
+                        store.close()
+                        store = open()
+                    }
+                    "reopen_with_wrong_key" -> {
+                        store.close()
+                        try {
+                            FileStore(dir, wrongKey.copyOf()).close()
+                            fail<Unit>("$where: opened with the wrong key")
+                        } catch (e: PoscoreException.Store) {
+                            assertEquals(error, e.code, where)
+                        }
+                        store = open()
+                        continue
+                    }
                     "damage" -> {
                         val f = store.recordFile(s.getString("key")).toPath()
                         val bytes = Files.readAllBytes(f)
@@ -73,19 +89,25 @@ class StoreVectorsTest {
                 assertEquals(error, e.code, where)
             }
         }
+        store.close()
+    }
+
+    private fun cases(sealed: Boolean): List<DynamicTest> {
+        val hooks = if (sealed) setOf("reopen", "damage", "sealed") else setOf("reopen", "damage")
+        val all = Vectors.cases(file, "cases") { v ->
+            val requires = v.optJSONArray("requires")?.map { it as String }.orEmpty()
+            assumeTrue(requires.all { it in hooks }, "needs $requires")
+            run(Files.createTempDirectory("poscore-store").toFile(), v, sealed)
+        }
+        return all.map { t -> DynamicTest.dynamicTest((if (sealed) "sealed " else "") + t.displayName, t.executable) }
     }
 
     @TestFactory
-    fun cases(): List<DynamicTest> {
-        val all = Vectors.cases(file, "cases") { v ->
-            val requires = v.optJSONArray("requires")?.map { it as String }.orEmpty()
-            assumeTrue(requires.all { it in hooks }, "FileStore (Kotlin) does not seal records: needs $requires")
-            run(Files.createTempDirectory("poscore-store").toFile(), v)
-        }
-        val runnable = (0 until file.getJSONArray("cases").length()).count { i ->
-            file.getJSONArray("cases").getJSONObject(i).optJSONArray("requires")?.map { it as String }.orEmpty().all { it in hooks }
-        }
-        assertTrue(runnable >= 16, "FileStore runs $runnable cases")
-        return all
+    fun plain(): List<DynamicTest> = cases(sealed = false)
+
+    @TestFactory
+    fun sealed(): List<DynamicTest> {
+        assertTrue(file.getJSONArray("cases").length() >= 17, "store.json has every case")
+        return cases(sealed = true)
     }
 }

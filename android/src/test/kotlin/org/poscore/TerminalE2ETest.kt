@@ -43,8 +43,16 @@ class TerminalE2ETest {
         }
     }
 
-    private fun terminal(sim: Sim) =
-        PosTerminal.open(config.toString(), tmk, FileStore(File(dir, "journal")), SocketTransport("127.0.0.1", sim.port), seed = 42)
+    // Sealed, as a production terminal's journal should be (records hold the PAN and field 55).
+    private val sealingKey = ByteArray(32) { (it * 7).toByte() }
+
+    private fun terminal(sim: Sim) = PosTerminal.open(
+        config.toString(),
+        tmk,
+        FileStore(File(dir, "journal"), sealingKey.copyOf()),
+        SocketTransport("127.0.0.1", sim.port),
+        seed = 42,
+    )
 
     private fun sale(amount: Long) = JSONObject()
         .put("type", "sale").put("amount", amount)
@@ -124,6 +132,29 @@ class TerminalE2ETest {
                 assertFalse(t.engine.pendingStans().isNotEmpty())
             }
         }
+    }
+
+    @Test
+    fun `card pulled after the approval turns it into a reversal, sent at once`() {
+        Sim("").use { sim ->
+            terminal(sim).use { t ->
+                signOn(t)
+                val approved = one(t.run(sale(6_000)), "approved")
+                val stan = approved.getString("stan")
+                val diagnosis = JSONObject(t.cardFailedAfterApproval(stan, CardFailure.CARD_REMOVED))
+                assertEquals("reverse", diagnosis.getString("action"), "diagnosis: $diagnosis")
+                val sent = t.flush()
+                assertTrue(sent.any { JSONObject(it).optString("mti") == "0400" }, "reversal sent: $sent")
+                assertTrue(t.engine.pendingStans().isEmpty())
+            }
+        }
+    }
+
+    @Test
+    fun `the sealed journal does not open with another key`() {
+        Sim("").use { sim -> terminal(sim).use { signOn(it) } }
+        val e = org.junit.jupiter.api.assertThrows<PoscoreException.Store> { FileStore(File(dir, "journal"), ByteArray(32)) }
+        assertEquals("store.sealed_key_mismatch", e.code)
     }
 
     private companion object {
