@@ -392,7 +392,7 @@ async function start() {
     await resetStore(state.store);
     location.reload();
   });
-  $('#journal').textContent = durable ? '日志保存在本机 IndexedDB Journal: IndexedDB (survives reload)' : '日志仅在内存 Journal: memory only (lost on reload)';
+  $('#journal').textContent = durable ? '日志加密保存在本机 IndexedDB Journal: IndexedDB, sealed (survives reload)' : '日志仅在内存 Journal: memory only (lost on reload)';
 
   refresh();
   // Sign on at start, unless the journal says this terminal is already signed on.
@@ -400,6 +400,11 @@ async function start() {
 }
 
 start().catch((e) => {
+  if (e?.code === 'store.in_use') {
+    // One journal, one engine: a second tab would reuse STANs and race the reversals.
+    setStatus('in_use', '此终端已在另一个标签页打开 This terminal is open in another tab');
+    return;
+  }
   setStatus('error', `启动失败 Start failed: ${e.message}`);
   console.error(e);
 });

@@ -102,6 +102,14 @@ test('the page signs on at start', async () => {
   await shot('01-signed-on');
 });
 
+test('a second tab on the same journal is refused, not a second terminal', async () => {
+  const other = await context.newPage();
+  await other.goto(demoUrl());
+  await other.waitForSelector('#status[data-state=in_use]', { timeout: 15_000 });
+  assert.match(await other.textContent('#status'), /another tab/);
+  await other.close();
+});
+
 test('a chip sale is approved and the receipt shows the masked PAN', async () => {
   assert.equal(await pay(8800), 'approved');
   assert.match(await page.textContent('#outcome'), /Approved ¥88\.00/);
