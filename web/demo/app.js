@@ -320,6 +320,7 @@ async function pay() {
   }
   showOutcome('busy', `${METHOD_NAMES[method]} ${yuan(amount)} · 处理中 Working…`);
   const events = await run(request);
+  delete request.pin; // drop the page's reference to the digits as soon as the request is done
   if (events.some((e) => e.type === 'approved')) setAmount(0);
 }
 
