@@ -149,6 +149,9 @@ pub enum PoscoreError {
         code: String,
         /// Human-readable message.
         detail: String,
+        /// What the operator should see and do, when it is theirs to handle (not signed on T501,
+        /// unresolved reversal T701, failing journal 103): the diagnosis JSON events carry.
+        diagnosis_json: Option<String>,
     },
     /// The random generator failed.
     #[error("{detail}")]
@@ -179,7 +182,7 @@ impl From<poscore::Error> for PoscoreError {
             poscore::Error::Tr31(_) => Self::Tr31 { code, detail },
             poscore::Error::Rng(_) => Self::Rng { code, detail },
             poscore::Error::Store(_) => Self::Store { code, detail },
-            poscore::Error::Terminal(_) => Self::Terminal { code, detail },
+            poscore::Error::Terminal(_) => Self::Terminal { code, detail, diagnosis_json: None },
             _ => Self::Card { code, detail, offset: None },
         }
     }

@@ -205,11 +205,30 @@ impl std::fmt::Debug for Terminal {
 }
 
 fn bad_json(what: &str, e: &serde_json::Error) -> PoscoreError {
-    PoscoreError::Terminal { code: "terminal.bad_request".into(), detail: format!("{what} JSON: {e}") }
+    PoscoreError::Terminal {
+        code: "terminal.bad_request".into(),
+        detail: format!("{what} JSON: {e}"),
+        diagnosis_json: None,
+    }
 }
 
 fn dead() -> PoscoreError {
-    PoscoreError::Terminal { code: "terminal.halted".into(), detail: "the engine thread has stopped".into() }
+    PoscoreError::Terminal {
+        code: "terminal.halted".into(),
+        detail: "the engine thread has stopped".into(),
+        diagnosis_json: None,
+    }
+}
+
+/// The error for `e`, with the engine's diagnosis attached when an operator should see one.
+fn engine_error(t: &core::Terminal, e: core::TerminalError) -> PoscoreError {
+    let diagnosis = t.diagnose_error(&e).and_then(|d| serde_json::to_string(&d).ok());
+    match PoscoreError::from(poscore::Error::from(e)) {
+        PoscoreError::Terminal { code, detail, .. } => {
+            PoscoreError::Terminal { code, detail, diagnosis_json: diagnosis }
+        }
+        other => other,
+    }
 }
 
 impl Terminal {
@@ -262,7 +281,11 @@ impl Terminal {
                     }
                 }
             })
-            .map_err(|e| PoscoreError::Terminal { code: "terminal.halted".into(), detail: e.to_string() })?;
+            .map_err(|e| PoscoreError::Terminal {
+                code: "terminal.halted".into(),
+                detail: e.to_string(),
+                diagnosis_json: None,
+            })?;
         ready_rx.recv().map_err(|_| dead())?.map_err(|e| PoscoreError::from(poscore::Error::from(e)))?;
         Ok(Arc::new(Self { jobs: Mutex::new(jobs) }))
     }
@@ -270,7 +293,7 @@ impl Terminal {
     /// Starts a request (core `Request` JSON, tagged by `type`); returns its id.
     pub fn start(&self, request_json: String, now: u64) -> Result<u64, PoscoreError> {
         let request: core::Request = serde_json::from_str(&request_json).map_err(|e| bad_json("request", &e))?;
-        self.call(move |t| t.start(request, now))?.map_err(|e| poscore::Error::from(e).into())
+        self.call(move |t| t.start(request, now).map_err(|e| engine_error(t, e)))?
     }
 
     /// The next frame to send, on a new connection.
@@ -346,7 +369,7 @@ impl Terminal {
             CardFailure::ChipDeclined => E::ChipDeclined,
         };
         let diagnosis =
-            self.call(move |t| t.card_failed_after_approval(&stan, error, now))?.map_err(poscore::Error::from)?;
+            self.call(move |t| t.card_failed_after_approval(&stan, error, now).map_err(|e| engine_error(t, e)))??;
         Ok(serde_json::to_string(&diagnosis).unwrap_or_default())
     }
 
@@ -361,8 +384,7 @@ impl Terminal {
             ReversalResolution::Retry => core::Resolution::Retry,
             ReversalResolution::ReconciledNotCharged => core::Resolution::ReconciledNotCharged,
         };
-        self.call(move |t| t.resolve_exhausted_reversal(&stan, resolution, now))?
-            .map_err(|e| poscore::Error::from(e).into())
+        self.call(move |t| t.resolve_exhausted_reversal(&stan, resolution, now).map_err(|e| engine_error(t, e)))?
     }
 
     /// STANs of the journal records still pending or in flight (reversals or repeats owed).

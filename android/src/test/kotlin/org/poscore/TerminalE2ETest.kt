@@ -151,6 +151,19 @@ class TerminalE2ETest {
     }
 
     @Test
+    fun `a sale before sign-on is refused with the diagnosis the operator sees (T501)`() {
+        Sim("").use { sim ->
+            terminal(sim).use { t ->
+                val e = org.junit.jupiter.api.assertThrows<PoscoreException.Terminal> { t.run(sale(1_000)) }
+                assertEquals("terminal.not_signed_on", e.code)
+                val diagnosis = JSONObject(e.diagnosisJson ?: error("no diagnosis attached"))
+                assertEquals("T501", diagnosis.getJSONObject("entry").getString("code"))
+                assertTrue(diagnosis.getJSONObject("entry").getJSONObject("operator").getString("zh").isNotBlank())
+            }
+        }
+    }
+
+    @Test
     fun `the sealed journal does not open with another key`() {
         Sim("").use { sim -> terminal(sim).use { signOn(it) } }
         val e = org.junit.jupiter.api.assertThrows<PoscoreException.Store> { FileStore(File(dir, "journal"), ByteArray(32)) }
