@@ -34,8 +34,10 @@ export { MemoryStore, IndexedDbStore, MAX_VALUE_LEN } from './store.js';
 export const { version, card, ResponseRegistry, response } = checkoutApi(wasm);
 
 const utf8 = new TextDecoder();
+// An object may be the engine's `approved.receipt` (camelCase, as every JS value) or a
+// snake_case record (the schema's spelling): snake-casing is idempotent, so both work.
 const renderReceipt = (txn, format, options) =>
-  call(wasm.receiptRender, typeof txn === 'string' ? txn : JSON.stringify(txn), format, options ? toCore(options) : '');
+  call(wasm.receiptRender, typeof txn === 'string' ? txn : toCore(txn), format, options ? toCore(options) : '');
 
 /** Receipts (出票): text for 32/48-column printers, ESC/POS bytes, HTML and JSON e-receipts. */
 export const receipt = Object.freeze({

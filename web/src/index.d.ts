@@ -794,3 +794,45 @@ export class TcpTransport implements Transport {
   receive(timeoutMs: number): Promise<Uint8Array | null>;
   close(): void;
 }
+
+/** The `commFailure` a transport's `send` rejection carries. */
+export interface TransportError extends Error {
+  commFailure: CommFailure;
+}
+
+/** The part of a WebSocket class the transport uses (the browser's, or the `ws` package's). */
+export interface WebSocketLike {
+  binaryType: string;
+  onopen: ((event: any) => void) | null;
+  onerror: ((event: any) => void) | null;
+  onclose: ((event: any) => void) | null;
+  onmessage: ((event: { data: any }) => void) | null;
+  send(data: Uint8Array): void;
+  close(code?: number, reason?: string): void;
+}
+
+/**
+ * One WebSocket per message to a gateway that forwards it over TCP (browsers cannot open TCP):
+ * each binary WebSocket message is one whole frame, length prefix included. Node 20 has no
+ * global WebSocket: pass the `ws` package's class.
+ */
+export class WebSocketTransport implements Transport {
+  constructor(options: { url: string | URL; WebSocket?: new (url: string) => WebSocketLike; connectTimeoutMs?: number });
+  send(bytes: Uint8Array): Promise<void>;
+  receive(timeoutMs: number): Promise<Uint8Array | null>;
+  close(): void;
+}
+
+/**
+ * One HTTP POST per message to a gateway (`application/octet-stream`, one frame each way).
+ * A 504, 204 or empty body, or `receive`'s timeout, is "no answer after send" (`null`: the
+ * engine reverses); a 502 with `x-poscore-forwarded: no`, or a network error, within
+ * `sendGraceMs` of `send` is `connect_failed` (nothing to reverse); other failures after `send`
+ * are a dropped line.
+ */
+export class HttpTransport implements Transport {
+  constructor(options: { url: string | URL; fetch?: typeof fetch; gatewayTimeoutMs?: number; sendGraceMs?: number });
+  send(bytes: Uint8Array): Promise<void>;
+  receive(timeoutMs: number): Promise<Uint8Array | null>;
+  close(): void;
+}

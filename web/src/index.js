@@ -14,3 +14,5 @@ export function init(source) {
   ready ??= initWasm(source === undefined ? undefined : { module_or_path: source });
   return ready.then(() => undefined);
 }
+
+export { WebSocketTransport, HttpTransport } from './transport.js';

@@ -11,3 +11,4 @@ export * from './api.js';
 export const init = () => Promise.resolve();
 
 export { TcpTransport } from './node-tcp.js';
+export { WebSocketTransport, HttpTransport } from './transport.js';

@@ -5,8 +5,8 @@ import type { Iso8583Message, TlvObject, DecodedFrame } from 'poscore';
 import { Key, PinBlock, Mac, Data, WorkingKeys, Dukpt, DukptTerminal, Tr31, KeysError, PinError, MacError, DukptError, Tr31Error } from 'poscore';
 import type { Brand, Inspection, Track2Summary, PaymentCodeKind, Explanation, Diagnosis } from 'poscore';
 import * as checkout from 'poscore/checkout';
-import { Terminal, MemoryStore, IndexedDbStore, StoreError, TerminalError, MAX_VALUE_LEN } from 'poscore';
-import type { TerminalStore, TerminalRequest, TerminalEvent, Transmit } from 'poscore';
+import { Terminal, MemoryStore, IndexedDbStore, StoreError, TerminalError, MAX_VALUE_LEN, HttpTransport, WebSocketTransport } from 'poscore';
+import type { TerminalStore, TerminalRequest, TerminalEvent, Transmit, Transport, TransportError } from 'poscore';
 import type { KeyAlgorithm, KeyUsage, Hex, TdesDukptKeys, DukptTransaction, Tr31Header } from 'poscore';
 
 function assert(cond: boolean, what: string): asserts cond {
@@ -199,6 +199,27 @@ assert(typeof openIdb === 'function', 'IndexedDbStore.open');
 const engine: Terminal = term;
 assert(typeof engine.resolveExhaustedReversal === "function" && typeof engine.cardFailedAfterApproval === "function", "engine operator calls");
 term.free();
+// Browser transports: constructed without a network; a send to a closed port is connect_failed.
+const http: Transport = new HttpTransport({ url: 'http://127.0.0.1:9/iso8583', gatewayTimeoutMs: 1000, sendGraceMs: 5000 });
+const ws: Transport = new WebSocketTransport({ url: 'ws://127.0.0.1:9/ws', WebSocket: class {
+  binaryType = '';
+  onopen: ((e: any) => void) | null = null;
+  onerror: ((e: any) => void) | null = null;
+  onclose: ((e: any) => void) | null = null;
+  onmessage: ((e: { data: any }) => void) | null = null;
+  constructor(_url: string) {
+    setTimeout(() => this.onerror?.({}), 0);
+  }
+  send(_b: Uint8Array) {}
+  close() {}
+} });
+for (const t of [http, ws]) {
+  await t.send(new Uint8Array([0, 0])).then(
+    () => assert(false, 'send to a closed port'),
+    (e: TransportError) => assert(e.commFailure === 'connect_failed', 'connect_failed'),
+  );
+  t.close?.();
+}
 
 // The checkout entry: same card/response API and types on the small wasm module.
 await checkout.init();
