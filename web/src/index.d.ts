@@ -661,6 +661,21 @@ export type TerminalEvent =
   | { type: 'settlement_unbalanced'; request: number; batch: string; totals: Totals; uploading: number }
   | { type: 'batch_uploaded'; request: number; count: number };
 
+/** A journal record still owed to the host, as a page may show it (the PAN masked). */
+export interface PendingRecord {
+  kind: TxnKind;
+  batch: string;
+  stan: string;
+  status: 'in_flight' | 'pending' | 'exhausted';
+  amount: number;
+  date: string;
+  time: string;
+  reason: string | null;
+  attempts: number;
+  rrn: string | null;
+  maskedPan: string | null;
+}
+
 /** One store operation handed to `TerminalStore.apply`. */
 export type StoreOp = { op: 'put'; key: string; value: Uint8Array } | { op: 'delete'; key: string };
 
@@ -755,8 +770,8 @@ export class Terminal {
   awaitingResponse(): boolean;
   isSignedOn(): boolean;
   readonly batch: string;
-  /** Journal records still to be delivered (pending reversals, advices). */
-  pending(): Record<string, unknown>[];
+  /** Journal records still to be delivered (pending reversals, advices): no template, PAN masked. */
+  pending(): PendingRecord[];
   flushPending(now?: number): void;
   /** The journal store this terminal writes to. */
   readonly store: TerminalStore;

@@ -203,9 +203,10 @@ impl Terminal {
         self.0.batch().to_owned()
     }
 
-    /// JSON array of the journal records still to be delivered (pending reversals, advices).
+    /// JSON array of the journal records still to be delivered (pending reversals, advices),
+    /// as summaries: no message template, the PAN masked.
     pub fn pending(&self) -> Result<String, JsValue> {
-        to_json(&self.0.pending())
+        to_json(&self.0.pending().into_iter().map(poscore::terminal::TxnRecord::summary).collect::<Vec<_>>())
     }
 
     /// Queue pending reversals and advices now instead of before the next request.

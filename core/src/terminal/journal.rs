@@ -95,7 +95,57 @@ pub struct TxnRecord {
     pub request: u64,
 }
 
+/// A journal record as an operator or a page may see it: no message template (which holds the
+/// PAN, track 2 and field 55), the card number masked. What bindings hand out for
+/// [`super::Terminal::pending`].
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TxnSummary {
+    /// What it is.
+    pub kind: TxnKind,
+    /// Batch number.
+    pub batch: String,
+    /// STAN.
+    pub stan: String,
+    /// Where it stands.
+    pub status: TxnStatus,
+    /// Minor units.
+    pub amount: u64,
+    /// Local date it was started.
+    pub date: String,
+    /// Local time it was started.
+    pub time: String,
+    /// Field 39 of the reversal.
+    pub reason: Option<String>,
+    /// Delivery attempts so far.
+    pub attempts: u32,
+    /// Field 37.
+    pub rrn: Option<String>,
+    /// The card number, masked (first 6, last 4), when the request carried one.
+    pub masked_pan: Option<String>,
+}
+
 impl TxnRecord {
+    /// The record without its template, PAN masked.
+    pub fn summary(&self) -> TxnSummary {
+        let pan = self.template.fields.get(&2).cloned().or_else(|| {
+            let t2 = self.template.fields.get(&35)?;
+            Some(t2.trim_start_matches(';').split(['=', 'D', 'd']).next()?.to_owned())
+        });
+        TxnSummary {
+            kind: self.kind,
+            batch: self.batch.clone(),
+            stan: self.stan.clone(),
+            status: self.status,
+            amount: self.amount,
+            date: self.date.clone(),
+            time: self.time.clone(),
+            reason: self.reason.clone(),
+            attempts: self.attempts,
+            rrn: self.rrn.clone(),
+            masked_pan: pan.and_then(|p| crate::card::mask_pan(&p, &crate::card::MaskPolicy::default()).ok()),
+        }
+    }
+
     /// True while something must still be sent for it (reversal or repeat).
     pub fn needs_delivery(&self) -> bool {
         matches!(self.status, TxnStatus::InFlight | TxnStatus::Pending)

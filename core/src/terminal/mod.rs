@@ -58,7 +58,7 @@ mod types;
 use std::borrow::Cow;
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
 
-pub use journal::{TxnRecord, TxnStatus};
+pub use journal::{TxnRecord, TxnStatus, TxnSummary};
 pub use types::{CardInput, CommFailure, Config, Event, PinInput, Request, Resolution, Totals, Transmit, TxnKind};
 
 use crate::iso8583::{Frame, FrameConfig, FrameDecoder, Message, MessageRef, Mti, Spec, Tpdu};

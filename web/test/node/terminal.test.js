@@ -114,6 +114,11 @@ test('a sale whose response is dropped fails with a reversal pending; the next s
   assert.equal(f.reversalPending, true);
   assert.equal(f.diagnosis.reversalReason ?? f.diagnosis.entry.reversalReason, '98');
   assert.equal(terminal.pending().length, 1);
+  // What a page may show: amount, STAN, reason, the PAN masked; never the card data itself.
+  const [p] = terminal.pending();
+  assert.equal(p.maskedPan, '621234******1232');
+  assert.equal(p.amount, 500);
+  assert.ok(!JSON.stringify(terminal.pending()).includes(PAN), 'no clear PAN in pending()');
   assert.ok(store.list('').length > 0);
 
   const next = await terminal.run(sale(700), transport);
