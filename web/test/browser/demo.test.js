@@ -203,6 +203,17 @@ test('settlement balances at the end of the day', async () => {
   assert.deepEqual(pageErrors, []);
 });
 
+/** Rethrows a failed wait with what the page showed, so a rare failure can be diagnosed. */
+async function withPageState(e) {
+  const seen = await page.evaluate(() => ({
+    status: document.querySelector('#status')?.textContent,
+    pending: document.querySelector('#pending-list')?.textContent,
+    diag: document.querySelector('#diag-code')?.textContent,
+    log: [...document.querySelectorAll('#log li')].slice(-12).map((li) => li.textContent),
+  }));
+  throw new Error(`${e.message}\npage: ${JSON.stringify(seen, null, 1)}`);
+}
+
 test('a reversal that keeps timing out is exhausted and the operator resolves it', async () => {
   await nextAnswer('0200:timeout');
   assert.equal(await pay(900), 'failed');
@@ -210,14 +221,27 @@ test('a reversal that keeps timing out is exhausted and the operator resolves it
   await sim.script('0400:timeout,0400:timeout,0400:timeout');
   for (let attempt = 1; attempt <= 3; attempt += 1) {
     await page.click('#send-pending');
-    await page.waitForFunction(
-      (n) => document.querySelector('#pending-list li')?.textContent.includes(`attempts ${n}`) && document.querySelector('#status').dataset.state !== 'busy',
-      attempt,
-      { timeout: 15_000 },
-    );
+    await page
+      .waitForFunction(
+        (n) =>
+          document.querySelector('#pending-list li')?.textContent.includes(`attempts ${n}`) &&
+          document.querySelector('#status').dataset.state !== 'busy',
+        attempt,
+        { timeout: 15_000 },
+      )
+      .catch(withPageState);
   }
-  assert.equal(await page.getAttribute('#pending-list li', 'data-status'), 'exhausted');
-  assert.equal(await page.textContent('#diag-code'), 'T701');
+  // The last failed attempt turns the record exhausted and shows T701 (wait for both: the list
+  // and the diagnosis panel are redrawn by separate events).
+  await page
+    .waitForFunction(
+      () =>
+        document.querySelector('#pending-list li')?.dataset.status === 'exhausted' &&
+        document.querySelector('#diag-code')?.textContent === 'T701',
+      null,
+      { timeout: 15_000 },
+    )
+    .catch(withPageState);
   await shot('08-reversal-exhausted');
   await page.click('#pending-list [data-resolution=reconciledNotCharged]');
   await page.waitForSelector('#pending', { state: 'hidden' });
