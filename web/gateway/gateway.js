@@ -30,7 +30,8 @@ import { WebSocketServer } from 'ws';
 const HOST = '127.0.0.1';
 const MAX_FRAME = 2 + 0xffff;
 
-const types = {
+/** Content types of the files the gateway (and the browser tests' static server) serve. */
+export const contentTypes = {
   '.html': 'text/html; charset=utf-8',
   '.js': 'text/javascript; charset=utf-8',
   '.mjs': 'text/javascript; charset=utf-8',
@@ -303,7 +304,7 @@ async function serveFile(mounts, pathname, res) {
       file = join(file, 'index.html');
     }
     const data = await readFile(file);
-    res.writeHead(200, { 'content-type': types[extname(file)] ?? 'application/octet-stream', 'cache-control': 'no-store' }).end(data);
+    res.writeHead(200, { 'content-type': contentTypes[extname(file)] ?? 'application/octet-stream', 'cache-control': 'no-store' }).end(data);
   } catch {
     res.writeHead(404).end('not found');
   }

@@ -2,6 +2,7 @@
 // `Terminal.run` over TCP, one connection per message as UnionPay terminals use, frames with the
 // 2-byte big-endian length prefix the engine writes.
 import net from 'node:net';
+import { nap } from './transport.js';
 
 const failure = (commFailure, message) => Object.assign(new Error(message), { commFailure });
 
@@ -76,15 +77,8 @@ export class TcpTransport {
       if (this.closed || !this.socket) throw failure('line_dropped', 'connection closed');
       const left = deadline - Date.now();
       if (left <= 0) return null;
-      await new Promise((resolve) => {
-        const t = setTimeout(() => {
-          this.waiter = null;
-          resolve();
-        }, left);
-        this.waiter = () => {
-          clearTimeout(t);
-          resolve();
-        };
+      await nap(left, (w) => {
+        this.waiter = w;
       });
     }
   }

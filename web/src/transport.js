@@ -7,6 +7,23 @@ const failure = (commFailure, message, cause) =>
   Object.assign(new Error(message, cause === undefined ? undefined : { cause }), { commFailure });
 
 /**
+ * Waits `ms`, or less when woken: `setWaiter(wake)` receives the function that ends the wait
+ * early (a frame arrived, the line closed) and `setWaiter(null)` when the time ran out. The
+ * receive loops of every stream transport (WebSocket here, TCP in node-tcp.js) wait this way.
+ */
+export const nap = (ms, setWaiter) =>
+  new Promise((resolve) => {
+    const t = setTimeout(() => {
+      setWaiter(null);
+      resolve();
+    }, ms);
+    setWaiter(() => {
+      clearTimeout(t);
+      resolve();
+    });
+  });
+
+/**
  * One WebSocket per message to a gateway that forwards it to the acquirer over TCP: `send` opens
  * the socket and writes the frame as one binary message; `receive` resolves the next binary
  * message (one whole frame), null when `timeoutMs` passes, and rejects (line dropped) when the
@@ -83,15 +100,8 @@ export class WebSocketTransport {
       if (state.closed) throw failure('line_dropped', 'WebSocket closed');
       const left = deadline - Date.now();
       if (left <= 0) return null;
-      await new Promise((resolve) => {
-        const t = setTimeout(() => {
-          state.waiter = null;
-          resolve();
-        }, left);
-        state.waiter = () => {
-          clearTimeout(t);
-          resolve();
-        };
+      await nap(left, (w) => {
+        state.waiter = w;
       });
     }
   }

@@ -5,31 +5,10 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
 import { createInterface } from 'node:readline';
-import { fileURLToPath } from 'node:url';
 import { Terminal, TcpTransport } from 'poscore';
-
-const root = fileURLToPath(new URL('../../../', import.meta.url));
-const TMK = '0123456789ABCDEFFEDCBA9876543210'; // published test key shared with the simulator
-const PAN = '6212345678901232';
-const ICC =
-  '9F2608A1B2C3D4E5F607089F2701809F1007070101030000009F37045A3B2C1D9F36020001950500000000009A032611239C01009F02060000000000005F2A02015682027C009F1A0201564F08A0000003330101015008556E696F6E506179';
-const chip = { type: 'chip', pan: PAN, track2: `${PAN}D28122200000000000`, expiry: '2812', cardSeq: '001', iccData: ICC };
-const sale = (amount) => ({ type: 'sale', amount, card: chip, pin: { type: 'clear', digits: '123456' } });
-const config = { responseTimeoutMs: 800, reversalIdleDelayMs: 600_000, reversalBackoffMs: 200 };
-
-function simBinary() {
-  const candidates = [
-    process.env.POSCORE_SIM,
-    `${process.env.CARGO_TARGET_DIR ?? `${root}target`}/debug/poscore-sim`,
-    `${root}target/debug/poscore-sim`,
-    `${root}target/release/poscore-sim`,
-  ];
-  const found = candidates.find((p) => p && existsSync(p));
-  if (!found) throw new Error('poscore-sim not built: run `cargo build -q -p poscore-sim` (or set POSCORE_SIM)');
-  return found;
-}
+import { TMK, PAN, sale, config, of, sent } from '../shared/fixtures.js';
+import { simBinary } from '../../gateway/gateway.js';
 
 /** A journal kept in a Map, as a page would keep one in IndexedDB-backed memory. */
 class MapStore {
@@ -76,8 +55,6 @@ after(() => {
 
 const store = new MapStore();
 let terminal;
-const of = (events, type) => events.filter((e) => e.type === type);
-const sent = (events) => of(events, 'sending').map((e) => e.mti);
 
 test('sign-on installs the working keys', async () => {
   terminal = new Terminal({ config, tmk: TMK, store, seed: 1 });
