@@ -245,6 +245,8 @@ test('a reversal that keeps timing out is exhausted and the operator resolves it
   await shot('08-reversal-exhausted');
   await page.click('#pending-list [data-resolution=reconciledNotCharged]');
   await page.waitForSelector('#pending', { state: 'hidden' });
-  assert.equal(await page.$(`#log li[data-type=reversal_resolved][data-stan="${stan}"]`) !== null, true);
+  // The list hides as soon as the record is closed; the event reaches the log a moment later,
+  // once the run loop has flushed the journal.
+  await page.waitForSelector(`#log li[data-type=reversal_resolved][data-stan="${stan}"]`, { timeout: 10_000 });
   assert.deepEqual(pageErrors, []);
 });
