@@ -95,7 +95,16 @@ fn entry() -> impl Strategy<Value = &'static str> {
 }
 
 fn txn() -> impl Strategy<Value = &'static str> {
-    prop::sample::select(vec!["sale", "void", "refund", "pre_auth", "pre_auth_completion", "balance_inquiry"])
+    prop::sample::select(vec![
+        "sale",
+        "void",
+        "refund",
+        "pre_auth",
+        "pre_auth_completion",
+        "pre_auth_void",
+        "pre_auth_completion_void",
+        "balance_inquiry",
+    ])
 }
 
 /// Merchant names and free text mixing ASCII, CJK, full-width and ambiguous-width punctuation,

@@ -59,6 +59,8 @@ const KEYS: &[&str] = &[
     "txn_refund",
     "txn_pre_auth",
     "txn_pre_auth_completion",
+    "txn_pre_auth_void",
+    "txn_pre_auth_completion_void",
     "txn_balance_inquiry",
     "entry_chip",
     "entry_swipe",
@@ -575,6 +577,8 @@ mod key_tests {
             TxnType::Refund,
             TxnType::PreAuth,
             TxnType::PreAuthCompletion,
+            TxnType::PreAuthVoid,
+            TxnType::PreAuthCompletionVoid,
             TxnType::BalanceInquiry,
         ] {
             l.label(&format!("txn_{}", t.as_str()), Lang::En);

@@ -32,6 +32,10 @@ pub enum TxnType {
     PreAuth,
     /// 预授权完成 pre-authorisation completion.
     PreAuthCompletion,
+    /// 预授权撤销 void of a pre-authorisation: the hold is released, nothing was charged.
+    PreAuthVoid,
+    /// 预授权完成撤销 void of a completion: the charge goes back to the cardholder.
+    PreAuthCompletionVoid,
     /// 余额查询 balance inquiry: printed without a card number.
     BalanceInquiry,
 }
@@ -45,13 +49,15 @@ impl TxnType {
             Self::Refund => "refund",
             Self::PreAuth => "pre_auth",
             Self::PreAuthCompletion => "pre_auth_completion",
+            Self::PreAuthVoid => "pre_auth_void",
+            Self::PreAuthCompletionVoid => "pre_auth_completion_void",
             Self::BalanceInquiry => "balance_inquiry",
         }
     }
 
     /// Money goes back to the cardholder: the amount prints with a minus sign.
     pub fn is_credit(self) -> bool {
-        matches!(self, Self::Void | Self::Refund)
+        matches!(self, Self::Void | Self::Refund | Self::PreAuthCompletionVoid)
     }
 }
 
@@ -197,7 +203,7 @@ pub struct EmvData {
 /// | `card_brand` | string? | `union_pay`, `visa`...; derived from the PAN when absent |
 /// | `wallet` | string? | `wechat_pay`, `alipay`, `union_pay_qr` for QR payments |
 /// | `entry_mode` | string | `chip`, `swipe`, `contactless`, `qr`, `manual` |
-/// | `txn_type` | string | `sale`, `void`, `refund`, `pre_auth`, `pre_auth_completion`, `balance_inquiry` |
+/// | `txn_type` | string | `sale`, `void`, `refund`, `pre_auth`, `pre_auth_completion`, `pre_auth_void`, `pre_auth_completion_void`, `balance_inquiry` |
 /// | `amount` | integer | minor units (field 4); the balance for a balance inquiry |
 /// | `currency` | string | ISO 4217 numeric (`156`) or alpha (`CNY`) |
 /// | `date`, `time` | string | `YYYY-MM-DD`, `HH:MM:SS` (local time of the transaction; no clock is read) |

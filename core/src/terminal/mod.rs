@@ -328,8 +328,9 @@ fn request_kind(kind: TxnKind) -> response::Request {
 fn receipt_type(kind: TxnKind) -> Option<TxnType> {
     Some(match kind {
         TxnKind::Sale => TxnType::Sale,
-        // The receipt model has one void type; the slip's original voucher number says which.
-        TxnKind::Void | TxnKind::PreAuthVoid | TxnKind::CompletionVoid => TxnType::Void,
+        TxnKind::Void => TxnType::Void,
+        TxnKind::PreAuthVoid => TxnType::PreAuthVoid,
+        TxnKind::CompletionVoid => TxnType::PreAuthCompletionVoid,
         TxnKind::Refund => TxnType::Refund,
         TxnKind::PreAuth => TxnType::PreAuth,
         TxnKind::Completion => TxnType::PreAuthCompletion,

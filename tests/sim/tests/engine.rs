@@ -294,6 +294,8 @@ fn pre_auth_void_and_completion_void() {
     p.run(Request::PreAuthVoid { original_stan: pa["stan"].as_str().unwrap().into(), card: chip(), pin: pin() })
         .unwrap();
     assert_eq!(p.events_of("approved").len(), 2, "{:#?}", p.events);
+    // Each prints as what it is (预授权撤销), not as a plain void of a sale.
+    assert_eq!(p.events_of("approved")[1]["receipt"]["txn_type"], "pre_auth_void");
     p.run(Request::PreAuth { amount: 20_000, card: chip(), pin: pin() }).unwrap();
     let auth = p.events_of("approved")[2]["auth_code"].as_str().unwrap().to_owned();
     p.run(Request::Completion {
@@ -313,6 +315,8 @@ fn pre_auth_void_and_completion_void() {
     assert_eq!(p.host_net(), 15_000);
     assert_eq!(p.terminal_net(), 15_000);
     p.run(Request::CompletionVoid { original_stan: comp.clone(), card: chip(), pin: pin() }).unwrap();
+    let voided = p.events_of("approved").last().unwrap().clone();
+    assert_eq!(voided["receipt"]["txn_type"], "pre_auth_completion_void");
     assert_eq!(p.host_net(), 0);
     assert_eq!(p.terminal_net(), 0);
     let err = p.terminal.start(Request::CompletionVoid { original_stan: comp, card: chip(), pin: pin() }, p.now);
