@@ -297,3 +297,10 @@ fn a_second_handle_on_the_same_directory_is_refused_until_the_first_closes() {
     drop(first);
     FileStore::open(tmp.path()).unwrap().put("k", b"v").unwrap();
 }
+
+#[test]
+fn a_sealing_key_from_a_binding_is_exactly_32_bytes() {
+    assert_eq!(SealingKey::from_vec(vec![7; 31]).unwrap_err().code(), "store.sealed_key_mismatch");
+    assert_eq!(SealingKey::from_vec(vec![7; 33]).unwrap_err().code(), "store.sealed_key_mismatch");
+    assert!(SealingKey::from_vec(KEY.to_vec()).is_ok());
+}

@@ -117,12 +117,8 @@ impl HostStore for CoreFileStore {
 #[uniffi::export(default(sealing_key = None))]
 pub fn open_file_store(dir: String, sealing_key: Option<Vec<u8>>) -> Result<Arc<dyn HostStore>, PoscoreError> {
     use poscore::store::file::{FileStore, SealingKey};
-    let store = match sealing_key {
-        Some(mut bytes) => {
-            let key = SealingKey::from_slice(&bytes);
-            zeroize::Zeroize::zeroize(&mut bytes);
-            FileStore::open_sealed(&dir, key?)?
-        }
+    let store = match sealing_key.map(SealingKey::from_vec).transpose()? {
+        Some(key) => FileStore::open_sealed(&dir, key)?,
         None => FileStore::open(&dir)?,
     };
     Ok(Arc::new(CoreFileStore(Mutex::new(store))))

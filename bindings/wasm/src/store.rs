@@ -18,14 +18,7 @@ impl StoreCodec {
     /// (checksummed, key-bound) records.
     #[wasm_bindgen(constructor)]
     pub fn new(sealing_key: Option<Vec<u8>>) -> Result<StoreCodec, JsValue> {
-        let key = match sealing_key {
-            Some(mut bytes) => {
-                let k = SealingKey::from_slice(&bytes).map_err(js_error);
-                zeroize::Zeroize::zeroize(&mut bytes);
-                Some(k?)
-            }
-            None => None,
-        };
+        let key = sealing_key.map(SealingKey::from_vec).transpose().map_err(js_error)?;
         Ok(Self(RecordCodec::new(key, None)))
     }
 

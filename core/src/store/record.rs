@@ -73,11 +73,14 @@ impl SealingKey {
         Self(bytes)
     }
 
-    /// Wraps a slice that must be exactly 32 bytes (for bindings, which receive byte arrays).
-    pub fn from_slice(bytes: &[u8]) -> Result<Self, StoreError> {
-        <[u8; 32]>::try_from(bytes)
+    /// Takes the key out of a byte vector that must be exactly 32 bytes (what bindings receive
+    /// from JS or Kotlin), wiping the vector whether or not it was the right length.
+    pub fn from_vec(mut bytes: Vec<u8>) -> Result<Self, StoreError> {
+        let key = <[u8; 32]>::try_from(bytes.as_slice())
             .map(Self)
-            .map_err(|_| StoreError::SealedKeyMismatch { reason: "a sealing key is 32 bytes (AES-256)" })
+            .map_err(|_| StoreError::SealedKeyMismatch { reason: "a sealing key is 32 bytes (AES-256)" });
+        bytes.zeroize();
+        key
     }
 }
 
