@@ -15,7 +15,10 @@ import { toBytes } from './convert.js';
 
 const hexDecode = (s) => call(() => wasm.hexDecode(s));
 
-/** The longest value a record may hold (1 MiB), as in the core. */
+/**
+ * The longest value a record may hold (1 MiB): the core's `MAX_VALUE_LEN`, which decides
+ * (`storeValidateValue`). A constant here because browsers load the wasm only after `init()`.
+ */
 export const MAX_VALUE_LEN = 1 << 20;
 
 const validateKey = (key) => call(() => wasm.storeValidateKey(String(key)));
@@ -29,12 +32,7 @@ function checkOps(ops) {
     if (op.op === 'delete') return { op: 'delete', key: op.key };
     if (op.op !== 'put') throw new TypeError(`unknown store op ${op.op}`);
     const value = toBytes(hexDecode, op.value, 'value');
-    if (value.length > MAX_VALUE_LEN) {
-      throw new StoreError(`value for "${op.key}" is ${value.length} bytes, at most ${MAX_VALUE_LEN} allowed`, {
-        code: 'store.value_too_large',
-        module: 'store',
-      });
-    }
+    call(() => wasm.storeValidateValue(op.key, value.length));
     return { op: 'put', key: op.key, value };
   });
 }

@@ -3,7 +3,7 @@
 //! second implementation in JS. The JS side only moves the bytes in and out of `IndexedDB`.
 
 use poscore::store::record::{RecordCodec, SealingKey};
-use poscore::store::{validate_key, validate_prefix};
+use poscore::store::{validate_key, validate_prefix, validate_value_len};
 use wasm_bindgen::prelude::*;
 
 use crate::js_error;
@@ -54,6 +54,12 @@ impl StoreCodec {
 #[wasm_bindgen(js_name = storeValidateKey)]
 pub fn store_validate_key(key: &str) -> Result<(), JsValue> {
     validate_key(key).map_err(js_error)
+}
+
+/// Checks the size of a value of `len` bytes for `key` (`store.value_too_large`).
+#[wasm_bindgen(js_name = storeValidateValue)]
+pub fn store_validate_value(key: &str, len: usize) -> Result<(), JsValue> {
+    validate_value_len(key, len).map_err(js_error)
 }
 
 /// Checks a `list` prefix (`store.invalid_key`).

@@ -329,8 +329,13 @@ pub fn validate_key(key: &str) -> Result<(), StoreError> {
 
 /// Checks a value's size.
 pub fn validate_value(key: &str, value: &[u8]) -> Result<(), StoreError> {
-    if value.len() > MAX_VALUE_LEN {
-        return Err(StoreError::ValueTooLarge { key: key.to_string(), len: value.len(), max: MAX_VALUE_LEN });
+    validate_value_len(key, value.len())
+}
+
+/// Checks a value's size given only its length (for bindings, which need not copy the bytes in).
+pub fn validate_value_len(key: &str, len: usize) -> Result<(), StoreError> {
+    if len > MAX_VALUE_LEN {
+        return Err(StoreError::ValueTooLarge { key: key.to_string(), len, max: MAX_VALUE_LEN });
     }
     Ok(())
 }
