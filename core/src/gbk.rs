@@ -55,32 +55,30 @@ fn encode_index() -> &'static [(u16, [u8; 2])] {
     })
 }
 
-/// The GBK bytes of `c`, or `None` when GBK cannot write it.
+/// The two GBK bytes of `c`, when GBK writes it as a pair.
+fn pair(c: char) -> Option<[u8; 2]> {
+    let u = u16::try_from(u32::from(c)).ok()?;
+    let index = encode_index();
+    index.binary_search_by_key(&u, |(k, _)| *k).ok().map(|i| index[i].1)
+}
+
+/// Appends the GBK bytes of `c`; false (nothing appended) when GBK cannot write it.
 pub(crate) fn encode_char(c: char, out: &mut Vec<u8>) -> bool {
     if c.is_ascii() {
         out.push(c as u8);
-        return true;
-    }
-    if c == '€' {
+    } else if c == '€' {
         out.push(0x80);
-        return true;
+    } else if let Some(p) = pair(c) {
+        out.extend_from_slice(&p);
+    } else {
+        return false;
     }
-    let Ok(u) = u16::try_from(u32::from(c)) else { return false };
-    let index = encode_index();
-    match index.binary_search_by_key(&u, |(k, _)| *k) {
-        Ok(i) => {
-            out.extend_from_slice(&index[i].1);
-            true
-        }
-        Err(_) => false,
-    }
+    true
 }
 
 /// Whether GBK writes `c` as two bytes (one full-width glyph on a printer).
 pub(crate) fn is_double_byte(c: char) -> bool {
-    !c.is_ascii()
-        && c != '€'
-        && u16::try_from(u32::from(c)).is_ok_and(|u| encode_index().binary_search_by_key(&u, |(k, _)| *k).is_ok())
+    !c.is_ascii() && c != '€' && pair(c).is_some()
 }
 
 /// `text` in GBK; `Err(char)` names the first character GBK cannot write.

@@ -19,11 +19,6 @@ const INIT: [u8; 2] = [ESC, b'@'];
 /// `FS &`: enter Chinese character mode (double-byte GBK).
 const CHINESE_ON: [u8; 2] = [FS, b'&'];
 
-/// Whether GBK encodes `c` as two bytes (one full-width glyph on the printer).
-pub(crate) fn gbk_double_byte(c: char) -> bool {
-    crate::gbk::is_double_byte(c)
-}
-
 /// Encode `s` as GBK; unmappable characters become `?`. Zero-width characters (combining marks)
 /// are dropped, since the text layout gave them no column, and `€` becomes `?` because GBK's
 /// single byte 0x80 for it is a lead byte to most printers and would swallow the next byte.
@@ -109,7 +104,12 @@ mod tests {
         let mut v = Vec::new();
         gbk("金额A😀€e\u{301}", &mut v);
         assert_eq!(v, [0xBD, 0xF0, 0xB6, 0xEE, b'A', b'?', b'?', b'e']);
-        assert!(gbk_double_byte('·') && gbk_double_byte('中') && !gbk_double_byte('😀') && !gbk_double_byte('a'));
+        assert!(
+            crate::gbk::is_double_byte('·')
+                && crate::gbk::is_double_byte('中')
+                && !crate::gbk::is_double_byte('😀')
+                && !crate::gbk::is_double_byte('a')
+        );
     }
 
     #[test]

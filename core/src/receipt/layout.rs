@@ -180,7 +180,7 @@ impl Labels {
 /// letters), so it counts two; ESC/POS output then never runs past the paper either.
 pub(crate) fn char_width(c: char) -> usize {
     let w = c.width_cjk().unwrap_or(0);
-    if w == 1 && !c.is_ascii() && super::escpos::gbk_double_byte(c) {
+    if w == 1 && crate::gbk::is_double_byte(c) {
         2
     } else {
         w
