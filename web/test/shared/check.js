@@ -3,6 +3,10 @@
 
 export class AssertionError extends Error {}
 
+/** UPPERCASE hex of bytes, and bytes of hex: the vectors' spelling, without going through the package. */
+export const hexOf = (bytes) => Array.from(bytes, (b) => b.toString(16).toUpperCase().padStart(2, '0')).join('');
+export const bytesOf = (hex) => Uint8Array.from(hex.match(/../g) ?? [], (h) => parseInt(h, 16));
+
 function canon(v) {
   if (Array.isArray(v)) return v.map(canon);
   if (v && typeof v === 'object') {

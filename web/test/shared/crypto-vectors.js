@@ -1,7 +1,7 @@
 // tests/vectors/{pin,mac,kcv,dukpt,tr31}.json through the JS API (Key, PinBlock, Mac, Data,
 // WorkingKeys, Dukpt, DukptTerminal, Tr31). Keys are built the way core/tests/*_vectors.rs builds
 // them: the family from the vector, the variant from the key length.
-import { equal, expectResult, camelKeys, ok } from './check.js';
+import { equal, expectResult, camelKeys, ok, bytesOf } from './check.js';
 
 function groups(prefix, vectors, cases) {
   return (name, fn) => {
@@ -77,7 +77,7 @@ export function pinCases(poscore, vectors) {
       ok(a !== b, 'two format 1 blocks differ');
       equal(PinBlock.dangerousDecode(a, { format: 1 }), '1234', 'decodes');
       ok(/^[0-9A-F]{16}$/.test(a), 'uppercase hex');
-      const bytes = Uint8Array.from(a.match(/../g), (h) => parseInt(h, 16));
+      const bytes = bytesOf(a);
       equal(PinBlock.dangerousDecode(bytes, { format: 1 }), '1234', 'Uint8Array input');
     },
   });

@@ -1,7 +1,5 @@
 // tests/vectors/receipts/ goldens through the JS API: every format byte for byte.
-import { equal, expectResult } from './check.js';
-
-const hex = (bytes) => Array.from(bytes, (b) => b.toString(16).toUpperCase().padStart(2, '0')).join('');
+import { equal, expectResult, hexOf } from './check.js';
 
 export async function receiptCases(poscore, load) {
   const index = JSON.parse(await load('receipts/index.json'));
@@ -24,7 +22,7 @@ export async function receiptCases(poscore, load) {
           (out) => {
             if (format === 'escpos') {
               if (!(out instanceof Uint8Array)) throw new Error('escpos must be a Uint8Array');
-              equal(hex(out), expected.trim(), c.name);
+              equal(hexOf(out), expected.trim(), c.name);
             } else {
               equal(out, expected, c.name);
             }

@@ -7,8 +7,7 @@
 //   reopenWrongKey(store)  -> Promise<store>   open the location with another sealing key (must throw)
 //   capabilities           : subset of ['reopen', 'damage', 'sealed']
 // Cases whose `requires` the backend lacks are skipped (and counted as skipped by the caller).
-const hexOf = (b) => Array.from(b, (x) => x.toString(16).toUpperCase().padStart(2, '0')).join('');
-const bytesOf = (h) => Uint8Array.from(h.match(/../g) ?? [], (x) => parseInt(x, 16));
+import { hexOf, bytesOf } from './check.js';
 
 const valueBytes = (v) => {
   const one = bytesOf(v.hex);
