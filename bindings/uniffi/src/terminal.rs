@@ -28,6 +28,25 @@ pub enum StoreOp {
     Delete { key: String },
 }
 
+// The binding's op is the core's `Op` with UniFFI's derive: one mapping each way.
+impl From<&Op> for StoreOp {
+    fn from(op: &Op) -> Self {
+        match op {
+            Op::Put { key, value } => Self::Put { key: key.clone(), value: value.clone() },
+            Op::Delete { key } => Self::Delete { key: key.clone() },
+        }
+    }
+}
+
+impl From<StoreOp> for Op {
+    fn from(op: StoreOp) -> Self {
+        match op {
+            StoreOp::Put { key, value } => Self::Put { key, value },
+            StoreOp::Delete { key } => Self::Delete { key },
+        }
+    }
+}
+
 /// Storage implemented by the app (Kotlin): the engine's journal. The contract is the core
 /// `Store`'s: `apply` is atomic and durable when it returns; errors are thrown as
 /// `PoscoreException.Store(code, detail)`, and the engine then halts rather than guess.
@@ -61,14 +80,7 @@ impl Store for ForeignStore {
         for op in ops {
             op.validate()?;
         }
-        let ops = ops
-            .iter()
-            .map(|o| match o {
-                Op::Put { key, value } => StoreOp::Put { key: key.clone(), value: value.clone() },
-                Op::Delete { key } => StoreOp::Delete { key: key.clone() },
-            })
-            .collect();
-        self.0.apply(ops).map_err(|e| foreign("apply", "batch", &e))
+        self.0.apply(ops.iter().map(StoreOp::from).collect()).map_err(|e| foreign("apply", "batch", &e))
     }
 }
 
@@ -99,13 +111,7 @@ impl HostStore for CoreFileStore {
     }
 
     fn apply(&self, ops: Vec<StoreOp>) -> Result<(), PoscoreError> {
-        let ops: Vec<Op> = ops
-            .into_iter()
-            .map(|o| match o {
-                StoreOp::Put { key, value } => Op::Put { key, value },
-                StoreOp::Delete { key } => Op::Delete { key },
-            })
-            .collect();
+        let ops: Vec<Op> = ops.into_iter().map(Op::from).collect();
         self.with(|s| s.apply(&ops))
     }
 }
