@@ -171,15 +171,15 @@ impl TerminalError {
         }
     }
 
-    /// The response-registry event key of a refusal or terminal fault, for
-    /// [`Registry::diagnose`] (`keys.not_signed_on`, `reversal.exhausted`, `general` for a
-    /// failing journal), so it is shown to the operator like any failure. `None` for mistakes
-    /// of the calling program (bad request or config, double tap), which an operator cannot fix.
-    pub fn event_key(&self) -> Option<&'static str> {
+    /// The response-registry event of a refusal or terminal fault, for [`Registry::diagnose`]
+    /// (`keys.not_signed_on`, `reversal.exhausted`, `general` for a failing journal), so it is
+    /// shown to the operator like any failure. `None` for mistakes of the calling program (bad
+    /// request or config, double tap), which an operator cannot fix.
+    pub fn event(&self) -> Option<response::Event> {
         match self {
-            Self::NotSignedOn => Some("keys.not_signed_on"),
-            Self::ReversalUnresolved { .. } => Some("reversal.exhausted"),
-            Self::Store(_) | Self::Halted { .. } | Self::BadRecord { .. } => Some("general"),
+            Self::NotSignedOn => Some(response::Event::Keys { problem: response::KeyProblem::NotSignedOn }),
+            Self::ReversalUnresolved { .. } => Some(response::Event::ReversalExhausted),
+            Self::Store(_) | Self::Halted { .. } | Self::BadRecord { .. } => Some(response::Event::General),
             _ => None,
         }
     }
@@ -745,11 +745,10 @@ impl Terminal {
         Ok(())
     }
 
-    /// The diagnosis of an error this engine returned (see [`TerminalError::event_key`]), under
+    /// The diagnosis of an error this engine returned (see [`TerminalError::event`]), under
     /// this terminal's registry, so bindings can attach it to the error they throw.
     pub fn diagnose_error(&self, e: &TerminalError) -> Option<Diagnosis> {
-        let event = response::Event::parse(e.event_key()?).ok()?;
-        Some(self.diagnose(response::Request::Financial, event))
+        Some(self.diagnose(response::Request::Financial, e.event()?))
     }
 
     fn check_alive(&self) -> Result<()> {

@@ -171,6 +171,8 @@ fn exhausted_reversal_blocks_sales_until_resolved() {
     let stan = p.events_of("reversal_exhausted")[0]["stan"].as_str().unwrap().to_owned();
     let err = p.terminal.start(sale(1), p.now).unwrap_err();
     assert_eq!(err.code(), "terminal.reversal_unresolved");
+    // The refusal is diagnosed like any failure: what the operator sees is T701.
+    assert_eq!(p.terminal.diagnose_error(&err).unwrap().entry.code, "T701");
     assert_eq!(p.host_net(), 900, "the charge stands until the reversal arrives");
     p.terminal.resolve_exhausted_reversal(&stan, Resolution::Retry, p.now).unwrap();
     p.quiesce();
