@@ -134,62 +134,57 @@ export class IndexedDbStore {
     let unlock;
     try {
       unlock = await exclusive(name);
+      let db;
+      try {
+        const req = indexedDB.open(name, 1);
+        req.onupgradeneeded = () => {
+          req.result.createObjectStore(RECORDS);
+          req.result.createObjectStore(META);
+        };
+        db = await request(req);
+      } catch (e) {
+        throw ioError('open', name, e);
+      }
+      try {
+        const records = await IndexedDbStore.#load(db, name, codec);
+        return new IndexedDbStore(IndexedDbStore.#token, db, name, codec, records, unlock);
+      } catch (e) {
+        db.close();
+        throw e;
+      }
     } catch (e) {
+      unlock?.();
       codec.free();
-      throw e;
-    }
-    try {
-      return await IndexedDbStore.#load(name, codec, indexedDB, unlock);
-    } catch (e) {
-      unlock();
       throw e;
     }
   }
 
-  static async #load(name, codec, indexedDB, unlock) {
-    let db;
-    try {
-      const req = indexedDB.open(name, 1);
-      req.onupgradeneeded = () => {
-        req.result.createObjectStore(RECORDS);
-        req.result.createObjectStore(META);
-      };
-      db = await request(req);
-    } catch (e) {
-      codec.free();
-      throw ioError('open', name, e);
-    }
-    try {
-      const tx = db.transaction([RECORDS, META], 'readonly');
-      const [header, keys, values] = await Promise.all([
-        request(tx.objectStore(META).get(HEADER)),
-        request(tx.objectStore(RECORDS).getAllKeys()),
-        request(tx.objectStore(RECORDS).getAll()),
-      ]).catch((e) => {
-        throw ioError('read', name, e);
-      });
-      if (header === undefined) {
-        if (keys.length > 0) {
-          throw new StoreError(`store record "${HEADER}" is corrupt: header missing in a store holding records`, {
-            code: 'store.corrupt',
-            module: 'store',
-          });
-        }
-        const w = db.transaction(META, 'readwrite', { durability: 'strict' });
-        w.objectStore(META).put(call(() => codec.header()), HEADER);
-        await done(w).catch((e) => {
-          throw ioError('write', name, e);
+  /** Reads every record of an open database, after checking (or writing) its header. */
+  static async #load(db, name, codec) {
+    const tx = db.transaction([RECORDS, META], 'readonly');
+    const [header, keys, values] = await Promise.all([
+      request(tx.objectStore(META).get(HEADER)),
+      request(tx.objectStore(RECORDS).getAllKeys()),
+      request(tx.objectStore(RECORDS).getAll()),
+    ]).catch((e) => {
+      throw ioError('read', name, e);
+    });
+    if (header === undefined) {
+      if (keys.length > 0) {
+        throw new StoreError(`store record "${HEADER}" is corrupt: header missing in a store holding records`, {
+          code: 'store.corrupt',
+          module: 'store',
         });
-      } else {
-        call(() => codec.checkHeader(new Uint8Array(header)));
       }
-      const records = new Map(keys.map((k, i) => [String(k), new Uint8Array(values[i])]));
-      return new IndexedDbStore(IndexedDbStore.#token, db, name, codec, records, unlock);
-    } catch (e) {
-      db.close();
-      codec.free();
-      throw e;
+      const w = db.transaction(META, 'readwrite', { durability: 'strict' });
+      w.objectStore(META).put(call(() => codec.header()), HEADER);
+      await done(w).catch((e) => {
+        throw ioError('write', name, e);
+      });
+    } else {
+      call(() => codec.checkHeader(new Uint8Array(header)));
     }
+    return new Map(keys.map((k, i) => [String(k), new Uint8Array(values[i])]));
   }
 
   /** Deletes database `name` (closed stores only). */
