@@ -20,7 +20,7 @@ use poscore::response::{Diagnosis, Lang, Registry};
 use poscore::rng::SeededRng;
 use poscore::store::file::{FileStore, SealingKey};
 use poscore::terminal::driver::TcpDriver;
-use poscore::terminal::{Config, Event, Request, Terminal, TxnStatus};
+use poscore::terminal::{CardInput, Config, Event, Request, Terminal, TxnStatus};
 use poscore_sim::cards::{self, chip, contactless, magstripe, pin, qr, wechat, wrong_pin};
 use poscore_sim::{tcp, Acquirer, Fault};
 use serde_json::json;
@@ -220,7 +220,7 @@ pub fn run(args: &DemoArgs, json_mode: bool, print: bool) -> poscore::Result<Out
         response_timeout_ms: 800,
         reversal_idle_delay_ms: 3_600_000,
         reversal_backoff_ms: 300,
-        ..Config::default()
+        ..Config::demo()
     };
     // Sealed as a production journal must be (records hold the PAN and field 55). A real
     // terminal unwraps this key from its keystore or HSM; the demo uses a fixed, public demo key.
@@ -429,6 +429,9 @@ pub fn run(args: &DemoArgs, json_mode: bool, print: bool) -> poscore::Result<Out
     let max_reversals = acq.ledger.reversal_requests.values().copied().max().unwrap_or(0);
     let reversals = acq.ledger.reversal_requests.len();
     let stan_reuse = acq.ledger.stan_reuse.len();
+    let settled_once = acq.ledger.double_settlements.is_empty() && acq.ledger.booked_into_closed_batch.is_empty();
+    drop(t); // releases the journal's lock: the scan below opens it as a tool would
+    let leaks = journal_leaks(&data_dir.join("journal"))?;
     let invariants = json!({
         "ledger_equals_approved_log": host_net == log_net,
         "host_net": host_net,
@@ -437,6 +440,8 @@ pub fn run(args: &DemoArgs, json_mode: bool, print: bool) -> poscore::Result<Out
         "no_duplicate_reversal": max_reversals <= 1,
         "reversals": reversals,
         "stan_never_reused": stan_reuse == 0,
+        "settled_once_nothing_booked_into_a_closed_batch": settled_once,
+        "journal_card_data_leaks": leaks,
         "settled_totals": totals,
     });
     let elapsed = started.elapsed().as_millis();
@@ -489,12 +494,77 @@ pub fn run(args: &DemoArgs, json_mode: bool, print: bool) -> poscore::Result<Out
             ok(max_reversals <= 1)
         );
         let _ = writeln!(text, "  {} STAN never reused within a batch", ok(stan_reuse == 0));
+        let _ = writeln!(text, "  {} batch settled once, nothing booked into a closed batch", ok(settled_once));
+        let _ = writeln!(
+            text,
+            "  {} journal keeps no track data, PIN block or PAN outside a template's field 2; files sealed{}",
+            ok(leaks.is_empty()),
+            if leaks.is_empty() { String::new() } else { format!(": {leaks:?}") }
+        );
         if let Some(p) = &html_written {
             let _ = writeln!(text, "\ncardholder's HTML receipt: {}", p.display());
         }
         let _ = writeln!(text, "finished in {elapsed} ms");
     }
     Ok(Output::new(summary, text))
+}
+
+/// Scans the day's journal for card data it must not keep (PCI DSS 3.3.1, 3.5): the files on disk
+/// must show no PAN or track digits at all (sealed), and the records, opened with the demo key,
+/// no track 2 and no PAN except as field 2 of a reversal template (what a reversal needs).
+fn journal_leaks(dir: &std::path::Path) -> poscore::Result<Vec<String>> {
+    use poscore::store::Store as _;
+    let pans = [cards::CHIP_PAN, cards::MAG_PAN];
+    let tracks: Vec<String> = match (magstripe(), chip()) {
+        (CardInput::Magstripe { track2 }, CardInput::Chip { track2: Some(chip2), .. }) => {
+            let mag = track2.trim_matches([';', '?']).to_owned();
+            vec![mag.split('=').nth(1).unwrap_or_default().to_owned(), chip2.replace('D', "="), chip2]
+        }
+        _ => Vec::new(),
+    };
+    let mut leaks = Vec::new();
+    let io = |e: std::io::Error| poscore::store::StoreError::Io {
+        op: "scan",
+        path: dir.display().to_string(),
+        message: e.to_string(),
+    };
+    for entry in std::fs::read_dir(dir).map_err(io)? {
+        let path = entry.map_err(io)?.path();
+        let raw = std::fs::read(&path).map_err(io)?;
+        let text = String::from_utf8_lossy(&raw);
+        for secret in pans.iter().map(|p| (*p).to_owned()).chain(tracks.iter().cloned()) {
+            if text.contains(secret.as_str()) {
+                leaks.push(format!("file {} shows card data in the clear", path.display()));
+            }
+        }
+    }
+    let store = FileStore::open_read_only(dir, Some(SealingKey::from_bytes(*b"poscore-demo-journal-sealing-key")))?;
+    for prefix in ["term/", "txn/"] {
+        for key in store.list(prefix)? {
+            let Some(bytes) = store.get(&key)? else { continue };
+            let mut v: serde_json::Value = serde_json::from_slice(&bytes).unwrap_or_default();
+            if let Some(fields) = v.pointer_mut("/body/template/fields").and_then(|f| f.as_object_mut()) {
+                for f in ["35", "36", "52", "53", "26"] {
+                    if fields.contains_key(f) {
+                        leaks.push(format!("{key} keeps field {f}"));
+                    }
+                }
+                fields.remove("2");
+            }
+            let text = v.to_string();
+            for t in &tracks {
+                if text.contains(t.as_str()) {
+                    leaks.push(format!("{key} keeps track data"));
+                }
+            }
+            for p in pans {
+                if text.contains(p) {
+                    leaks.push(format!("{key} keeps a full PAN outside field 2"));
+                }
+            }
+        }
+    }
+    Ok(leaks)
 }
 
 /// Terminal columns of a character: CJK and full-width forms take two (a console, unlike a

@@ -62,6 +62,9 @@ fn demo_runs_a_terminal_day_with_invariants_held() {
     assert_eq!(inv["no_pending_reversal"], true);
     assert_eq!(inv["no_duplicate_reversal"], true);
     assert_eq!(inv["stan_never_reused"], true);
+    assert_eq!(inv["settled_once_nothing_booked_into_a_closed_batch"], true);
+    // Every journal record of the day was scanned: no track data, PIN block or stray PAN.
+    assert_eq!(inv["journal_card_data_leaks"], serde_json::json!([]), "{inv}");
     let html = summary["html_receipt"].as_str().unwrap();
     let page = std::fs::read_to_string(html).unwrap();
     assert!(page.contains("621234******1232") && !page.contains("6212345678901232"));

@@ -155,6 +155,9 @@ pub enum Event {
     /// The pending reversal could not be delivered within the retry limit: the terminal keeps
     /// it and refuses further financial transactions until it is reconciled.
     ReversalExhausted,
+    /// The journal failed its integrity checks (a record deleted, added, replaced by an older
+    /// copy or copied from another terminal, or a rollback).
+    JournalDamaged,
     /// A failure with no more detail (the 103 family).
     General,
 }
@@ -215,6 +218,7 @@ impl Event {
             Self::HostMaintenance => "host.maintenance".to_owned(),
             Self::CannotVerify { reason } => format!("verify.{}", reason.as_str()),
             Self::ReversalExhausted => "reversal.exhausted".to_owned(),
+            Self::JournalDamaged => "journal.damaged".to_owned(),
             Self::General => "general".to_owned(),
         }
     }
@@ -281,11 +285,21 @@ impl Event {
                     Err(bad(1, "exhausted"))
                 }
             }
+            "journal" => {
+                want(2)?;
+                if segs[1] == "damaged" {
+                    Ok(Self::JournalDamaged)
+                } else {
+                    Err(bad(1, "damaged"))
+                }
+            }
             "general" => {
                 want(1)?;
                 Ok(Self::General)
             }
-            _ => Err(bad(0, "code:XX, comm, card, printer, keys, response, verify, host, reversal or general")),
+            _ => {
+                Err(bad(0, "code:XX, comm, card, printer, keys, response, verify, host, reversal, journal or general"))
+            }
         }
     }
 }

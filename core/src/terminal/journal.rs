@@ -3,8 +3,9 @@
 //! | key | value (JSON) | written |
 //! |---|---|---|
 //! | `term/state` | batch number, signed-on flag | sign-on, settlement |
-//! | `term/keys` | working keys (hex; seal the store) | sign-on (same batch as `term/state`) |
+//! | `term/keys` | working keys as field 62 sent them: enciphered under the TMK, with check values | sign-on (same batch as `term/state`); deleted when the host asks for a new sign-on (77/A0) |
 //! | `term/stan` | end of the reserved STAN block | once per `stan_block` STANs |
+//! | `term/settle` | the settlement owed to the host: batch, totals, phase, uploads done | before the 0500 leaves; after each upload; deleted with the batch change |
 //! | `txn/<batch>/<stan>` | one [`TxnRecord`] per reversible request or advice | before send, after the answer |
 //!
 //! One record per transaction carries both the reversal record and the log entry: written
@@ -12,6 +13,11 @@
 //! overwritten `approved` / `declined` / `pending` when the answer comes. Overwriting one record is
 //! one atomic put, so "clear the reversal and log the approval" cannot be torn, and a sale costs
 //! exactly two journal writes, the minimum a reversal-first journal needs.
+//!
+//! What a record keeps of the card is only what a reversal, a repeat, a batch upload, a void or
+//! a receipt needs (PCI DSS 3.3.1): the PAN (field 2) and expiry, never track 2 (35/36), the PIN
+//! block (52/53/26) nor the track-equivalent and discretionary data inside field 55 (tags 56, 57,
+//! 9F1F, 9F20, 9F6B), which carry the card's CVV-like values. See [`minimal_template`].
 
 use serde::{Deserialize, Serialize};
 
@@ -22,6 +28,7 @@ use crate::receipt::ReceiptInput;
 pub(crate) const KEY_STATE: &str = "term/state";
 pub(crate) const KEY_KEYS: &str = "term/keys";
 pub(crate) const KEY_STAN: &str = "term/stan";
+pub(crate) const KEY_SETTLE: &str = "term/settle";
 pub(crate) const TXN_PREFIX: &str = "txn/";
 
 pub(crate) fn txn_key(batch: &str, stan: &str) -> String {
@@ -142,7 +149,14 @@ impl TxnRecord {
             reason: self.reason.clone(),
             attempts: self.attempts,
             rrn: self.rrn.clone(),
-            masked_pan: pan.and_then(|p| crate::card::mask_pan(&p, &crate::card::MaskPolicy::default()).ok()),
+            // Settled records already hold it masked (see the settlement flow).
+            masked_pan: pan.and_then(|p| {
+                if p.contains('*') {
+                    Some(p)
+                } else {
+                    crate::card::mask_pan(&p, &crate::card::MaskPolicy::default()).ok()
+                }
+            }),
         }
     }
 
@@ -159,13 +173,55 @@ pub(crate) struct State {
     pub signed_on: bool,
 }
 
-/// `term/keys`: working keys in the clear (hex) — the store must be sealed in production.
+/// `term/keys`: the working keys exactly as the host delivered them in field 62 of the 0810:
+/// enciphered under the TMK, each followed by its check value. They are never written in the
+/// clear, so even an unsealed store does not give them away; loading them verifies the check
+/// values again.
 #[derive(Clone, Serialize, Deserialize, zeroize::Zeroize, zeroize::ZeroizeOnDrop)]
 pub(crate) struct StoredKeys {
-    pub pik: String,
-    pub mak: String,
+    /// Field 62, uppercase hex.
+    pub field62: String,
+}
+
+/// Where a settlement stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub(crate) enum SettlePhase {
+    /// The first 0500 (or its repeat) is owed.
+    First,
+    /// The host was out of balance: the batch upload (0320 each) is under way.
+    Upload,
+    /// The uploads are done: the second 0500 is owed.
+    Final,
+}
+
+/// `term/settle`: the settlement owed to the host. Written before the first 0500 leaves and
+/// deleted in the same atomic write that opens the next batch (or when the host refuses the
+/// settlement, which leaves the batch open). While it exists no financial request is sent: the
+/// host may already have closed the batch, and nothing may be booked into a closed batch.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub(crate) struct SettleRecord {
+    /// The batch being settled (60.2 of every message of the settlement).
+    pub batch: String,
+    /// The terminal's totals of that batch.
+    pub totals: super::types::Totals,
+    /// Where it stands.
+    pub phase: SettlePhase,
+    /// Keys of the records to upload (phase `Upload`), in order.
     #[serde(default)]
-    pub tdk: Option<String>,
+    pub uploads: Vec<String>,
+    /// How many of `uploads` the host has acknowledged: the upload resumes there.
+    #[serde(default)]
+    pub uploaded: usize,
+    /// Attempts of the message now owed that got no usable answer.
+    #[serde(default)]
+    pub attempts: u32,
+    /// Set when `attempts` reached the limit: not sent again until the operator settles again.
+    #[serde(default)]
+    pub exhausted: bool,
+    /// The request id that started it (0 after a restart).
+    #[serde(default)]
+    pub request: u64,
 }
 
 /// `term/stan`.
@@ -173,4 +229,45 @@ pub(crate) struct StoredKeys {
 pub(crate) struct StanLease {
     /// Every STAN below this may have been used.
     pub limit: u32,
+}
+
+/// Field 55 tags that carry track data or the card's discretionary (CVV-like) data: track 1
+/// (56) and its discretionary data (9F1F), track 2 equivalent (57) and its discretionary data
+/// (9F20), and the contactless track 2 data (9F6B). EMV Book 3 Annex A names them; PCI DSS
+/// 3.3.1 forbids keeping them after authorisation.
+const TRACK_TAGS: [&str; 5] = ["56", "57", "9F1F", "9F20", "9F6B"];
+
+/// The part of a request a journal record may keep: `fields` of the message, without field 35/36
+/// (track data), 52/53/26 (PIN) or 64 (MAC), and with field 55 stripped of [`TRACK_TAGS`]. A
+/// field 55 that does not parse as BER-TLV is dropped whole rather than kept unexamined.
+pub(crate) fn minimal_template(
+    m: &crate::iso8583::Message,
+    fields: &[u8],
+) -> Result<crate::iso8583::Message, crate::iso8583::Iso8583Error> {
+    let mut t = crate::iso8583::Message::new(m.mti());
+    for &f in fields {
+        if matches!(f, 26 | 35 | 36 | 45 | 52 | 53 | 64 | 128) {
+            continue;
+        }
+        let Some(v) = m.get_bytes(f) else { continue };
+        if f == 55 {
+            if let Some(clean) = strip_track_tags(v) {
+                if !clean.is_empty() {
+                    t.set_bytes(55, clean)?;
+                }
+            }
+            continue;
+        }
+        t.set_bytes(f, v.to_vec())?;
+    }
+    Ok(t)
+}
+
+/// Field 55 without the track tags; `None` when it is not BER-TLV.
+fn strip_track_tags(icc: &[u8]) -> Option<Vec<u8>> {
+    use crate::tlv::{decode, encode, Tag};
+    let items = decode(icc).ok()?;
+    let banned: Vec<Tag> = TRACK_TAGS.iter().filter_map(|h| Tag::parse(h)).collect();
+    let kept: Vec<_> = items.into_iter().filter(|t| !banned.contains(&t.tag)).collect();
+    Some(encode(&kept))
 }

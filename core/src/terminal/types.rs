@@ -12,81 +12,162 @@ use crate::response::Diagnosis;
 
 /// How a terminal is set up: identity, framing, timeouts and retry policy.
 ///
-/// The defaults are field values (30 s response timeout, 3 reversal attempts); tests and the demo
-/// shorten the timers.
+/// As JSON (the bindings and the CLI read it so) the keys are the field names in `snake_case`.
+/// The identity (`terminal_id`, `merchant_id`, `merchant_name`) is required: a missing one is an
+/// error naming it (``missing field `terminal_id` ``), never a test identity. Every other field
+/// has a default (30 s response timeout, 3 reversal attempts, ...; tests and the demo shorten
+/// the timers). An unknown key is refused (``unknown field `terminalID`, expected one of ...``),
+/// so a misspelled or camelCased setting cannot be silently ignored.
+///
+/// [`Config::demo`] is the published demo/test identity with the default settings.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(default)]
+#[serde(deny_unknown_fields)]
 pub struct Config {
-    /// Card acceptor terminal id, field 41 (8 characters).
+    /// Card acceptor terminal id, field 41 (8 characters). Required.
     pub terminal_id: String,
-    /// Card acceptor id (merchant number), field 42 (15 characters).
+    /// Card acceptor id (merchant number), field 42 (15 characters). Required.
     pub merchant_id: String,
-    /// Merchant name printed on receipts.
+    /// Merchant name printed on receipts. Required.
     pub merchant_name: String,
-    /// Operator number (field 63.1 of sign-on and settlement; printed on receipts).
+    /// Operator number (field 63.1 of sign-on and settlement; printed on receipts). Default `01`.
+    #[serde(default = "config_defaults::operator_id")]
     pub operator_id: String,
-    /// ISO 4217 numeric currency, field 49.
+    /// ISO 4217 numeric currency, field 49. Default `156` (CNY).
+    #[serde(default = "config_defaults::currency")]
     pub currency: String,
-    /// TPDU destination NII (the host's address in the TPDU `60 DDDD SSSS`).
+    /// TPDU destination NII (the host's address in the TPDU `60 DDDD SSSS`). Default 3.
+    #[serde(default = "config_defaults::tpdu_destination")]
     pub tpdu_destination: u16,
-    /// TPDU source NII.
+    /// TPDU source NII. Default 0.
+    #[serde(default = "config_defaults::tpdu_source")]
     pub tpdu_source: u16,
     /// The 6-byte UnionPay message header, uppercase hex (application type, version, status,
-    /// processing requirement, software version).
+    /// processing requirement, software version). Default `603100311001`.
+    #[serde(default = "config_defaults::header_hex")]
     pub header_hex: String,
-    /// Bundled spec name (`cup-pos`) or a spec as JSON.
+    /// Bundled spec name (`cup-pos`) or a spec as JSON. Default `cup-pos`.
+    #[serde(default = "config_defaults::spec")]
     pub spec: String,
     /// How long to wait for a response after the request was handed to the host, in ms.
+    /// Default 30 000.
+    #[serde(default = "config_defaults::response_timeout_ms")]
     pub response_timeout_ms: u64,
-    /// Delivery attempts of a reversal (冲正重发次数) before it is kept as exhausted.
+    /// Delivery attempts of a reversal (冲正重发次数) before it is kept as exhausted. Default 3.
+    #[serde(default = "config_defaults::reversal_max_attempts")]
     pub reversal_max_attempts: u32,
     /// Wait after a failed reversal attempt, doubled after each further failure, in ms.
+    /// Default 2 000.
+    #[serde(default = "config_defaults::reversal_backoff_ms")]
     pub reversal_backoff_ms: u64,
     /// A fresh reversal goes out before the next request; if none comes, it is sent on its own
-    /// after this many ms.
+    /// after this many ms. Default 60 000.
+    #[serde(default = "config_defaults::reversal_idle_delay_ms")]
     pub reversal_idle_delay_ms: u64,
-    /// Delivery attempts of a financial advice (refund 0220, repeats as 0221).
+    /// Delivery attempts of a financial advice (refund 0220, repeats as 0221). Default 3.
+    #[serde(default = "config_defaults::advice_max_attempts")]
     pub advice_max_attempts: u32,
     /// STANs reserved per journal write: the counter is persisted once per block, and a restart
-    /// continues after the block, so a STAN is never reused (gaps are fine).
+    /// continues after the block, so a STAN is never reused (gaps are fine). Default 100.
+    #[serde(default = "config_defaults::stan_block")]
     pub stan_block: u32,
-    /// Local time offset from UTC in minutes, for fields 12/13 and receipts (480 = China).
+    /// Local time offset from UTC in minutes, for fields 12/13 and receipts (480 = China, the
+    /// default).
+    #[serde(default = "config_defaults::utc_offset_minutes")]
     pub utc_offset_minutes: i32,
-    /// Sign-on network management code 60.3: `003` double-length keys, `004` with a TDK.
+    /// Sign-on network management code 60.3: `003` double-length keys (the default), `004` with
+    /// a TDK.
+    #[serde(default = "config_defaults::key_scheme")]
     pub key_scheme: String,
     /// Closed batches whose records stay in the journal after a balanced settlement (reprints,
     /// refunds by RRN, the operator's history). Older records are deleted in the same atomic
     /// write that opens the next batch, so the journal does not grow without end on a terminal's
     /// flash. Records still owed to the host (in flight, pending, exhausted) are never pruned.
-    /// `0` keeps everything.
+    /// `0` keeps everything. Default 10.
+    #[serde(default = "config_defaults::keep_batches")]
     pub keep_batches: u32,
 }
 
-impl Default for Config {
-    fn default() -> Self {
+/// The default of every [`Config`] field except the identity, which has none. One function per
+/// field because serde's per-field `default` takes a path; [`Config::demo`] uses them too.
+mod config_defaults {
+    pub(super) fn operator_id() -> String {
+        "01".into()
+    }
+    pub(super) fn currency() -> String {
+        "156".into()
+    }
+    pub(super) fn tpdu_destination() -> u16 {
+        0x0003
+    }
+    pub(super) fn tpdu_source() -> u16 {
+        0x0000
+    }
+    pub(super) fn header_hex() -> String {
+        "603100311001".into()
+    }
+    pub(super) fn spec() -> String {
+        "cup-pos".into()
+    }
+    pub(super) fn response_timeout_ms() -> u64 {
+        30_000
+    }
+    pub(super) fn reversal_max_attempts() -> u32 {
+        3
+    }
+    pub(super) fn reversal_backoff_ms() -> u64 {
+        2_000
+    }
+    pub(super) fn reversal_idle_delay_ms() -> u64 {
+        60_000
+    }
+    pub(super) fn advice_max_attempts() -> u32 {
+        3
+    }
+    pub(super) fn stan_block() -> u32 {
+        100
+    }
+    pub(super) fn utc_offset_minutes() -> i32 {
+        480
+    }
+    pub(super) fn key_scheme() -> String {
+        "003".into()
+    }
+    pub(super) fn keep_batches() -> u32 {
+        10
+    }
+}
+
+impl Config {
+    /// The published demo/test identity (terminal `12345678`, merchant `898310048160001`,
+    /// `poscore 测试商户`, the simulator's and the test vectors' values) with every other field
+    /// at its default. For the demo, tests and examples only: a production terminal sets the
+    /// identity its acquirer assigned.
+    pub fn demo() -> Self {
         Self {
             terminal_id: "12345678".into(),
             merchant_id: "898310048160001".into(),
             merchant_name: "poscore 测试商户".into(),
-            operator_id: "01".into(),
-            currency: "156".into(),
-            tpdu_destination: 0x0003,
-            tpdu_source: 0x0000,
-            header_hex: "603100311001".into(),
-            spec: "cup-pos".into(),
-            response_timeout_ms: 30_000,
-            reversal_max_attempts: 3,
-            reversal_backoff_ms: 2_000,
-            reversal_idle_delay_ms: 60_000,
-            advice_max_attempts: 3,
-            stan_block: 100,
-            utc_offset_minutes: 480,
-            key_scheme: "003".into(),
-            keep_batches: 10,
+            operator_id: config_defaults::operator_id(),
+            currency: config_defaults::currency(),
+            tpdu_destination: config_defaults::tpdu_destination(),
+            tpdu_source: config_defaults::tpdu_source(),
+            header_hex: config_defaults::header_hex(),
+            spec: config_defaults::spec(),
+            response_timeout_ms: config_defaults::response_timeout_ms(),
+            reversal_max_attempts: config_defaults::reversal_max_attempts(),
+            reversal_backoff_ms: config_defaults::reversal_backoff_ms(),
+            reversal_idle_delay_ms: config_defaults::reversal_idle_delay_ms(),
+            advice_max_attempts: config_defaults::advice_max_attempts(),
+            stan_block: config_defaults::stan_block(),
+            utc_offset_minutes: config_defaults::utc_offset_minutes(),
+            key_scheme: config_defaults::key_scheme(),
+            keep_batches: config_defaults::keep_batches(),
         }
     }
 }
 
+/// The demo/test identity, [`Config::demo`]; kept while callers move to `Config::demo()`.
+/// Deserializing has no such fallback: JSON without the identity is refused.
 /// How the card or payment code was presented.
 #[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
@@ -636,4 +717,19 @@ pub enum Event {
         /// Transactions uploaded.
         count: usize,
     },
+}
+
+/// The settlement owed to the host (see [`super::Terminal::settlement_owed`]).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SettlementOwed {
+    /// The batch being settled.
+    pub batch: String,
+    /// The terminal's totals of it, as the 0500 carries them.
+    pub totals: Totals,
+    /// True while the batch upload is under way.
+    pub uploading: bool,
+    /// Attempts of the message now owed that got no usable answer.
+    pub attempts: u32,
+    /// Not sent again until the operator settles again; financial requests are refused.
+    pub exhausted: bool,
 }
