@@ -8,8 +8,10 @@
 //!   (format 0 under the PIK; wrong PIN → `55`);
 //! - keeps a [`Ledger`]: every approval by terminal, batch and STAN, reversals applied
 //!   idempotently, net charges per terminal and per account, and the protocol violations a
-//!   terminal must never commit (STAN reuse within a batch, a reversal repeated after it was
-//!   acknowledged is counted so the tests can check it);
+//!   terminal must never commit (STAN reuse within a batch, a booking or batch upload into a batch
+//!   the host already settled, a second settlement of a settled batch; a reversal repeated after
+//!   it was acknowledged is counted so the tests can check it). A repeated 0500 of a settled batch
+//!   with the same totals is answered balanced again without settling twice;
 //! - answers with faults injected from a script or from seeded rates: drop the request, drop the
 //!   response, delay, duplicate or late responses, corrupted MAC, wrong STAN, host maintenance
 //!   (96/91), declines, refused connection, line drop.
@@ -135,6 +137,25 @@ pub struct FaultRates {
     pub line_drop: f64,
 }
 
+impl FaultRates {
+    /// Parses the CLI spelling `drop_response=0.05,late=0.03,...` (field names of this struct,
+    /// each a probability in 0..=1; unnamed rates are 0).
+    pub fn parse(s: &str) -> Result<Self, String> {
+        let mut v = serde_json::to_value(Self::default()).map_err(|e| e.to_string())?;
+        let obj = v.as_object_mut().ok_or("rates are an object")?;
+        for item in s.split(',').map(str::trim).filter(|i| !i.is_empty()) {
+            let (name, rate) = item.split_once('=').ok_or_else(|| format!("{item:?} is not name=rate"))?;
+            let rate: f64 = rate.trim().parse().map_err(|_| format!("rate {rate:?} is not a number"))?;
+            if !(0.0..=1.0).contains(&rate) {
+                return Err(format!("rate {name}={rate} is not in 0..=1"));
+            }
+            let slot = obj.get_mut(name.trim()).ok_or_else(|| format!("unknown rate {name:?}"))?;
+            *slot = rate.into();
+        }
+        serde_json::from_value(v).map_err(|e| e.to_string())
+    }
+}
+
 /// What the host does with one request frame.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Reply {
@@ -194,12 +215,29 @@ impl Booking {
     }
 }
 
-/// What the host booked and saw.
+/// A request the host refused because a terminal must never send it (see [`Ledger`]).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Violation {
+    /// Terminal id (41).
+    pub tid: String,
+    /// The batch the request named (60.2).
+    pub batch: String,
+    /// Its STAN (11).
+    pub stan: String,
+    /// Its MTI.
+    pub mti: String,
+}
+
+/// What the host booked and saw. Serializes to JSON (the `(tid, batch, stan)` map keys are
+/// written as `"tid/batch/stan"`), which is how the `poscore-sim` binary dumps it.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
 pub struct Ledger {
     /// Bookings by `(tid, batch, stan)`.
+    #[serde(with = "triple_keys")]
     pub bookings: BTreeMap<(String, String, String), Booking>,
     /// 0400s received per original `(tid, batch, stan)`.
+    #[serde(with = "triple_keys")]
     pub reversal_requests: BTreeMap<(String, String, String), u32>,
     /// Reversals that changed a booking.
     pub reversals_applied: u32,
@@ -207,10 +245,47 @@ pub struct Ledger {
     pub stan_reuse: Vec<(String, String, String)>,
     /// Requests seen, by MTI.
     pub requests: BTreeMap<String, u32>,
-    /// Settled batches `(tid, batch)`.
+    /// Settled batches `(tid, batch)`, each once.
     pub settled: Vec<(String, String)>,
     /// 0320 batch upload records received.
     pub uploaded: u32,
+    /// A 0500 for a batch already settled, with the same totals: answered balanced again
+    /// (idempotent, nothing recorded twice). How a terminal finds out where the host stands
+    /// after a lost 0510.
+    pub settlement_repeats: u32,
+    /// A 0500 for a batch already settled whose totals differ from what was settled: the
+    /// terminal settles a closed batch a second time (must stay empty). Answered `77`.
+    pub double_settlements: Vec<Violation>,
+    /// A booking request (0100/0200 other than a balance inquiry, 0220, a first-seen 0221) or a
+    /// batch upload (0320) naming a batch the host already settled for that terminal (must stay
+    /// empty). Answered `77` (batch differs from the host: sign on again), nothing booked.
+    pub booked_into_closed_batch: Vec<Violation>,
+}
+
+/// Serde for maps keyed by `(tid, batch, stan)`: JSON object keys `"tid/batch/stan"`.
+mod triple_keys {
+    use std::collections::BTreeMap;
+
+    use serde::{de::Error as _, Deserialize, Deserializer, Serialize, Serializer};
+
+    type Key = (String, String, String);
+
+    pub fn serialize<V: Serialize, S: Serializer>(m: &BTreeMap<Key, V>, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_map(m.iter().map(|((a, b, c), v)| (format!("{a}/{b}/{c}"), v)))
+    }
+
+    pub fn deserialize<'de, V: Deserialize<'de>, D: Deserializer<'de>>(d: D) -> Result<BTreeMap<Key, V>, D::Error> {
+        let flat = BTreeMap::<String, V>::deserialize(d)?;
+        flat.into_iter()
+            .map(|(k, v)| {
+                let mut parts = k.splitn(3, '/');
+                match (parts.next(), parts.next(), parts.next()) {
+                    (Some(a), Some(b), Some(c)) => Ok(((a.to_owned(), b.to_owned(), c.to_owned()), v)),
+                    _ => Err(D::Error::custom(format!("ledger key {k:?} is not tid/batch/stan"))),
+                }
+            })
+            .collect()
+    }
 }
 
 impl Ledger {
@@ -231,6 +306,20 @@ impl Ledger {
     /// Approved, unreversed bookings of `(tid, batch)` with a charge.
     pub fn live(&self, tid: &str) -> Vec<&Booking> {
         self.bookings.values().filter(|b| b.tid == tid && !b.reversed && b.charge() != 0).collect()
+    }
+
+    /// Net charges per batch for terminal `tid`.
+    pub fn net_by_batch(&self, tid: &str) -> BTreeMap<String, i64> {
+        let mut m = BTreeMap::new();
+        for b in self.bookings.values().filter(|b| b.tid == tid) {
+            *m.entry(b.batch.clone()).or_insert(0) += b.charge();
+        }
+        m
+    }
+
+    /// True when the host settled `batch` of terminal `tid`.
+    pub fn is_settled(&self, tid: &str, batch: &str) -> bool {
+        self.settled.iter().any(|(t, b)| t == tid && b == batch)
     }
 }
 
@@ -265,6 +354,11 @@ pub struct Acquirer {
     advice_answers: BTreeMap<(String, String, String), String>,
     seen: BTreeMap<(String, String, String), String>,
     uploaded_batches: std::collections::BTreeSet<(String, String)>,
+    /// Field 48 totals (first 30 digits) each batch was settled with, by `(tid, batch)`.
+    settled_totals: BTreeMap<(String, String), String>,
+    /// When set, the ledger is written here as JSON after every handled request (temp file +
+    /// rename, so a reader never sees half a ledger).
+    pub ledger_file: Option<std::path::PathBuf>,
     next_rrn: u64,
     /// Log of `(mti, stan, fault, answer code)` lines, for the demo and debugging.
     pub log: Vec<String>,
@@ -340,6 +434,8 @@ impl Acquirer {
             advice_answers: BTreeMap::new(),
             seen: BTreeMap::new(),
             uploaded_batches: std::collections::BTreeSet::new(),
+            settled_totals: BTreeMap::new(),
+            ledger_file: None,
             next_rrn: 1,
             log: Vec::new(),
         }
@@ -348,6 +444,12 @@ impl Acquirer {
     /// Injects `fault` into the next request whose MTI is `mti` (any request when `None`).
     pub fn push_fault(&mut self, mti: Option<&str>, fault: Fault) {
         self.script.push_back((mti.map(str::to_owned), fault));
+    }
+
+    /// The working keys issued to terminal `tid` at its last sign-on (for tests that craft
+    /// requests by hand).
+    pub fn working_keys(&self, tid: &str) -> Option<&WorkingKeys> {
+        self.terminals.get(tid).map(|t| &t.keys)
     }
 
     /// Scripted faults not yet used.
@@ -422,6 +524,16 @@ impl Acquirer {
 
     /// Handles one request frame with faults, delays and line events.
     pub fn handle_detailed(&mut self, frame_bytes: &[u8]) -> Reply {
+        let reply = self.handle_frame(frame_bytes);
+        if let Some(path) = &self.ledger_file {
+            if let Err(e) = write_json_atomically(path, &self.ledger) {
+                self.log.push(format!("ledger file {}: {e}", path.display()));
+            }
+        }
+        reply
+    }
+
+    fn handle_frame(&mut self, frame_bytes: &[u8]) -> Reply {
         let Ok(frame) = self.frame.decode(frame_bytes) else { return Reply::Nothing };
         let Ok(req) = Message::unpack(self.spec, &frame.message) else { return Reply::Nothing };
         let mti = req.mti().to_string();
@@ -526,7 +638,9 @@ impl Acquirer {
         // STAN reuse: a new original must carry a STAN not yet seen in its batch.
         let original = matches!(mti.as_str(), "0100" | "0200" | "0220" | "0320" | "0500" | "0800" | "0820");
         if original {
-            if self.seen.contains_key(&k) {
+            // The same 0500 sent again (same batch and STAN) is a repeat, not a new original.
+            let repeat = mti == "0500" && self.seen.get(&k).is_some_and(|m| m == "0500");
+            if self.seen.contains_key(&k) && !repeat {
                 self.ledger.stan_reuse.push(k.clone());
                 return Self::answer(req, "94");
             }
@@ -536,7 +650,7 @@ impl Acquirer {
         if matches!(mti.as_str(), "0100" | "0200" | "0220" | "0221" | "0400" | "0401") {
             let ok = match (self.mak(&tid), req.get_bytes(64), MessageRef::unpack(self.spec, raw)) {
                 (Some(mak), Some(mac), Ok(r)) => r.mac_block(self.spec).ok().is_some_and(|mab| {
-                    poscore::mac::verify(mak, MacAlgorithm::CupEcb, mab, Padding::Method1, mac).is_ok()
+                    poscore::mac::verify(mak, MacAlgorithm::CupEcb, mab, Padding::Method1, mac, 8).is_ok()
                 }),
                 _ => false,
             };
@@ -545,6 +659,24 @@ impl Acquirer {
             }
         }
         let pcode = req.get_str(3).unwrap_or_default().to_owned();
+        // A closed batch takes no new bookings: the terminal is behind the host (a lost 0510, a
+        // settlement it does not know happened) and must sign on to learn the open batch (77).
+        // Reversals of bookings in a settled batch are fine (answered below as always).
+        let books = match mti.as_str() {
+            "0100" | "0220" | "0320" => true,
+            "0200" => pcode != "310000",
+            "0221" => !self.advice_answers.contains_key(&k),
+            _ => false,
+        };
+        if books && self.ledger.is_settled(&tid, &k.1) {
+            self.ledger.booked_into_closed_batch.push(Violation {
+                tid: tid.clone(),
+                batch: k.1.clone(),
+                stan: k.2.clone(),
+                mti: mti.clone(),
+            });
+            return Self::answer(req, "77");
+        }
         let cond = req.get_str(25).unwrap_or_default().to_owned();
         let amount: u64 = req.get_str(4).and_then(|a| a.parse().ok()).unwrap_or(0);
         let account = Self::account(req);
@@ -660,6 +792,28 @@ impl Acquirer {
             }
             "0500" => {
                 let batch = k.1.clone();
+                let theirs = req.get_str(48).unwrap_or_default();
+                let their_totals = theirs.get(..30).unwrap_or(theirs).to_owned();
+                if let Some(settled) = self.settled_totals.get(&(tid.clone(), batch.clone())) {
+                    if *settled != their_totals {
+                        self.ledger.double_settlements.push(Violation {
+                            tid: tid.clone(),
+                            batch: batch.clone(),
+                            stan: k.2.clone(),
+                            mti: mti.clone(),
+                        });
+                        return Self::answer(req, "77");
+                    }
+                    // A repeat of a settlement the host already made: balanced again, once booked.
+                    self.ledger.settlement_repeats += 1;
+                    let mut f48 = theirs.to_owned();
+                    if f48.len() >= 31 {
+                        f48.replace_range(30..31, "1");
+                    }
+                    let mut r = Self::answer(req, "00");
+                    let _ = r.set_str(48, &f48);
+                    return r;
+                }
                 let mut t = (0u64, 0u32, 0u64, 0u32);
                 for b in self.ledger.bookings.values().filter(|b| b.tid == tid && b.batch == batch && !b.reversed) {
                     match b.kind.as_str() {
@@ -675,7 +829,6 @@ impl Acquirer {
                     }
                 }
                 let mine = format!("{:012}{:03}{:012}{:03}", t.0, t.1, t.2, t.3);
-                let theirs = req.get_str(48).unwrap_or_default();
                 let forced = fault == Some(&Fault::Unbalanced);
                 // After a batch upload the host settles on the terminal's data.
                 let uploaded = self.uploaded_batches.contains(&(tid.clone(), batch.clone()));
@@ -688,6 +841,7 @@ impl Acquirer {
                 let _ = r.set_str(48, &f48);
                 if balanced {
                     self.ledger.settled.push((tid.clone(), batch.clone()));
+                    self.settled_totals.insert((tid.clone(), batch.clone()), their_totals);
                     if let Some(tk) = self.terminals.get_mut(&tid) {
                         let n: u32 = batch.parse().unwrap_or(0) % 999_999 + 1;
                         tk.batch = format!("{n:06}");
@@ -805,4 +959,14 @@ impl Acquirer {
             },
         );
     }
+}
+
+/// Writes `value` as JSON to `path` atomically: a temp file beside it, then a rename.
+pub fn write_json_atomically(path: &std::path::Path, value: &impl Serialize) -> std::io::Result<()> {
+    let json = serde_json::to_vec(value).map_err(std::io::Error::other)?;
+    let mut tmp = path.as_os_str().to_owned();
+    tmp.push(".tmp");
+    let tmp = std::path::PathBuf::from(tmp);
+    std::fs::write(&tmp, json)?;
+    std::fs::rename(&tmp, path)
 }

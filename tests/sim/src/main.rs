@@ -1,7 +1,8 @@
 //! `poscore-sim`: serve the acquirer simulator on loopback TCP for end-to-end tests.
 //!
 //! ```text
-//! poscore-sim [--port N] [--seed N] [--script MTI:FAULT,...] [--late-ms N]
+//! poscore-sim [--port N] [--seed N] [--script MTI:FAULT,...] [--rates NAME=P,...] [--late-ms N]
+//!             [--ledger FILE] [--stdin-lifetime]
 //! ```
 //! Prints one line `{"port":N}` on stdout once listening, then serves until killed (or until
 //! stdin closes, when `--stdin-lifetime` is given). Faults in `--script` apply in order to the
@@ -11,7 +12,13 @@
 //! With `--stdin-lifetime`, each line read on stdin while serving is a script appended at run
 //! time (`0200:timeout`), or `clear` to drop what is queued; the simulator answers each line
 //! with `{"ok":true,"queued":N}` or `{"ok":false,"error":"..."}` on stdout. This is how the web
-//! gateway lets a demo page or a browser test ask for the next sale to time out.
+//! gateway lets a demo page or a browser test ask for the next sale to time out. `clear` also
+//! turns the random `--rates` off. `dump` answers `{"ok":true,"ledger":{...}}`: the ledger as
+//! JSON (`poscore_sim::Ledger`, map keys `tid/batch/stan`), on one line.
+//!
+//! `--rates drop_response=0.05,late=0.03,...` sets seeded random fault rates (the field names of
+//! `poscore_sim::FaultRates`). `--ledger FILE` writes the ledger as JSON to FILE after every
+//! handled request (temp file + rename): a reader always sees a whole ledger.
 
 use std::io::Write as _;
 use std::sync::{Arc, Mutex};
@@ -24,6 +31,8 @@ fn main() {
     let mut late_ms = 3_000u64;
     let mut stdin_lifetime = false;
     let mut acq_script = Vec::new();
+    let mut rates = poscore_sim::FaultRates::default();
+    let mut ledger_file = None;
     let mut args = std::env::args().skip(1);
     while let Some(a) = args.next() {
         let mut val = |name: &str| args.next().unwrap_or_else(|| die(&format!("{name} needs a value")));
@@ -33,8 +42,13 @@ fn main() {
             "--late-ms" => late_ms = val("--late-ms").parse().unwrap_or_else(|_| die("bad --late-ms")),
             "--stdin-lifetime" => stdin_lifetime = true,
             "--script" => acq_script.extend(poscore_sim::parse_script(&val("--script")).unwrap_or_else(|e| die(&e))),
+            "--rates" => rates = poscore_sim::FaultRates::parse(&val("--rates")).unwrap_or_else(|e| die(&e)),
+            "--ledger" => ledger_file = Some(std::path::PathBuf::from(val("--ledger"))),
             "-h" | "--help" => {
-                println!("poscore-sim [--port N] [--seed N] [--script MTI:FAULT,...] [--late-ms N] [--stdin-lifetime]");
+                println!(
+                    "poscore-sim [--port N] [--seed N] [--script MTI:FAULT,...] [--rates NAME=P,...] [--late-ms N] \
+                     [--ledger FILE] [--stdin-lifetime]"
+                );
                 return;
             }
             other => die(&format!("unknown argument {other:?}")),
@@ -44,6 +58,8 @@ fn main() {
     for (m, f) in acq_script {
         acq.push_fault(m.as_deref(), f);
     }
+    acq.rates = rates;
+    acq.ledger_file = ledger_file;
     let acq = Arc::new(Mutex::new(acq));
     let server = tcp::serve(port, Arc::clone(&acq), late_ms).unwrap_or_else(|e| die(&format!("cannot listen: {e}")));
     println!("{{\"port\":{}}}", server.port);
@@ -66,12 +82,19 @@ fn main() {
     }
 }
 
-/// One control line: a fault script to append, or `clear`. Blank lines are ignored (no reply).
+/// One control line: a fault script to append, `clear` or `dump`. Blank lines are ignored (no
+/// reply).
 fn control(acq: &Mutex<Acquirer>, line: &str) -> Option<String> {
     if line.is_empty() {
         return None;
     }
     let mut acq = acq.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+    if line == "dump" {
+        return Some(match serde_json::to_value(&acq.ledger) {
+            Ok(ledger) => serde_json::json!({ "ok": true, "ledger": ledger }).to_string(),
+            Err(e) => serde_json::json!({ "ok": false, "error": e.to_string() }).to_string(),
+        });
+    }
     if line == "clear" {
         acq.clear_faults();
         return Some(format!("{{\"ok\":true,\"queued\":{}}}", acq.scripted()));

@@ -21,7 +21,7 @@ pub fn test_config() -> Config {
         stan_block: 10,
         // The invariants compare the host's ledger with every approval the terminal logged.
         keep_batches: 0,
-        ..Config::default()
+        ..Config::demo()
     }
 }
 

@@ -23,7 +23,7 @@ fn binary_serves_a_terminal_over_tcp_with_scripted_faults() {
     let v: serde_json::Value = serde_json::from_str(&line).expect("{\"port\":N}");
     let port = u16::try_from(v["port"].as_u64().unwrap()).unwrap();
 
-    let config = Config { response_timeout_ms: 500, reversal_idle_delay_ms: 3_600_000, ..Config::default() };
+    let config = Config { response_timeout_ms: 500, reversal_idle_delay_ms: 3_600_000, ..Config::demo() };
     let mut t = Terminal::new(
         config,
         poscore_sim::pair::tmk(),

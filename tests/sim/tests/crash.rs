@@ -6,7 +6,9 @@
 //! - the host's net charges equal the terminal's approved log;
 //! - no reversal lost (nothing pending or exhausted at the end);
 //! - no reversal sent again after it was acknowledged;
-//! - no STAN reused within a batch.
+//! - no STAN reused within a batch;
+//! - no batch settled twice (a repeat of a settled batch's 0500 with its totals is fine: the host
+//!   answers it idempotently) and nothing booked into a batch the host already settled.
 
 use std::collections::BTreeMap;
 
@@ -236,6 +238,18 @@ fn schedule(seed: u64, stats: &mut Stats) {
     assert!(p.terminal.pending().is_empty(), "lost or stuck reversal: {:?} ({})", p.terminal.pending(), ctx());
     assert_eq!(p.host_net(), p.terminal_net(), "host net charges != approved log ({})", ctx());
     assert!(p.acquirer.ledger.stan_reuse.is_empty(), "STAN reused: {:?} ({})", p.acquirer.ledger.stan_reuse, ctx());
+    assert!(
+        p.acquirer.ledger.double_settlements.is_empty(),
+        "batch settled twice: {:?} ({})",
+        p.acquirer.ledger.double_settlements,
+        ctx()
+    );
+    assert!(
+        p.acquirer.ledger.booked_into_closed_batch.is_empty(),
+        "booked into a batch the host closed: {:?} ({})",
+        p.acquirer.ledger.booked_into_closed_batch,
+        ctx()
+    );
     for ((batch, stan), n) in &acked {
         let now =
             p.acquirer.ledger.reversal_requests.get(&(tid.clone(), batch.clone(), stan.clone())).copied().unwrap_or(0);

@@ -104,6 +104,13 @@ fn schedule(seed: u64) -> u64 {
     assert!(p.terminal.pending().is_empty(), "seed {seed}: lost or stuck reversal {:?}", p.terminal.pending());
     assert_eq!(p.host_net(), p.terminal_net(), "seed {seed}: host net != approved log; log {:?}", p.acquirer.log);
     assert!(p.acquirer.ledger.stan_reuse.is_empty(), "seed {seed}: STAN reused");
+    let ledger = &p.acquirer.ledger;
+    assert!(ledger.double_settlements.is_empty(), "seed {seed}: batch settled twice: {:?}", ledger.double_settlements);
+    assert!(
+        ledger.booked_into_closed_batch.is_empty(),
+        "seed {seed}: booked into a closed batch: {:?}",
+        ledger.booked_into_closed_batch
+    );
     for (k, n) in &acked {
         assert_eq!(
             p.acquirer.ledger.reversal_requests[k], *n,

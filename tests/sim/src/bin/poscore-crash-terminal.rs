@@ -1,0 +1,545 @@
+//! `poscore-crash-terminal`: a real terminal process for the black-box crash test
+//! (`tests/kill9.rs`, `scripts/crash-long`), meant to be killed with `kill -9` at any moment.
+//!
+//! ```text
+//! poscore-crash-terminal run      --dir D --port P --seed S [--ops N]
+//! poscore-crash-terminal quiesce  --dir D --port P
+//! poscore-crash-terminal report   --dir D
+//! ```
+//! The journal is a sealed `FileStore` in `D` (fixed test sealing key [`SEALING_KEY`]); the
+//! engine runs over the std TCP driver against the simulator on `127.0.0.1:P`, with the
+//! simulations' configuration (`poscore_sim::pair::test_config`) and short real-time timers.
+//!
+//! - `run`: starts from the journal and executes `N` (default unbounded) random requests drawn
+//!   from seed `S`: sign-on whenever not signed on, sales by chip, contactless, magstripe and
+//!   payment codes (5% with a wrong PIN), voids, refunds, pre-authorisations, completions and
+//!   their voids, balance inquiries, settlement about 1 in 15. Exhausted reversals are resolved
+//!   with `Retry`; an exhausted owed settlement is settled again. One JSON line per request and
+//!   per event on stdout, flushed at once.
+//! - `quiesce`: starts from the journal and delivers everything owed to the host (signs on when
+//!   needed, resolves exhausted reversals with `Retry`, flushes pending reversals and repeats,
+//!   and settles again when an owed settlement is exhausted); exits 0 when nothing is pending
+//!   and no settlement is owed, 1 when something still is after 20 rounds.
+//! - `report`: one JSON object: the open batch, every journal record (status, amount), the
+//!   approved totals and net per batch and over all batches, the pending and reversed records,
+//!   the settlement still owed, and a scan of every raw journal value (read through the store
+//!   API, after unsealing) for track 2 data (fields 35/36, `PAN=YYMM` / `PAN D YYMM` shapes with
+//!   a Luhn-valid PAN), the full PANs of the test cards and PIN blocks (field 52). Card numbers
+//!   found are printed masked.
+//!
+//! Exit codes: 0 done, 1 quiesce left something pending, 2 usage or journal unusable, 3 the
+//! engine halted on a journal failure.
+
+use std::collections::BTreeMap;
+use std::io::Write as _;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use poscore::rng::SeededRng;
+use poscore::store::file::FileStore;
+use poscore::store::record::SealingKey;
+use poscore::store::Store;
+use poscore::terminal::driver::{now_ms, TcpDriver};
+use poscore::terminal::{CardInput, Config, Event, PinInput, Request, Resolution, Terminal, TerminalError};
+use poscore::terminal::{TxnKind, TxnStatus};
+use poscore_sim::cards::{chip, contactless, magstripe, pin, qr, wechat, wrong_pin, CHIP_PAN, MAG_PAN};
+use poscore_sim::SplitMix as Dice;
+use serde_json::{json, Value};
+
+/// The fixed test sealing key of the crash-test journals (test only, never a real key).
+pub const SEALING_KEY: [u8; 32] = *b"poscore-kill9-test-sealing-key!!";
+
+/// The simulations' configuration with real-time timers short enough for many runs a minute.
+fn config() -> Config {
+    Config {
+        response_timeout_ms: 300,
+        reversal_backoff_ms: 100,
+        reversal_idle_delay_ms: 1_000,
+        ..poscore_sim::pair::test_config()
+    }
+}
+
+struct Args {
+    mode: String,
+    dir: PathBuf,
+    port: u16,
+    seed: u64,
+    ops: u64,
+}
+
+fn main() {
+    let mut it = std::env::args().skip(1);
+    let mode = it.next().unwrap_or_else(|| die("usage: poscore-crash-terminal run|quiesce|report --dir D ..."));
+    let mut args = Args { mode, dir: PathBuf::new(), port: 0, seed: 1, ops: u64::MAX };
+    while let Some(a) = it.next() {
+        let mut val = |name: &str| it.next().unwrap_or_else(|| die(&format!("{name} needs a value")));
+        match a.as_str() {
+            "--dir" => args.dir = PathBuf::from(val("--dir")),
+            "--port" => args.port = val("--port").parse().unwrap_or_else(|_| die("bad --port")),
+            "--seed" => args.seed = val("--seed").parse().unwrap_or_else(|_| die("bad --seed")),
+            "--ops" => args.ops = val("--ops").parse().unwrap_or_else(|_| die("bad --ops")),
+            other => die(&format!("unknown argument {other:?}")),
+        }
+    }
+    if args.dir.as_os_str().is_empty() {
+        die("--dir is required");
+    }
+    let code = match args.mode.as_str() {
+        "run" => run(&args),
+        "quiesce" => quiesce(&args),
+        "report" => report(&args.dir),
+        other => die(&format!("unknown mode {other:?} (run, quiesce, report)")),
+    };
+    std::process::exit(code);
+}
+
+fn die(msg: &str) -> ! {
+    eprintln!("poscore-crash-terminal: {msg}");
+    std::process::exit(2);
+}
+
+/// One line on stdout, flushed (the process may be killed right after).
+fn out(v: &Value) {
+    let mut o = std::io::stdout().lock();
+    let _ = writeln!(o, "{v}");
+    let _ = o.flush();
+}
+
+fn open_store(dir: &Path) -> FileStore {
+    FileStore::open_sealed(dir, SealingKey::from_bytes(SEALING_KEY))
+        .unwrap_or_else(|e| die(&format!("journal {}: {} ({e})", dir.display(), e.code())))
+}
+
+fn open_terminal(store: FileStore, seed: u64) -> Terminal {
+    Terminal::new(config(), poscore_sim::pair::tmk(), Box::new(store), Box::new(SeededRng::new(seed)), now_ms())
+        .unwrap_or_else(|e| die(&format!("terminal from the journal: {} ({e})", e.code())))
+}
+
+fn driver(port: u16) -> TcpDriver {
+    let mut d = TcpDriver::new(SocketAddr::from(([127, 0, 0, 1], port)));
+    d.connect_timeout = Duration::from_secs(2);
+    d
+}
+
+/// An event as one line: its JSON without the long diagnosis texts and the receipt.
+fn print_event(e: &Event) {
+    let mut v = serde_json::to_value(e).unwrap_or_else(|_| json!({ "type": "unprintable" }));
+    if let Some(o) = v.as_object_mut() {
+        o.remove("diagnosis");
+        o.remove("receipt");
+    }
+    out(&v);
+}
+
+fn halted(e: &TerminalError) -> bool {
+    matches!(e, TerminalError::Halted { .. } | TerminalError::Store(_))
+}
+
+/// Resolves every exhausted reversal with `Retry` (the line is back, try again).
+fn resolve_exhausted(t: &mut Terminal) -> Result<(), TerminalError> {
+    let exhausted: Vec<String> =
+        t.pending().iter().filter(|r| r.status == TxnStatus::Exhausted).map(|r| r.stan.clone()).collect();
+    for stan in exhausted {
+        t.resolve_exhausted_reversal(&stan, Resolution::Retry, now_ms())?;
+        out(&json!({ "type": "resolve", "stan": stan, "resolution": "retry" }));
+    }
+    Ok(())
+}
+
+fn run(a: &Args) -> i32 {
+    let mut t = open_terminal(open_store(&a.dir), a.seed);
+    let mut drv = driver(a.port);
+    out(&json!({ "type": "start", "mode": "run", "seed": a.seed, "batch": t.batch(), "signed_on": t.is_signed_on(),
+                 "pending": t.pending().len() }));
+    // Whatever the restart queued (reversals due at once) goes out now.
+    drv.run_until_idle(&mut t, &mut print_event);
+    let mut d = Dice(a.seed);
+    let mut op = 0u64;
+    while op < a.ops {
+        op += 1;
+        if let Err(e) = resolve_exhausted(&mut t) {
+            out(&json!({ "type": "halted", "error": e.code(), "message": e.to_string() }));
+            return 3;
+        }
+        let request = if !t.is_signed_on() {
+            Request::SignOn
+        } else if t.settlement_owed().is_some_and(|s| s.exhausted) {
+            Request::Settle // the operator settles again
+        } else {
+            random_request(&mut d, &t)
+        };
+        let kind = request.kind();
+        match t.start(request, now_ms()) {
+            Ok(id) => {
+                out(&json!({ "type": "request", "op": op, "id": id, "kind": kind, "batch": t.batch() }));
+                drv.run_until_idle(&mut t, &mut print_event);
+            }
+            Err(e) => {
+                out(&json!({ "type": "refused", "op": op, "kind": kind, "error": e.code() }));
+                if halted(&e) {
+                    return 3;
+                }
+            }
+        }
+    }
+    out(&json!({ "type": "done", "ops": op }));
+    0
+}
+
+fn quiesce(a: &Args) -> i32 {
+    let mut t = open_terminal(open_store(&a.dir), 0x0051_E5CE);
+    let mut drv = driver(a.port);
+    out(&json!({ "type": "start", "mode": "quiesce", "batch": t.batch(), "signed_on": t.is_signed_on(),
+                 "pending": t.pending().len() }));
+    for round in 0..20 {
+        if let Err(e) = resolve_exhausted(&mut t) {
+            out(&json!({ "type": "halted", "error": e.code(), "message": e.to_string() }));
+            return 3;
+        }
+        if !t.is_signed_on() {
+            match t.start(Request::SignOn, now_ms()) {
+                Ok(_) => drv.run_until_idle(&mut t, &mut print_event),
+                Err(e) => {
+                    out(&json!({ "type": "refused", "kind": "sign_on", "error": e.code() }));
+                    if halted(&e) {
+                        return 3;
+                    }
+                }
+            }
+        }
+        if t.is_signed_on() && t.settlement_owed().is_some_and(|s| s.exhausted) {
+            match t.start(Request::Settle, now_ms()) {
+                Ok(_) => drv.run_until_idle(&mut t, &mut print_event),
+                Err(e) => {
+                    out(&json!({ "type": "refused", "kind": "settle", "error": e.code() }));
+                    if halted(&e) {
+                        return 3;
+                    }
+                }
+            }
+        }
+        t.flush_pending(now_ms());
+        drv.run_due(&mut t, &mut print_event);
+        let done = t.pending().is_empty() && t.settlement_owed().is_none();
+        if done && t.is_idle() && !t.awaiting_response() && t.is_signed_on() {
+            out(&json!({ "type": "quiescent", "rounds": round + 1, "batch": t.batch() }));
+            return 0;
+        }
+    }
+    let pending: Vec<Value> = t.pending().iter().map(|r| json!({ "stan": r.stan, "status": r.status })).collect();
+    let settlement =
+        t.settlement_owed().map(|s| json!({ "batch": s.batch, "uploading": s.uploading, "exhausted": s.exhausted }));
+    out(&json!({ "type": "not_quiescent", "pending": pending, "settlement_owed": settlement,
+                 "signed_on": t.is_signed_on(), "idle": t.is_idle() }));
+    1
+}
+
+/// A seeded request for a signed-on terminal: ~63% sales, settlement 1 in 15.
+fn random_request(d: &mut Dice, t: &Terminal) -> Request {
+    let approved = |kind: TxnKind, open_batch_only: bool| -> Vec<(String, String)> {
+        t.records()
+            .filter(|r| r.kind == kind && r.status == TxnStatus::Approved)
+            .filter(|r| !open_batch_only || r.batch == t.batch())
+            .map(|r| (r.stan.clone(), r.rrn.clone().unwrap_or_default()))
+            .collect()
+    };
+    let pick = |d: &mut Dice, v: &[(String, String)]| v.get(d.below(v.len().max(1) as u64) as usize).cloned();
+    let card = match d.below(5) {
+        0 => chip(),
+        1 => magstripe(),
+        2 => contactless(),
+        3 => qr(),
+        _ => wechat(),
+    };
+    let card_pin = if matches!(card, CardInput::QrCode { .. }) {
+        None
+    } else if d.percent(5) {
+        wrong_pin()
+    } else {
+        pin()
+    };
+    let amount = 100 + d.below(9_900);
+    let sale = Request::Sale { amount, card, pin: card_pin };
+    let ok_pin = || -> Option<PinInput> { pin() };
+    match d.below(30) {
+        13 | 14 => match pick(d, &approved(TxnKind::Sale, true)) {
+            Some((stan, _)) => Request::Void { original_stan: stan, card: chip(), pin: ok_pin() },
+            None => sale,
+        },
+        15 | 16 => match pick(d, &approved(TxnKind::Sale, false)) {
+            Some((_, rrn)) => Request::Refund {
+                amount: 1 + d.below(500),
+                original_rrn: rrn,
+                original_date: "1123".into(),
+                card: chip(),
+            },
+            None => sale,
+        },
+        17 => Request::PreAuth { amount, card: chip(), pin: ok_pin() },
+        18 => Request::Completion {
+            amount,
+            original_auth_code: "123456".into(),
+            original_date: "1123".into(),
+            card: chip(),
+            pin: ok_pin(),
+        },
+        19 => match pick(d, &approved(TxnKind::PreAuth, true)) {
+            Some((stan, _)) => Request::PreAuthVoid { original_stan: stan, card: chip(), pin: ok_pin() },
+            None => Request::PreAuth { amount, card: chip(), pin: ok_pin() },
+        },
+        20 => match pick(d, &approved(TxnKind::Completion, true)) {
+            Some((stan, _)) => Request::CompletionVoid { original_stan: stan, card: chip(), pin: ok_pin() },
+            None => sale,
+        },
+        21 => Request::BalanceInquiry { card: chip(), pin: ok_pin() },
+        22 | 23 => Request::Settle,
+        _ => sale,
+    }
+}
+
+fn report(dir: &Path) -> i32 {
+    let store = open_store(dir);
+    let (scan, keys) = match scan_journal(&store) {
+        Ok(s) => s,
+        Err(e) => {
+            out(&json!({ "error": e }));
+            return 2;
+        }
+    };
+    let t = open_terminal(store, 0x0052_E907);
+    let mut status_counts: BTreeMap<String, u64> = BTreeMap::new();
+    let mut batches: BTreeMap<String, BatchTotals> = BTreeMap::new();
+    let mut records = Vec::new();
+    let mut pending = Vec::new();
+    let mut reversed = Vec::new();
+    for r in t.records() {
+        let status = serde_json::to_value(r.status).unwrap_or(Value::Null);
+        *status_counts.entry(status.as_str().unwrap_or("?").to_owned()).or_insert(0) += 1;
+        records.push(json!({ "batch": r.batch, "stan": r.stan, "kind": r.kind, "status": status,
+                             "amount": r.amount, "attempts": r.attempts, "rrn": r.rrn }));
+        if r.status == TxnStatus::Approved {
+            batches.entry(r.batch.clone()).or_default().add(r.kind, r.amount);
+        }
+        if matches!(r.status, TxnStatus::InFlight | TxnStatus::Pending | TxnStatus::Exhausted) {
+            pending.push(json!({ "batch": r.batch, "stan": r.stan, "kind": r.kind, "status": status }));
+        }
+        if r.status == TxnStatus::Reversed {
+            reversed.push(json!({ "batch": r.batch, "stan": r.stan }));
+        }
+    }
+    let approved_net: i64 = batches.values().map(|b| b.net).sum();
+    out(&json!({
+        "terminal_id": t.config().terminal_id,
+        "batch": t.batch(),
+        "signed_on": t.is_signed_on(),
+        "journal_keys": keys,
+        "records": records,
+        "status_counts": status_counts,
+        "batches": batches.iter().map(|(b, v)| (b.clone(), v.json())).collect::<serde_json::Map<_, _>>(),
+        "approved_net": approved_net,
+        "pending": pending,
+        "settlement_owed": t.settlement_owed().map(|s| json!({ "batch": s.batch, "uploading": s.uploading,
+                                                               "attempts": s.attempts, "exhausted": s.exhausted })),
+        "reversed": reversed,
+        "card_data": scan,
+    }));
+    0
+}
+
+#[derive(Default)]
+struct BatchTotals {
+    approved: u64,
+    debit_amount: u64,
+    debit_count: u64,
+    credit_amount: u64,
+    credit_count: u64,
+    net: i64,
+}
+
+impl BatchTotals {
+    fn add(&mut self, kind: TxnKind, amount: u64) {
+        self.approved += 1;
+        match kind.sign() {
+            1 => {
+                self.debit_amount += amount;
+                self.debit_count += 1;
+            }
+            -1 => {
+                self.credit_amount += amount;
+                self.credit_count += 1;
+            }
+            _ => {}
+        }
+        self.net += i64::from(kind.sign()) * i64::try_from(amount).unwrap_or(i64::MAX);
+    }
+
+    fn json(&self) -> Value {
+        json!({ "approved": self.approved, "debit_amount": self.debit_amount, "debit_count": self.debit_count,
+                "credit_amount": self.credit_amount, "credit_count": self.credit_count, "net": self.net })
+    }
+}
+
+/// Reads every record the store holds (through the store API, unsealed) and looks for card data
+/// a journal must not keep after authorisation. Each hit names the record, the JSON path of the
+/// value, and the record's `batch` and `status` when it has them.
+fn scan_journal(store: &FileStore) -> Result<(Value, usize), String> {
+    let keys = store.list("").map_err(|e| format!("list: {} ({e})", e.code()))?;
+    let mut track2 = Vec::new();
+    let mut full_pan = Vec::new();
+    let mut pin_block = Vec::new();
+    for key in &keys {
+        let Some(bytes) = store.get(key).map_err(|e| format!("get {key}: {} ({e})", e.code()))? else { continue };
+        let mut leaves = Vec::new();
+        let (batch, status) = if let Ok(v) = serde_json::from_slice::<Value>(&bytes) {
+            collect_leaves(&v, "", &mut leaves);
+            record_meta(&v)
+        } else {
+            leaves.push(("(raw)".to_owned(), String::from_utf8_lossy(&bytes).into_owned()));
+            (Value::Null, Value::Null)
+        };
+        let hit = |path: &str, value: Option<String>| json!({ "key": key, "where": path, "batch": batch, "status": status, "value": value });
+        for (path, value) in &leaves {
+            // Fields 35/36 (track 2/3) and 52 (PIN block) of any message template.
+            if path.ends_with("/fields/35") || path.ends_with("/fields/36") {
+                track2.push(hit(path, Some(mask(value))));
+            } else if path.ends_with("/fields/52") {
+                pin_block.push(hit(path, None));
+            }
+            // Track 2 shapes anywhere: a Luhn-valid PAN, '=' or 'D', an expiry.
+            for (at, pan) in track2_shapes(value) {
+                track2.push(hit(&format!("{path}@{at}"), Some(mask(&pan))));
+            }
+            for pan in [CHIP_PAN, MAG_PAN] {
+                if value.contains(pan) {
+                    full_pan.push(hit(path, Some(mask(pan))));
+                }
+            }
+        }
+    }
+    Ok((json!({ "track2": track2, "full_pan": full_pan, "pin_block": pin_block }), keys.len()))
+}
+
+/// `batch` and `status` of the first object under `v` that has both (a transaction record,
+/// whatever envelope the journal wraps it in).
+fn record_meta(v: &Value) -> (Value, Value) {
+    match v {
+        Value::Object(o) => {
+            if let (Some(b), Some(s)) = (o.get("batch"), o.get("status")) {
+                return (b.clone(), s.clone());
+            }
+            o.values().map(record_meta).find(|(b, _)| !b.is_null()).unwrap_or((Value::Null, Value::Null))
+        }
+        _ => (Value::Null, Value::Null),
+    }
+}
+
+/// Every string (and number) leaf under `v` with its JSON path (`/template/fields/2`).
+fn collect_leaves(v: &Value, path: &str, out: &mut Vec<(String, String)>) {
+    match v {
+        Value::Object(o) => {
+            for (k, child) in o {
+                collect_leaves(child, &format!("{path}/{k}"), out);
+            }
+        }
+        Value::Array(a) => {
+            for (i, child) in a.iter().enumerate() {
+                collect_leaves(child, &format!("{path}/{i}"), out);
+            }
+        }
+        Value::String(s) => out.push((path.to_owned(), s.clone())),
+        Value::Number(n) => out.push((path.to_owned(), n.to_string())),
+        Value::Bool(_) | Value::Null => {}
+    }
+}
+
+/// `(offset, pan)` of each track 2 shape in `text`: 12-19 digits passing Luhn, then `=` or
+/// `D`/`d`, then 4 digits (the expiry).
+fn track2_shapes(text: &str) -> Vec<(usize, String)> {
+    let b = text.as_bytes();
+    let mut found = Vec::new();
+    let mut i = 0;
+    while i < b.len() {
+        if !b[i].is_ascii_digit() {
+            i += 1;
+            continue;
+        }
+        let start = i;
+        while i < b.len() && b[i].is_ascii_digit() {
+            i += 1;
+        }
+        let run = &text[start..i];
+        let sep = b.get(i).copied();
+        let expiry = b.get(i + 1..i + 5).is_some_and(|e| e.iter().all(u8::is_ascii_digit));
+        if (12..=19).contains(&run.len()) && matches!(sep, Some(b'=' | b'D' | b'd')) && expiry && luhn(run) {
+            found.push((start, run.to_owned()));
+        }
+    }
+    found
+}
+
+fn luhn(digits: &str) -> bool {
+    let mut sum = 0u32;
+    for (i, c) in digits.bytes().rev().enumerate() {
+        let mut d = u32::from(c - b'0');
+        if i % 2 == 1 {
+            d *= 2;
+            if d > 9 {
+                d -= 9;
+            }
+        }
+        sum += d;
+    }
+    sum.is_multiple_of(10)
+}
+
+/// First 6 and last 4 of a card number (or of any long value), the rest starred.
+fn mask(s: &str) -> String {
+    let digits: String = s.trim_start_matches(';').chars().take_while(char::is_ascii_digit).collect();
+    if digits.len() < 12 {
+        return format!("<{} chars>", s.len());
+    }
+    format!("{}{}{}", &digits[..6], "*".repeat(digits.len() - 10), &digits[digits.len() - 4..])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_scan_finds_track_2_shapes_and_not_hex_or_masked_numbers() {
+        let magstripe = format!("{MAG_PAN}=25121011143878089");
+        let chip = format!("x{CHIP_PAN}D28122200000000000x");
+        assert_eq!(track2_shapes(&magstripe), vec![(0, MAG_PAN.to_owned())]);
+        assert_eq!(track2_shapes(&chip), vec![(1, CHIP_PAN.to_owned())]);
+        assert!(track2_shapes(poscore_sim::cards::ICC_DATA).is_empty());
+        assert!(track2_shapes("621234******1232=2812").is_empty());
+        assert!(track2_shapes("6212345678901233=2812").is_empty(), "Luhn-invalid");
+        assert!(track2_shapes(&format!("{CHIP_PAN}=28")).is_empty(), "no expiry");
+        assert_eq!(mask(CHIP_PAN), "621234******1232");
+        assert_eq!(mask(&format!(";{MAG_PAN}=2512")), "476173******0010");
+    }
+
+    #[test]
+    fn record_meta_looks_inside_envelopes() {
+        let v = json!({ "seq": 4, "body": { "batch": "000002", "status": "approved", "template": {} } });
+        assert_eq!(record_meta(&v), (json!("000002"), json!("approved")));
+        assert_eq!(record_meta(&json!({ "limit": 10 })), (Value::Null, Value::Null));
+    }
+
+    #[test]
+    fn leaves_carry_their_json_path() {
+        let v = json!({ "template": { "fields": { "2": CHIP_PAN, "35": "x" } }, "amount": 5, "ok": true });
+        let mut leaves = Vec::new();
+        collect_leaves(&v, "", &mut leaves);
+        leaves.sort();
+        assert_eq!(
+            leaves,
+            [
+                ("/amount".to_owned(), "5".to_owned()),
+                ("/template/fields/2".to_owned(), CHIP_PAN.to_owned()),
+                ("/template/fields/35".to_owned(), "x".to_owned()),
+            ]
+        );
+    }
+}
