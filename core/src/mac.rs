@@ -14,7 +14,9 @@
 //! // NIST SP 800-38B, D.1 example 1 (empty message).
 //! let m = mac::generate(&k, MacAlgorithm::AesCmac, b"", Padding::Method1).unwrap();
 //! assert_eq!(hex_encode(&m), "BB1D6929E95937287FA37D129B756746");
-//! mac::verify(&k, MacAlgorithm::AesCmac, b"", Padding::Method1, &m[..8]).unwrap();
+//! mac::verify(&k, MacAlgorithm::AesCmac, b"", Padding::Method1, &m[..8], 8).unwrap();
+//! // The protocol, not the received tag, decides the length: a 4-byte truncation is refused.
+//! assert_eq!(mac::verify(&k, MacAlgorithm::AesCmac, b"", Padding::Method1, &m[..4], 8).unwrap_err().code(), "mac.bad_length");
 //! ```
 
 use serde::{Deserialize, Serialize};
@@ -189,19 +191,27 @@ pub fn generate(key: &Key, algorithm: MacAlgorithm, data: &[u8], padding: Paddin
     compute(key, algorithm, data, padding)
 }
 
-/// Verifies `mac` (the full MAC or a truncation of at least 4 bytes) in constant time, under a
-/// key whose usage allows MAC verification.
+/// Verifies `mac` in constant time, under a key whose usage allows MAC verification.
+///
+/// `expected_len` is the tag length the protocol prescribes (8 for a UnionPay field 64, or a
+/// truncation of at least 4 bytes agreed out of band). A tag of any other length is refused
+/// with `mac.bad_length` before any comparison: a received message must never choose its own
+/// truncation, or a 4-byte forgery (one chance in 2^32) would pass where 8 bytes are required.
 pub fn verify(
     key: &Key,
     algorithm: MacAlgorithm,
     data: &[u8],
     padding: Padding,
     mac: &[u8],
+    expected_len: usize,
 ) -> Result<(), crate::Error> {
     key.require(Operation::MacVerify)?;
     let full = algorithm.mac_len();
-    if !(4..=full).contains(&mac.len()) {
-        return Err(MacError::BadLength { len: mac.len(), min: 4, max: full }.into());
+    if !(4..=full).contains(&expected_len) {
+        return Err(MacError::BadLength { len: expected_len, min: 4, max: full }.into());
+    }
+    if mac.len() != expected_len {
+        return Err(MacError::BadLength { len: mac.len(), min: expected_len, max: expected_len }.into());
     }
     let expected = compute(key, algorithm, data, padding)?;
     if bool::from(expected[..mac.len()].ct_eq(mac)) {
@@ -285,11 +295,15 @@ mod tests {
         let data = hex_decode("0200302004C030C09811").unwrap();
         for alg in [MacAlgorithm::Iso9797Alg1, MacAlgorithm::Iso9797Alg3, MacAlgorithm::CupEcb] {
             let m = generate(&k, alg, &data, Padding::Method1).unwrap();
-            verify(&k, alg, &data, Padding::Method1, &m[..4]).unwrap();
+            verify(&k, alg, &data, Padding::Method1, &m, 8).unwrap();
+            verify(&k, alg, &data, Padding::Method1, &m[..4], 4).unwrap();
             let mut bad = m.clone();
             bad[0] ^= 1;
-            assert_eq!(verify(&k, alg, &data, Padding::Method1, &bad).unwrap_err().code(), "mac.mismatch");
-            assert_eq!(verify(&k, alg, &data, Padding::Method1, &m[..3]).unwrap_err().code(), "mac.bad_length");
+            assert_eq!(verify(&k, alg, &data, Padding::Method1, &bad, 8).unwrap_err().code(), "mac.mismatch");
+            // A truncation the protocol did not ask for is refused, even when its bytes match.
+            assert_eq!(verify(&k, alg, &data, Padding::Method1, &m[..4], 8).unwrap_err().code(), "mac.bad_length");
+            assert_eq!(verify(&k, alg, &data, Padding::Method1, &m[..3], 3).unwrap_err().code(), "mac.bad_length");
+            assert_eq!(verify(&k, alg, &data, Padding::Method1, &m, 9).unwrap_err().code(), "mac.bad_length");
         }
     }
 
@@ -298,7 +312,7 @@ mod tests {
         let k = key(Algorithm::Tdes2, KeyUsage::MacGenerate, "0123456789ABCDEFFEDCBA9876543210");
         let m = generate(&k, MacAlgorithm::Iso9797Alg1, b"abc", Padding::Method2).unwrap();
         assert_eq!(
-            verify(&k, MacAlgorithm::Iso9797Alg1, b"abc", Padding::Method2, &m).unwrap_err().code(),
+            verify(&k, MacAlgorithm::Iso9797Alg1, b"abc", Padding::Method2, &m, 8).unwrap_err().code(),
             "keys.wrong_usage"
         );
     }

@@ -79,6 +79,17 @@ pub enum Tr31Error {
         /// What overflowed.
         reason: &'static str,
     },
+    /// A masked key length (the length the key data is padded to) that no key block can hold.
+    #[error(
+        "TR-31 masked key length {requested} bytes is too large: at most {max} fit this header \
+         (the block length is a 4-digit field, 9999 characters)"
+    )]
+    MaskedKeyTooLong {
+        /// The masked key length asked for.
+        requested: usize,
+        /// The largest that fits a block with this header and version.
+        max: usize,
+    },
 }
 
 impl Tr31Error {
@@ -91,7 +102,7 @@ impl Tr31Error {
             Self::BadKeyData { .. } => "tr31.bad_key_data",
             Self::MacMismatch => "tr31.mac_mismatch",
             Self::UnsupportedKey { .. } => "tr31.unsupported_key",
-            Self::TooLarge { .. } => "tr31.too_large",
+            Self::TooLarge { .. } | Self::MaskedKeyTooLong { .. } => "tr31.too_large",
         }
     }
 }
@@ -435,26 +446,44 @@ pub fn wrap(
         "A" => 32,
         _ => k.len(),
     };
+    let (blocks, _) = header.encode_blocks();
+    // The caller's masked length is checked against what a block can hold before any arithmetic
+    // or allocation uses it: `usize::MAX` (a CLI flag, a JS number) would otherwise overflow, and
+    // 10^11 would abort on allocation, taking the wasm module or the terminal app down with it.
+    let max_masked = max_masked_key_len(blocks.len(), &v);
+    if let Some(requested) = masked_key_len.filter(|&n| n > max_masked) {
+        return Err(Tr31Error::MaskedKeyTooLong { requested, max: max_masked }.into());
+    }
     let masked = masked_key_len.unwrap_or(max).max(k.len());
     let extra = masked - k.len();
     let pad_len = v.block - (2 + k.len() + extra) % v.block + extra;
+    let total = 16 + blocks.len() + (2 + k.len() + pad_len) * 2 + v.mac_len * 2;
+    if total > 9999 {
+        return Err(Tr31Error::TooLarge { reason: "more than 9999 characters" }.into());
+    }
     let mut clear = Zeroizing::new(Vec::with_capacity(2 + k.len() + pad_len));
     clear.extend_from_slice(&((k.len() * 8) as u16).to_be_bytes());
     clear.extend_from_slice(k);
     let mut pad = vec![0u8; pad_len];
     rng.fill(&mut pad)?;
     clear.extend_from_slice(&pad);
-    let (blocks, _) = header.encode_blocks();
-    let total = 16 + blocks.len() + clear.len() * 2 + v.mac_len * 2;
-    if total > 9999 {
-        return Err(Tr31Error::TooLarge { reason: "more than 9999 characters" }.into());
-    }
     let head = header.encode(total);
     let (enc_key, mac_key) = derive(kbpk);
     let mac = mac_of(kbpk.algorithm(), &mac_key, &head, &clear, v.mac_len);
     let mut enc = clear.to_vec();
     BlockCipher::new(kbpk.algorithm(), &enc_key).cbc_encrypt(&mac, &mut enc);
     Ok(format!("{head}{}{}", hex_encode(&enc), hex_encode(&mac)))
+}
+
+/// The largest masked key length a block can carry after a header whose optional blocks take
+/// `blocks_len` characters: the block is at most 9999 characters (its length is a 4-digit
+/// field), of which 16 are the fixed header and `2 * mac_len` the MAC; the key data is hex, and
+/// is its 2-byte bit length, the key and padding rounded up to a whole cipher block with at
+/// least one byte of padding.
+fn max_masked_key_len(blocks_len: usize, v: &Version) -> usize {
+    let data_bytes = 9999usize.saturating_sub(16 + blocks_len + 2 * v.mac_len) / 2;
+    let whole_blocks = data_bytes - data_bytes % v.block;
+    whole_blocks.saturating_sub(3)
 }
 
 fn mac_of(alg: Algorithm, kbak: &[u8], header: &str, clear: &[u8], mac_len: usize) -> Vec<u8> {
@@ -546,5 +575,39 @@ mod tests {
         h.optional_blocks.push(OptionalBlock { id: "T1".into(), data: "X".repeat(300) });
         let s = wrap(&kbpk, &h, &key, Some(16), &mut SeededRng::new(1)).unwrap();
         assert_eq!(unwrap(&kbpk, &s).unwrap().header, h);
+    }
+
+    #[test]
+    fn masked_key_length_is_bounded_by_the_block_length_field() {
+        for (kbpk, key, mut h) in [
+            (
+                k(Algorithm::Tdes2, KeyUsage::KeyEncryption, &"AB".repeat(16)),
+                k(Algorithm::Tdes2, KeyUsage::PinEncryption, &"CD".repeat(16)),
+                Header::new("B", "P0", "T", "E", "00", "N"),
+            ),
+            (
+                k(Algorithm::Aes256, KeyUsage::KeyEncryption, &"AB".repeat(32)),
+                k(Algorithm::Aes128, KeyUsage::PinEncryption, &"CD".repeat(16)),
+                Header::new("D", "P0", "A", "E", "00", "N"),
+            ),
+        ] {
+            for blocks in [0, 1] {
+                if blocks == 1 {
+                    h.optional_blocks.push(OptionalBlock { id: "T1".into(), data: "X".repeat(300) });
+                }
+                let max = max_masked_key_len(h.encode_blocks().0.len(), &version_of(&h.version).unwrap());
+                // The largest masked length fits and round-trips in at most 9999 characters.
+                let s = wrap(&kbpk, &h, &key, Some(max), &mut SeededRng::new(1)).unwrap();
+                assert!(s.len() <= 9999 && s.len() > 9999 - 4 * 16 - 2, "{} {}", h.version, s.len());
+                assert_eq!(unwrap(&kbpk, &s).unwrap().dangerous_key_bytes(), key.dangerous_reveal());
+                // One more, or an absurd length, is an error naming both numbers: no overflow,
+                // no allocation attempt.
+                for n in [max + 1, 100_000_000_000, usize::MAX] {
+                    let e = wrap(&kbpk, &h, &key, Some(n), &mut SeededRng::new(1)).unwrap_err();
+                    assert_eq!(e.code(), "tr31.too_large", "{e}");
+                    assert!(e.to_string().contains(&n.to_string()) && e.to_string().contains(&max.to_string()), "{e}");
+                }
+            }
+        }
     }
 }

@@ -65,10 +65,26 @@ proptest! {
     }
 
     #[test]
-    fn mac_verify_never_panics(data in proptest::collection::vec(any::<u8>(), 0..100), m in proptest::collection::vec(any::<u8>(), 0..20)) {
+    fn mac_verify_never_panics(data in proptest::collection::vec(any::<u8>(), 0..100), m in proptest::collection::vec(any::<u8>(), 0..20),
+                               expected_len in prop_oneof![0usize..20, Just(usize::MAX)]) {
         let k = key(Algorithm::Tdes2, KeyUsage::MacBoth, "0123456789ABCDEFFEDCBA9876543210");
         for alg in [MacAlgorithm::Iso9797Alg1, MacAlgorithm::Iso9797Alg3, MacAlgorithm::CupEcb] {
-            let _ = mac::verify(&k, alg, &data, Padding::Method2, &m);
+            let r = mac::verify(&k, alg, &data, Padding::Method2, &m, expected_len);
+            // Only a tag of exactly the expected length is ever compared.
+            if m.len() != expected_len {
+                prop_assert_eq!(r.unwrap_err().code(), "mac.bad_length");
+            }
+        }
+    }
+
+    #[test]
+    fn mac_truncation_never_verifies_at_another_length(data in proptest::collection::vec(any::<u8>(), 0..100), cut in 4usize..8) {
+        let k = key(Algorithm::Tdes2, KeyUsage::MacBoth, "0123456789ABCDEFFEDCBA9876543210");
+        for alg in [MacAlgorithm::Iso9797Alg1, MacAlgorithm::Iso9797Alg3, MacAlgorithm::CupEcb] {
+            let m = mac::generate(&k, alg, &data, Padding::Method2).unwrap();
+            prop_assert!(mac::verify(&k, alg, &data, Padding::Method2, &m, 8).is_ok());
+            prop_assert!(mac::verify(&k, alg, &data, Padding::Method2, &m[..cut], cut).is_ok());
+            prop_assert_eq!(mac::verify(&k, alg, &data, Padding::Method2, &m[..cut], 8).unwrap_err().code(), "mac.bad_length");
         }
     }
 
@@ -99,6 +115,32 @@ proptest! {
         let kb = tr31::unwrap(&kbpk, &s).unwrap();
         prop_assert_eq!(kb.dangerous_key_bytes(), &key_bytes[..]);
         prop_assert_eq!(kb.header, h);
+    }
+
+    #[test]
+    fn tr31_masked_key_len_never_panics(version in prop_oneof![Just("B"), Just("D")],
+                                        masked in prop_oneof![0usize..64, 4_900usize..5_000, Just(100_000_000_000), Just(usize::MAX), any::<usize>()]) {
+        let (kbpk, alg, k) = if version == "B" {
+            (key(Algorithm::Tdes2, KeyUsage::KeyEncryption, "0123456789ABCDEFFEDCBA9876543210"), "T",
+             key(Algorithm::Tdes2, KeyUsage::DataEncryption, "0123456789ABCDEFFEDCBA9876543210"))
+        } else {
+            (key(Algorithm::Aes256, KeyUsage::KeyEncryption, "603DEB1015CA71BE2B73AEF0857D77811F352C073B6108D72D9810A30914DFF4"), "A",
+             key(Algorithm::Aes128, KeyUsage::DataEncryption, "000102030405060708090A0B0C0D0E0F"))
+        };
+        let h = Header::new(version, "D0", alg, "B", "00", "N");
+        // A block never exceeds its 4-digit length field: a masked length that would is
+        // `tr31.too_large` before anything is allocated; one that fits round-trips.
+        match tr31::wrap(&kbpk, &h, &k, Some(masked), &mut SeededRng::new(1)) {
+            Ok(s) => {
+                prop_assert!(s.len() <= 9999);
+                let kb = tr31::unwrap(&kbpk, &s).unwrap();
+                prop_assert_eq!(kb.dangerous_key_bytes(), &k.dangerous_reveal()[..]);
+            }
+            Err(e) => {
+                prop_assert_eq!(e.code(), "tr31.too_large");
+                prop_assert!(masked > 4_900, "{masked}: {e}");
+            }
+        }
     }
 
     #[test]

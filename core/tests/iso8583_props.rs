@@ -199,6 +199,32 @@ proptest! {
     }
 
     #[test]
+    fn frame_config_never_overflows(bytes in proptest::collection::vec(any::<u8>(), 0..80), tpdu in any::<bool>(),
+                                    header_len in prop_oneof![0usize..16, 65_530usize..65_540, Just(usize::MAX), Just(usize::MAX - 4), any::<usize>()],
+                                    max_frame in prop_oneof![0usize..100, Just(usize::MAX), any::<usize>()]) {
+        for length in [LengthHeader::Binary2, LengthHeader::Bcd2, LengthHeader::Ascii4] {
+            let cfg = FrameConfig { length, tpdu, header_len, max_frame };
+            let fits = cfg.validate().is_ok();
+            // Only a layout whose TPDU and header fit under both the length header and the limit
+            // is accepted; anything else is a config error on every path, never an overflow.
+            let capacity = if length == LengthHeader::Binary2 { 65_535 } else { 9_999 };
+            prop_assert_eq!(fits, header_len.checked_add(usize::from(tpdu) * 5).is_some_and(|n| n <= max_frame.min(capacity)));
+            let decoded = cfg.decode(&bytes);
+            let mut d = FrameDecoder::new(cfg.clone());
+            d.push(&bytes);
+            let _ = d.needed();
+            let next = d.next_frame();
+            let f = Frame { tpdu: tpdu.then_some(Tpdu { id: 0x60, destination: 0, source: 0 }), header: vec![0; header_len.min(16)], message: bytes.clone() };
+            let encoded = cfg.encode(&f);
+            if !fits {
+                prop_assert_eq!(decoded.unwrap_err().code(), "iso8583.bad_frame_config");
+                prop_assert_eq!(next.unwrap_err().code(), "iso8583.bad_frame_config");
+                prop_assert_eq!(encoded.unwrap_err().code(), "iso8583.bad_frame_config");
+            }
+        }
+    }
+
+    #[test]
     fn frames_round_trip_in_any_chunking(msgs in proptest::collection::vec(proptest::collection::vec(any::<u8>(), 0..300), 1..5), split in 1usize..64, dest in any::<u16>()) {
         let cfg = FrameConfig::cup();
         let frames: Vec<Frame> = msgs.into_iter().map(|message| Frame {

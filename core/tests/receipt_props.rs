@@ -126,6 +126,80 @@ fn mixed_text() -> impl Strategy<Value = String> {
     .prop_filter("non-empty", |s| !s.trim().is_empty())
 }
 
+/// The free-text fields of a record (JSON names; `emv.` ones nested).
+const TEXT_FIELDS: &[&str] = &[
+    "merchant_name",
+    "merchant_id",
+    "terminal_id",
+    "operator_id",
+    "reference_no",
+    "auth_code",
+    "issuer_id",
+    "acquirer_id",
+    "response_text",
+    "original_reference_no",
+    "emv.app_label",
+];
+
+/// Characters no receipt text may hold: controls, bidi formatting, line/paragraph separators.
+const FORBIDDEN: &[char] = &[
+    '\u{0}', '\u{9}', '\u{a}', '\u{d}', '\u{1b}', '\u{1d}', '\u{7f}', '\u{85}', '\u{9b}', '\u{202a}', '\u{202b}',
+    '\u{202c}', '\u{202d}', '\u{202e}', '\u{2066}', '\u{2067}', '\u{2068}', '\u{2069}', '\u{200e}', '\u{200f}',
+    '\u{61c}', '\u{2028}', '\u{2029}',
+];
+
+/// Days since 1970-01-01 of a proleptic Gregorian date, and back (H. Hinnant's algorithms,
+/// <https://howardhinnant.github.io/date_algorithms.html>). Out-of-range days or months wrap,
+/// so a round trip tells a real date from an impossible one.
+fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {
+    let y = if m <= 2 { y - 1 } else { y };
+    let era = y.div_euclid(400);
+    let yoe = y - era * 400;
+    let doy = (153 * (m + if m > 2 { -3 } else { 9 }) + 2) / 5 + d - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    era * 146_097 + doe - 719_468
+}
+
+fn civil_from_days(z: i64) -> (i64, i64, i64) {
+    let z = z + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = doy - (153 * mp + 2) / 5 + 1;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 };
+    (yoe + era * 400 + i64::from(m <= 2), m, d)
+}
+
+#[test]
+fn calendar_edges() {
+    let ok = |date: &str| {
+        let mut v: serde_json::Value =
+            serde_json::from_str(&record("6212345678901232", "Shop", "chip", "sale", 100, "OK")).unwrap();
+        v["date"] = serde_json::Value::String(date.into());
+        ReceiptData::from_json(&v.to_string()).map(|_| ()).map_err(|e| e.to_string())
+    };
+    for good in ["2024-02-29", "2000-02-29", "2026-02-28", "2026-04-30", "2026-12-31", "1999-01-01"] {
+        ok(good).unwrap();
+    }
+    for bad in [
+        "2026-02-30",
+        "2026-02-29",
+        "1900-02-29",
+        "2100-02-29",
+        "2026-04-31",
+        "2026-06-31",
+        "2026-00-10",
+        "2026-13-01",
+        "2026-01-00",
+        "2026-1-01",
+    ] {
+        let e = ok(bad).unwrap_err();
+        assert!(e.starts_with("field date:") && e.contains("calendar date"), "{bad}: {e}");
+    }
+}
+
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(400))]
 
@@ -212,6 +286,47 @@ proptest! {
     #[test]
     fn record_parser_never_panics(s in "\\PC{0,200}") {
         let _ = ReceiptData::from_json(&s);
+    }
+
+    /// Every text field refuses control, bidirectional-formatting and line/paragraph-separator
+    /// characters wherever they sit, and the error names the field.
+    #[test]
+    fn forbidden_characters_are_refused_in_every_text_field(
+        field in prop::sample::select(TEXT_FIELDS),
+        bad in prop::sample::select(FORBIDDEN),
+        at in 0usize..8,
+    ) {
+        let mut v: serde_json::Value = serde_json::from_str(&record("6212345678901232", "Shop", "chip", "sale", 100, "OK")).unwrap();
+        let slot = match field.split_once('.') {
+            Some((outer, inner)) => &mut v[outer][inner],
+            None => &mut v[field],
+        };
+        let mut text: Vec<char> = slot.as_str().map_or_else(|| "0123456".into(), str::to_owned).chars().collect();
+        text.insert(at.min(text.len()), bad);
+        *slot = serde_json::Value::String(text.into_iter().collect());
+        let e = ReceiptData::from_json(&v.to_string()).unwrap_err();
+        prop_assert_eq!(e.code(), "receipt.bad_field");
+        prop_assert!(e.to_string().starts_with(&format!("field {field}:")), "{}", e);
+    }
+
+    /// `date` is accepted exactly when it is a day of the proleptic Gregorian calendar, checked
+    /// against a day-count round trip (a different algorithm from the validator's month table).
+    #[test]
+    fn dates_are_calendar_dates(y in 0u16..=9999, m in 0u8..=13, d in 0u8..=32) {
+        let mut v: serde_json::Value = serde_json::from_str(&record("6212345678901232", "Shop", "chip", "sale", 100, "OK")).unwrap();
+        v["date"] = serde_json::Value::String(format!("{y:04}-{m:02}-{d:02}"));
+        let accepted = ReceiptData::from_json(&v.to_string()).is_ok();
+        let real = (1..=12).contains(&m) && d >= 1 && civil_from_days(days_from_civil(y.into(), m.into(), d.into())) == (y.into(), m.into(), d.into());
+        prop_assert_eq!(accepted, real, "{}", v["date"]);
+    }
+
+    #[test]
+    fn times_are_clock_times(h in 0u8..=30, mi in 0u8..=70, sec in 0u8..=70) {
+        let mut v: serde_json::Value = serde_json::from_str(&record("6212345678901232", "Shop", "chip", "sale", 100, "OK")).unwrap();
+        v["time"] = serde_json::Value::String(format!("{h:02}:{mi:02}:{sec:02}"));
+        let accepted = ReceiptData::from_json(&v.to_string()).is_ok();
+        // Second 60 is a leap second.
+        prop_assert_eq!(accepted, h < 24 && mi < 60 && sec <= 60, "{}", v["time"]);
     }
 
     #[test]

@@ -14,8 +14,9 @@
 //                      simulator's stdin, when the gateway controls one; answers its JSON reply.
 //   GET  /...          static files, when `staticRoot` is given.
 //
-// Development and tests only: binds 127.0.0.1, refuses cross-origin POSTs and upgrades, no TLS,
-// no authentication. Not in the npm package.
+// Development and tests only: binds 127.0.0.1, answers only requests addressed to a loopback
+// name of its own port (Host) and refuses other origins (Origin) with 403, no TLS, no
+// authentication. Not in the npm package.
 // CLI: node web/gateway/gateway.js [--sim PATH] [--port N] [--seed N]
 import { createServer } from 'node:http';
 import { connect } from 'node:net';
@@ -149,10 +150,12 @@ export async function startGateway({ simPort, simHost = HOST, staticRoot, port =
     return s;
   };
 
+  let loopback = new Set(); // the Host values this gateway answers, once its port is known
   const server = createServer(async (req, res) => {
     try {
       const url = new URL(req.url, `http://${HOST}`);
-      if (req.method === 'POST' && !sameOrigin(req)) return res.writeHead(403).end('cross-origin request refused');
+      const refused = refusal(req, loopback);
+      if (refused) return res.writeHead(403, { 'content-type': 'text/plain' }).end(refused);
       if (url.pathname === '/iso8583') return await iso8583(req, res, url);
       if (url.pathname === '/sim/script') return await script(req, res);
       if (req.method === 'GET' || req.method === 'HEAD') return await serveFile(mounts, url.pathname, res);
@@ -218,7 +221,7 @@ export async function startGateway({ simPort, simHost = HOST, staticRoot, port =
       socket.end('HTTP/1.1 404 Not Found\r\nconnection: close\r\n\r\n');
       return;
     }
-    if (!sameOrigin(req)) {
+    if (refusal(req, loopback)) {
       socket.end('HTTP/1.1 403 Forbidden\r\nconnection: close\r\n\r\n');
       return;
     }
@@ -255,6 +258,7 @@ export async function startGateway({ simPort, simHost = HOST, staticRoot, port =
     server.listen(port, HOST, ok);
   });
   const actual = server.address().port;
+  loopback = loopbackHosts(actual);
   return {
     url: `http://${HOST}:${actual}`,
     port: actual,
@@ -270,17 +274,31 @@ export async function startGateway({ simPort, simHost = HOST, staticRoot, port =
   };
 }
 
-// Any web page the developer opens could post to a loopback port: browsers send `Origin` with
-// POSTs and WebSocket upgrades, so only the gateway's own pages (and non-browser clients, which
-// send none) get through.
-function sameOrigin(req) {
+/** `host:port` for each loopback name of `port` (lowercase; `[::1]` as a Host header spells it). */
+export function loopbackHosts(port) {
+  const names = ['127.0.0.1', 'localhost', '[::1]'];
+  return new Set(names.flatMap((n) => (port === 80 ? [`${n}:80`, n] : [`${n}:${port}`])));
+}
+
+// Any web page the developer opens can reach a loopback port, two ways:
+// - a cross-origin POST or WebSocket upgrade: browsers send `Origin`, which must then name one
+//   of the gateway's own loopback addresses (non-browser clients send none);
+// - DNS rebinding: evil.example resolves to 127.0.0.1 after the page loaded, so the page is
+//   "same-origin" with the gateway and Origin and Host both say evil.example:PORT. Only `Host`
+//   tells: every request (files too) must name a loopback address of this port.
+// Returns why a request is refused, or '' when it may pass.
+function refusal(req, loopback) {
+  const host = String(req.headers.host ?? '').toLowerCase();
+  if (!loopback.has(host)) return `host ${JSON.stringify(host)} refused: only ${[...loopback].join(', ')}`;
   const origin = req.headers.origin;
-  if (origin === undefined) return true;
+  if (origin === undefined) return '';
   try {
-    return new URL(origin).host === req.headers.host;
+    const o = new URL(origin);
+    if (o.protocol === 'http:' && loopback.has(o.host)) return '';
   } catch {
-    return false;
+    // `null` (sandboxed frames, file: pages) and garbage: refused below
   }
+  return `origin ${JSON.stringify(origin)} refused: only this gateway's own pages`;
 }
 
 function mountsOf(staticRoot) {

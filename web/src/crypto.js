@@ -141,10 +141,21 @@ const generate = (key, algorithm, data, { padding = 1, length } = {}) =>
 export const Mac = Object.freeze({
   /** `algorithm`: `iso9797-1-alg1`, `iso9797-1-alg3` (= `x9.19`), `cup-ecb`, `aes-cmac`, `sm4-cmac`. Hex. */
   generate,
-  /** Constant-time check; false when the MAC does not match, throws for a wrong key or input. */
-  verify: (key, algorithm, data, mac, { padding = 1 } = {}) => {
+  /**
+   * Constant-time check; false when the MAC does not match, throws for a wrong key or input.
+   * `length`: the tag length the protocol prescribes, the algorithm's full MAC by default; a tag
+   * of any other length throws `mac.bad_length` (a received message never picks its truncation).
+   */
+  verify: (key, algorithm, data, mac, { padding = 1, length } = {}) => {
     try {
-      wasm.macVerify(raw(key), String(algorithm), bytes(data, 'data'), Number(padding), bytes(mac, 'mac'));
+      wasm.macVerify(
+        raw(key),
+        String(algorithm),
+        bytes(data, 'data'),
+        Number(padding),
+        bytes(mac, 'mac'),
+        optNum(length),
+      );
       return true;
     } catch (e) {
       const err = toPoscoreError(e);

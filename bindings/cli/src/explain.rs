@@ -44,7 +44,7 @@ fn load(profile: Option<&str>) -> Result<Registry, ResponseError> {
     match profile {
         None => Ok(Registry::unionpay()),
         Some(p) if std::path::Path::new(p).extension().is_some_and(|e| e.eq_ignore_ascii_case("json")) => {
-            let json = std::fs::read_to_string(p).map_err(|e| ResponseError::UnknownProfile {
+            let json = crate::input::read_file(std::path::Path::new(p)).map_err(|e| ResponseError::UnknownProfile {
                 name: format!("{p} ({e})"),
                 expected: "iso, unionpay or a readable JSON profile file",
             })?;

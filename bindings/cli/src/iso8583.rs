@@ -1,14 +1,13 @@
 //! `poscore iso8583 ...` and `poscore tlv ...`
 
 use std::borrow::Cow;
-use std::io::{BufRead, Read};
 
 use clap::{Subcommand, ValueEnum};
 use poscore::iso8583::{self, Frame, FrameConfig, Iso8583Error, LengthHeader, Message, MessageJson, Spec, Tpdu};
 use poscore::tlv;
 use serde_json::{json, Value};
 
-use crate::Output;
+use crate::{input, Output};
 
 #[derive(Debug, Subcommand)]
 pub enum Iso8583Cmd {
@@ -104,12 +103,14 @@ fn load_spec(name: &str) -> Result<Cow<'static, Spec>, Iso8583Error> {
     if iso8583::spec::BUNDLED.contains(&name) {
         return Ok(Cow::Borrowed(Spec::bundled(name)?));
     }
-    match std::fs::read_to_string(name) {
+    let path = std::path::Path::new(name);
+    match input::read_file(path) {
         Ok(text) => Ok(Cow::Owned(Spec::from_json(&text)?)),
-        Err(e) if std::path::Path::new(name).extension().is_some_and(|x| x.eq_ignore_ascii_case("json")) => {
-            Err(Iso8583Error::BadSpec { field: None, reason: format!("cannot read {name}: {e}") })
+        // A name that opens nothing and does not look like a file is an unknown spec name.
+        Err(input::InputError::Io(_)) if !path.extension().is_some_and(|x| x.eq_ignore_ascii_case("json")) => {
+            Err(Iso8583Error::UnknownSpec { name: name.to_owned() })
         }
-        Err(_) => Err(Iso8583Error::UnknownSpec { name: name.to_owned() }),
+        Err(e) => Err(Iso8583Error::BadSpec { field: None, reason: format!("cannot read {name}: {e}") }),
     }
 }
 
@@ -150,10 +151,8 @@ pub fn run(cmd: Iso8583Cmd) -> poscore::Result<Output> {
         }
         Iso8583Cmd::Encode { spec } => {
             let spec = load_spec(&spec)?;
-            let mut input = String::new();
-            std::io::stdin()
-                .read_to_string(&mut input)
-                .map_err(|e| Iso8583Error::BadJson { reason: format!("reading stdin: {e}") })?;
+            let input =
+                input::read_stdin().map_err(|e| Iso8583Error::BadJson { reason: format!("reading stdin: {e}") })?;
             let m = Message::from_json_str(&spec, &input)?;
             let hex = iso8583::to_hex(&m.pack(&spec)?);
             Output::new(json!({ "hex": hex }), hex)
@@ -191,10 +190,19 @@ pub fn run(cmd: Iso8583Cmd) -> poscore::Result<Output> {
         }
         Iso8583Cmd::Batch { spec } => {
             let spec = load_spec(&spec)?;
-            let stdin = std::io::stdin();
+            let mut stdin = std::io::stdin().lock();
             let mut out = String::new();
-            for line in stdin.lock().lines() {
-                let Ok(line) = line else { break };
+            loop {
+                let line = match input::read_line(&mut stdin) {
+                    Ok(Some(line)) => line,
+                    Ok(None) => break,
+                    Err(e) => {
+                        // The answers so far, then the error (non-zero exit): a line over the
+                        // cap cannot be answered or skipped reliably.
+                        print!("{out}");
+                        return Err(Iso8583Error::BadJson { reason: format!("stdin line: {e}") }.into());
+                    }
+                };
                 if line.trim().is_empty() {
                     continue;
                 }

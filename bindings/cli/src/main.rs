@@ -13,6 +13,7 @@ mod card;
 mod crypto;
 mod demo;
 mod explain;
+mod input;
 mod iso8583;
 mod receipt;
 mod sim;
@@ -108,11 +109,20 @@ fn error_json(e: &poscore::Error) -> serde_json::Value {
 /// `poscore batch`: each stdin line is a JSON array of arguments (without `poscore`); each answer
 /// is the command's JSON, `{"error": {...}}`, or `{"usage_error": "..."}`.
 fn batch() -> ExitCode {
-    use std::io::{BufRead, Write};
+    use std::io::Write;
     let stdout = std::io::stdout();
     let mut out = std::io::BufWriter::new(stdout.lock());
-    for line in std::io::stdin().lock().lines() {
-        let Ok(line) = line else { break };
+    let mut stdin = std::io::stdin().lock();
+    loop {
+        let line = match input::read_line(&mut stdin) {
+            Ok(Some(line)) => line,
+            Ok(None) => break,
+            Err(e) => {
+                // A line over the cap cannot be answered or skipped reliably: say so and stop.
+                let _ = writeln!(out, "{}", serde_json::json!({"usage_error": format!("stdin line: {e}")}));
+                return ExitCode::FAILURE;
+            }
+        };
         if line.trim().is_empty() {
             continue;
         }

@@ -7,7 +7,7 @@ use clap::{Args, ValueEnum};
 use poscore::receipt::{self, Lang, ReceiptCopy, ReceiptData, RenderOptions};
 use serde_json::json;
 
-use crate::Output;
+use crate::{input, Output};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum Format {
@@ -76,12 +76,12 @@ fn hex(bytes: &[u8]) -> String {
 }
 
 /// An I/O failure reading the record or writing the output, as a receipt error so it has a code.
-fn io_error(what: &str, path: &std::path::Path, e: &std::io::Error) -> poscore::Error {
+fn io_error(what: &str, path: &std::path::Path, e: &dyn std::fmt::Display) -> poscore::Error {
     receipt::ReceiptError::BadJson { line: 0, column: 0, message: format!("{what} {}: {e}", path.display()) }.into()
 }
 
 pub fn run(cmd: &ReceiptCmd) -> poscore::Result<Output> {
-    let json_in = std::fs::read_to_string(&cmd.from_json).map_err(|e| io_error("cannot read", &cmd.from_json, &e))?;
+    let json_in = input::read_file(&cmd.from_json).map_err(|e| io_error("cannot read", &cmd.from_json, &e))?;
     let data = ReceiptData::from_json(&json_in)?;
     let options = RenderOptions {
         width: cmd.width,

@@ -37,10 +37,9 @@ pub fn run(a: &SimArgs) -> Result<(), String> {
     println!("{{\"port\":{}}}", server.port);
     let _ = std::io::stdout().flush();
     if a.stdin_lifetime {
-        let mut sink = String::new();
-        while std::io::stdin().read_line(&mut sink).is_ok_and(|n| n > 0) {
-            sink.clear();
-        }
+        // Discard whatever arrives without keeping it (a line that never ends must not grow a
+        // buffer); only the end of stdin matters.
+        let _ = std::io::copy(&mut std::io::stdin().lock(), &mut std::io::sink());
         server.shutdown();
         Ok(())
     } else {

@@ -236,15 +236,22 @@ pub fn mac_generate(
 }
 
 /// Constant-time check: false when the MAC does not match; errors for a wrong key or input.
-#[uniffi::export(default(padding = 1))]
+/// `length` is the tag length the protocol prescribes, the algorithm's full MAC when absent: a
+/// tag of any other length is `mac.bad_length`, so a received message cannot choose a shorter
+/// truncation.
+#[uniffi::export(default(padding = 1, length = None))]
 pub fn mac_verify(
     key: Arc<Key>,
     algorithm: MacAlgorithm,
     data: Vec<u8>,
     mac: Vec<u8>,
     padding: u8,
+    length: Option<u32>,
 ) -> Result<bool, PoscoreError> {
-    match mac::verify(&key.0, algorithm.into(), &data, Padding::from_number(padding)?, &mac) {
+    let algorithm: mac::MacAlgorithm = algorithm.into();
+    // u32 -> usize cannot fail on the 32- and 64-bit targets UniFFI builds for; saturate anyway.
+    let expected_len = length.map_or(algorithm.mac_len(), |n| usize::try_from(n).unwrap_or(usize::MAX));
+    match mac::verify(&key.0, algorithm, &data, Padding::from_number(padding)?, &mac, expected_len) {
         Ok(()) => Ok(true),
         Err(e) if e.code() == "mac.mismatch" => Ok(false),
         Err(e) => Err(e.into()),

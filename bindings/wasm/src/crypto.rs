@@ -204,11 +204,20 @@ pub fn mac_generate(
     Ok(m)
 }
 
-/// Constant-time verification; throws `mac.mismatch` when the MAC is wrong.
+/// Constant-time verification; throws `mac.mismatch` when the MAC is wrong. `length` is the tag
+/// length the protocol prescribes, the algorithm's full MAC when absent: a tag of any other
+/// length throws `mac.bad_length`, so a received message cannot choose a shorter truncation.
 #[wasm_bindgen(js_name = macVerify)]
-pub fn mac_verify(key: &Key, algorithm: &str, data: &[u8], padding: u8, expected: &[u8]) -> Result<(), JsValue> {
+pub fn mac_verify(
+    key: &Key,
+    algorithm: &str,
+    data: &[u8],
+    padding: u8,
+    expected: &[u8],
+    length: Option<usize>,
+) -> Result<(), JsValue> {
     let (alg, pad) = mac_args(algorithm, padding)?;
-    mac::verify(&key.0, alg, data, pad, expected).map_err(js_error)
+    mac::verify(&key.0, alg, data, pad, expected, length.unwrap_or(alg.mac_len())).map_err(js_error)
 }
 
 // ---- Data encryption ----------------------------------------------------------------------

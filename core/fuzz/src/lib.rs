@@ -66,6 +66,18 @@ pub fn frame_decoder(data: &[u8]) {
     if !failed {
         assert_eq!(wire.len() + d.buffered(), rest.len());
     }
+    // The same bytes under a layout no frame can have (a header length from a command-line flag
+    // or a JS number): a config error from every entry point, never an overflow.
+    for header_len in [usize::MAX, usize::MAX - 4, 1 << 40, 65_536, cfg.max_frame + 1] {
+        let hostile = FrameConfig { header_len, ..cfg.clone() };
+        assert_eq!(hostile.decode(rest).expect_err("no frame fits").code(), "iso8583.bad_frame_config");
+        let mut d = FrameDecoder::new(hostile.clone());
+        d.push(rest);
+        let _ = d.needed();
+        assert_eq!(d.next_frame().expect_err("no frame fits").code(), "iso8583.bad_frame_config");
+        let f = Frame { tpdu: None, header: Vec::new(), message: rest.to_vec() };
+        assert!(hostile.encode(&f).is_err());
+    }
 }
 
 /// Decode BER-TLV; whatever is accepted re-encodes (minimal lengths) to bytes that decode to

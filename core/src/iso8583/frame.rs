@@ -203,16 +203,42 @@ impl FrameConfig {
         Self { length: LengthHeader::Binary2, tpdu: true, header_len: 6, max_frame: 8192 }
     }
 
+    fn tpdu_len(&self) -> usize {
+        if self.tpdu {
+            5
+        } else {
+            0
+        }
+    }
+
+    /// TPDU and header bytes in front of the message. Saturating: `header_len` is a public
+    /// field a caller may set to anything (`usize::MAX` from a command-line flag), and
+    /// [`FrameConfig::validate`] rejects such a config before any frame is built or split.
     fn overhead(&self) -> usize {
-        (if self.tpdu { 5 } else { 0 }) + self.header_len
+        self.tpdu_len().saturating_add(self.header_len)
     }
 
     fn limit(&self) -> usize {
         self.max_frame.min(self.length.capacity())
     }
 
+    /// Checks that the TPDU and the terminal header fit in one frame: the length header counts
+    /// at most 65535 bytes (binary) or 9999 (BCD, ASCII), and `max_frame` may allow fewer.
+    /// [`encode`](Self::encode), [`decode`](Self::decode) and [`FrameDecoder`] call it first.
+    pub fn validate(&self) -> Result<()> {
+        if self.overhead() > self.limit() {
+            return Err(Iso8583Error::BadFrameConfig {
+                header_len: self.header_len,
+                tpdu: self.tpdu_len(),
+                max: self.limit(),
+            });
+        }
+        Ok(())
+    }
+
     /// Bytes to write for `frame`.
     pub fn encode(&self, frame: &Frame) -> Result<Vec<u8>> {
+        self.validate()?;
         if frame.tpdu.is_some() != self.tpdu {
             return Err(Iso8583Error::BadFrame {
                 found: if self.tpdu { "no TPDU" } else { "a TPDU" }.into(),
@@ -227,7 +253,7 @@ impl FrameConfig {
                 expected: "a header of the configured length",
             });
         }
-        let n = self.overhead() + frame.message.len();
+        let n = self.overhead().saturating_add(frame.message.len());
         if n > self.limit() {
             return Err(Iso8583Error::FrameTooLarge { len: n, max: self.limit(), offset: None });
         }
@@ -332,6 +358,7 @@ impl FrameDecoder {
     }
 
     fn next_inner(&mut self) -> Result<Option<Frame>> {
+        self.config.validate()?;
         let avail = &self.buf[self.start..];
         let hl = self.config.length.len();
         if avail.len() < hl {
@@ -370,5 +397,35 @@ mod tests {
         let cfg = FrameConfig { length: LengthHeader::Bcd2, tpdu: false, header_len: 0, max_frame: 100_000 };
         let f = Frame { tpdu: None, header: vec![], message: vec![0; 10_000] };
         assert_eq!(cfg.encode(&f).unwrap_err().code(), "iso8583.frame_too_large");
+    }
+
+    #[test]
+    fn header_len_beyond_any_frame_is_an_error_not_an_overflow() {
+        for length in [LengthHeader::Binary2, LengthHeader::Bcd2, LengthHeader::Ascii4] {
+            for header_len in [usize::MAX, usize::MAX - 4, 1 << 40, length.capacity() - 4] {
+                let cfg = FrameConfig { length, tpdu: true, header_len, max_frame: usize::MAX };
+                let e = cfg.decode(&[0x00, 0x10, 0x60, 0, 0, 0, 0]).unwrap_err();
+                assert_eq!(e.code(), "iso8583.bad_frame_config", "{e}");
+                assert!(e.to_string().contains(&format!("header_len {header_len} plus 5 TPDU bytes")), "{e}");
+                let f =
+                    Frame { tpdu: Some(Tpdu::parse(&[0x60, 0, 0, 0, 0]).unwrap()), header: vec![], message: vec![] };
+                assert_eq!(cfg.encode(&f).unwrap_err().code(), "iso8583.bad_frame_config");
+                let mut d = FrameDecoder::new(cfg);
+                d.push(&[0x00]);
+                assert_eq!(d.next_frame().unwrap_err().code(), "iso8583.bad_frame_config");
+            }
+            // The largest header that fits is accepted.
+            let cfg = FrameConfig { length, tpdu: true, header_len: length.capacity() - 5, max_frame: usize::MAX };
+            cfg.validate().unwrap();
+        }
+        let cfg = FrameConfig { header_len: 8188, ..FrameConfig::cup() };
+        assert_eq!(
+            cfg.validate().unwrap_err().to_string(),
+            "frame config: header_len 8188 plus 5 TPDU bytes is more than the 8192 bytes a frame can hold (the \
+             length header's capacity or max_frame)"
+        );
+        // A TPDU alone beyond a tiny max_frame is refused too.
+        let cfg = FrameConfig { length: LengthHeader::Binary2, tpdu: true, header_len: 0, max_frame: 4 };
+        assert_eq!(cfg.validate().unwrap_err().code(), "iso8583.bad_frame_config");
     }
 }

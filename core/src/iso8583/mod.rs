@@ -227,6 +227,20 @@ pub enum Iso8583Error {
         /// Offset of the length header, when decoding.
         offset: Option<usize>,
     },
+    /// A frame layout that no frame can have: the TPDU and terminal header alone exceed what the
+    /// length header (65535 bytes binary, 9999 BCD or ASCII) and the size limit allow.
+    #[error(
+        "frame config: header_len {header_len} plus {tpdu} TPDU bytes is more than the {max} bytes a frame can \
+         hold (the length header's capacity or max_frame)"
+    )]
+    BadFrameConfig {
+        /// The configured terminal header length.
+        header_len: usize,
+        /// TPDU bytes in front of it (0 or 5).
+        tpdu: usize,
+        /// The most a frame can hold: the length header's capacity or `max_frame`, the smaller.
+        max: usize,
+    },
     /// A frame's length header or TPDU is malformed.
     #[error("frame: {found:?} is not {expected} at offset {offset}")]
     BadFrame {
@@ -271,6 +285,7 @@ impl Iso8583Error {
             Self::BadHex { .. } => "iso8583.bad_hex",
             Self::FrameTooLarge { .. } => "iso8583.frame_too_large",
             Self::BadFrame { .. } => "iso8583.bad_frame",
+            Self::BadFrameConfig { .. } => "iso8583.bad_frame_config",
         }
     }
 

@@ -320,11 +320,26 @@ fn hex_field(field: &'static str, v: &str, min: usize, max: usize, expected: &'s
     }
 }
 
-/// Reject text that would break a printed line: control characters (ESC would inject printer
-/// commands into the ESC/POS stream).
+/// Characters no receipt text may hold, in any field:
+/// - control characters (C0, DEL, C1): ESC or GS would inject printer commands into the ESC/POS
+///   stream, CR/LF would break a printed line;
+/// - the bidirectional formatting characters (U+202A-U+202E embeddings and overrides,
+///   U+2066-U+2069 isolates, U+200E/U+200F marks, U+061C Arabic letter mark): they reorder what
+///   is shown, so a merchant name or a response text could read differently on the HTML or
+///   electronic receipt than it is stored, the "Trojan Source" trick (CVE-2021-42574);
+/// - U+2028 LINE SEPARATOR and U+2029 PARAGRAPH SEPARATOR: line breaks to HTML, JSON and
+///   JavaScript consumers that a width check does not see.
+fn forbidden_in_text(c: char) -> bool {
+    c.is_control()
+        || matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}' | '\u{200E}' | '\u{200F}' | '\u{061C}')
+        || matches!(c, '\u{2028}' | '\u{2029}')
+}
+
+/// Reject text with a character of [`forbidden_in_text`], naming the field. The error's `found`
+/// is shown escaped (`\u{202e}`), so the message itself cannot be reordered.
 fn printable(field: &'static str, v: &str) -> Result<(), ReceiptError> {
-    if v.chars().any(char::is_control) {
-        Err(bad(field, v, "text without control characters"))
+    if v.chars().any(forbidden_in_text) {
+        Err(bad(field, v, "text without control, bidirectional-formatting or line/paragraph-separator characters"))
     } else {
         Ok(())
     }
@@ -471,18 +486,34 @@ impl TryFrom<ReceiptInput> for ReceiptData {
     }
 }
 
+/// Days in `month` (1-12) of `year` in the proleptic Gregorian calendar; 0 for another month.
+fn days_in_month(year: u16, month: u8) -> u8 {
+    match month {
+        1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
+        4 | 6 | 9 | 11 => 30,
+        2 if year.is_multiple_of(4) && (!year.is_multiple_of(100) || year.is_multiple_of(400)) => 29,
+        2 => 28,
+        _ => 0,
+    }
+}
+
+/// A real calendar date: a receipt for 2026-02-30 is a forged or corrupted record, and a
+/// reprint or a dispute would carry the impossible date on.
 fn check_date(d: &str) -> Result<(), ReceiptError> {
     let b = d.as_bytes();
     let ok = b.len() == 10
         && b[4] == b'-'
         && b[7] == b'-'
         && [0, 1, 2, 3, 5, 6, 8, 9].iter().all(|&k| b[k].is_ascii_digit())
-        && (1..=12).contains(&d[5..7].parse::<u8>().unwrap_or(0))
-        && (1..=31).contains(&d[8..10].parse::<u8>().unwrap_or(0));
+        && {
+            let (year, month, day) =
+                (d[0..4].parse().unwrap_or(0), d[5..7].parse().unwrap_or(0), d[8..10].parse().unwrap_or(0));
+            (1..=days_in_month(year, month)).contains(&day)
+        };
     if ok {
         Ok(())
     } else {
-        Err(bad("date", d, "YYYY-MM-DD"))
+        Err(bad("date", d, "a calendar date YYYY-MM-DD (month 01-12, a day the month has)"))
     }
 }
 
@@ -498,7 +529,7 @@ fn check_time(t: &str) -> Result<(), ReceiptError> {
     if ok {
         Ok(())
     } else {
-        Err(bad("time", t, "HH:MM:SS"))
+        Err(bad("time", t, "a time HH:MM:SS (hour 00-23, minute 00-59, second 00-60)"))
     }
 }
 
@@ -622,6 +653,36 @@ mod tests {
         ] {
             let o = super::super::render(&sale, f, &RenderOptions::default()).unwrap();
             assert!(!o.windows(4).any(|w| w == b"2912"), "{f:?} prints the expiry");
+        }
+    }
+
+    #[test]
+    fn impossible_dates_times_and_hidden_characters_are_refused_by_field() {
+        let j = r#"{"merchant_name":"M","merchant_id":"898310048160001","terminal_id":"12345678",
+            "pan":"6212345678901232","entry_mode":"chip","txn_type":"sale","amount":1,"date":"2026-11-23",
+            "time":"10:00:00","batch_no":"000001","voucher_no":"000001","response_text":"OK"}"#;
+        ReceiptData::from_json(j).unwrap();
+        let err = |from: &str, to: &str| ReceiptData::from_json(&j.replace(from, to)).unwrap_err().to_string();
+        assert!(
+            err("2026-11-23", "2026-02-30").starts_with("field date: found \"2026-02-30\", expected a calendar date")
+        );
+        assert!(err("2026-11-23", "2026-02-29").starts_with("field date:"));
+        ReceiptData::from_json(&j.replace("2026-11-23", "2028-02-29")).unwrap();
+        assert!(err("10:00:00", "25:61:00").starts_with("field time: found \"25:61:00\", expected a time HH:MM:SS"));
+        assert!(err("10:00:00", "23:60:00").starts_with("field time:"));
+        // The offending character is shown escaped, so the message cannot be reordered itself.
+        assert_eq!(
+            err(r#""M""#, r#""Shop \u202eYNC""#),
+            "field merchant_name: found \"Shop \\u{202e}YNC\", expected text without control, \
+             bidirectional-formatting or line/paragraph-separator characters"
+        );
+        for (c, field) in [
+            ("\\u2028", "response_text"),
+            ("\\u2066", "response_text"),
+            ("\\u200f", "response_text"),
+            ("\\u061c", "response_text"),
+        ] {
+            assert!(err(r#""OK""#, &format!("\"O{c}K\"")).starts_with(&format!("field {field}:")), "{c}");
         }
     }
 

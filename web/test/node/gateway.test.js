@@ -4,10 +4,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { get } from 'node:http';
+import { get, request } from 'node:http';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
-import { FrameSplitter, simBinary } from '../../gateway/gateway.js';
+import { FrameSplitter, simBinary, spawnSim, startGateway } from '../../gateway/gateway.js';
 
 const frame = (n, fill) => Buffer.concat([Buffer.from([n >> 8, n & 0xff]), Buffer.alloc(n, fill)]);
 
@@ -55,5 +55,68 @@ test('the CLI starts the simulator, serves the demo and the package, and stops o
     const exited = new Promise((resolve) => child.once('exit', resolve));
     child.kill('SIGTERM');
     assert.equal(await exited, 0);
+  }
+});
+
+/** One raw HTTP request with exactly these headers (fetch would set Host and Origin itself). */
+function raw(port, { method = 'GET', path = '/sim/script', headers = {}, body } = {}) {
+  return new Promise((resolve, reject) => {
+    const req = request({ host: '127.0.0.1', port, method, path, headers, setHost: false }, (res) => {
+      res.resume();
+      res.on('end', () => resolve({ status: res.statusCode, upgraded: false }));
+    });
+    req.on('upgrade', (res, socket) => {
+      socket.destroy();
+      resolve({ status: res.statusCode, upgraded: true });
+    });
+    req.on('error', reject);
+    req.end(body);
+  });
+}
+
+const upgrade = { connection: 'Upgrade', upgrade: 'websocket', 'sec-websocket-version': '13', 'sec-websocket-key': 'dGhlIHNhbXBsZSBub25jZQ==' };
+
+test('DNS-rebinding-shaped and cross-origin requests are refused; its own loopback names pass', async () => {
+  const sim = await spawnSim({ seed: 6 });
+  const scripted = [];
+  const gw = await startGateway({
+    simPort: sim.port,
+    simScript: async (line) => {
+      scripted.push(line);
+      return sim.script(line);
+    },
+    staticRoot: fileURLToPath(new URL('../../demo/', import.meta.url)),
+  });
+  try {
+    const p = gw.port;
+    const post = (headers) => raw(p, { method: 'POST', headers: { 'content-type': 'text/plain', ...headers }, body: 'clear' });
+    // Rebinding: evil.example now resolves to 127.0.0.1, so Origin and Host agree, and both lie.
+    for (const host of [`evil.example:${p}`, 'evil.example', `127.0.0.1.evil.example:${p}`, `127.0.0.1:${p + 1}`, '']) {
+      const origin = `http://${host}`;
+      assert.equal((await post({ host, origin })).status, 403, `POST host ${host}`);
+      assert.equal((await post({ host })).status, 403, `POST host ${host}, no origin`);
+      assert.equal((await raw(p, { path: '/', headers: { host } })).status, 403, `GET host ${host}`);
+      const ws = await raw(p, { path: '/ws', headers: { host, origin, ...upgrade } });
+      assert.deepEqual(ws, { status: 403, upgraded: false }, `upgrade host ${host}`);
+    }
+    // A page elsewhere (another dev server, a sandboxed frame) posting to the gateway.
+    for (const origin of ['http://evil.example', `http://localhost:${p + 1}`, `https://127.0.0.1:${p}`, 'null']) {
+      assert.equal((await post({ host: `127.0.0.1:${p}`, origin })).status, 403, `POST origin ${origin}`);
+      const ws = await raw(p, { path: '/ws', headers: { host: `127.0.0.1:${p}`, origin, ...upgrade } });
+      assert.deepEqual(ws, { status: 403, upgraded: false }, `upgrade origin ${origin}`);
+    }
+    assert.deepEqual(scripted, [], 'no refused request reached the simulator');
+    // The gateway's own names, with or without an Origin, in any case.
+    for (const host of [`127.0.0.1:${p}`, `localhost:${p}`, `LOCALHOST:${p}`, `[::1]:${p}`]) {
+      assert.equal((await post({ host, origin: `http://${host}` })).status, 200, `POST host ${host}`);
+      assert.equal((await post({ host })).status, 200, `POST host ${host}, no origin (curl)`);
+      assert.equal((await raw(p, { path: '/', headers: { host } })).status, 200, `GET host ${host}`);
+      const ws = await raw(p, { path: '/ws', headers: { host, origin: `http://${host.toLowerCase()}`, ...upgrade } });
+      assert.deepEqual(ws, { status: 101, upgraded: true }, `upgrade host ${host}`);
+    }
+    assert.equal(scripted.length, 8);
+  } finally {
+    await gw.close();
+    await sim.close();
   }
 });

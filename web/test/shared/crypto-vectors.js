@@ -92,9 +92,9 @@ export function macCases(poscore, vectors) {
   const compute = (v) => {
     const key = Key.dangerousFromHex(family[v.algorithm] ?? 'tdes', v.key_usage ?? 'mac_both', v.key);
     const m = Mac.generate(key, v.algorithm, v.data, { padding: v.padding, length: v.length });
-    ok(Mac.verify(key, v.algorithm, v.data, m, { padding: v.padding }), 'verifies');
+    ok(Mac.verify(key, v.algorithm, v.data, m, { padding: v.padding, length: v.length }), 'verifies');
     const bad = (parseInt(m.slice(0, 2), 16) ^ 1).toString(16).toUpperCase().padStart(2, '0') + m.slice(2);
-    ok(!Mac.verify(key, v.algorithm, v.data, bad, { padding: v.padding }), 'flipped bit does not verify');
+    ok(!Mac.verify(key, v.algorithm, v.data, bad, { padding: v.padding, length: v.length }), 'flipped bit does not verify');
     return m;
   };
   group('mac', (v) => equal(compute(v), v.mac, `${v.algorithm} ${v.data}`));
@@ -112,6 +112,30 @@ export function macCases(poscore, vectors) {
       equal(Mac.aesCmac(a, ''), 'BB1D6929E95937287FA37D129B756746', 'SP 800-38B example 1');
       const s = Key.dangerousFromHex('sm4', 'mac_both', '0123456789ABCDEFFEDCBA9876543210');
       equal(Mac.sm4Cmac(s, data).length, 32, 'sm4-cmac length');
+    },
+  });
+  cases.push({
+    name: 'mac: a truncated tag is refused where the full length is expected',
+    run: () => {
+      const k = Key.dangerousFromHex('tdes2', 'mac_both', '0123456789ABCDEFFEDCBA9876543210');
+      const data = '0200302004C030C09811';
+      const m = Mac.x919(k, data);
+      ok(Mac.verify(k, 'x9.19', data, m), 'full 8 bytes verify by default');
+      ok(Mac.verify(k, 'x9.19', data, m.slice(0, 8), { length: 4 }), 'an agreed 4-byte truncation verifies');
+      for (const [tag, length] of [
+        [m.slice(0, 8), undefined],
+        [m.slice(0, 8), 8],
+        [m, 4],
+      ]) {
+        let code;
+        try {
+          Mac.verify(k, 'x9.19', data, tag, { length });
+        } catch (e) {
+          ok(e instanceof poscore.MacError, `${e} is a MacError`);
+          code = e.code;
+        }
+        equal(code, 'mac.bad_length', `${tag.length / 2}-byte tag, expected ${length ?? 'default'}`);
+      }
     },
   });
   return cases;

@@ -11,10 +11,14 @@ object Mac {
     fun generate(key: Key, algorithm: MacAlgorithm, data: ByteArray, padding: Int = 1, length: Int? = null): ByteArray =
         macGenerate(key, algorithm, data, padding.toUByte(), length?.toUInt())
 
-    /** False when [mac] does not match; throws for a wrong key or input. */
+    /**
+     * False when [mac] does not match; throws for a wrong key or input. [length] is the tag length
+     * the protocol prescribes, the algorithm's full MAC by default: a tag of any other length
+     * throws `mac.bad_length`, so a received message never chooses its own truncation.
+     */
     @Throws(PoscoreException::class)
-    fun verify(key: Key, algorithm: MacAlgorithm, data: ByteArray, mac: ByteArray, padding: Int = 1): Boolean =
-        macVerify(key, algorithm, data, mac, padding.toUByte())
+    fun verify(key: Key, algorithm: MacAlgorithm, data: ByteArray, mac: ByteArray, padding: Int = 1, length: Int? = null): Boolean =
+        macVerify(key, algorithm, data, mac, padding.toUByte(), length?.toUInt())
 
     @Throws(PoscoreException::class)
     fun iso9797Alg1(key: Key, data: ByteArray, padding: Int = 1, length: Int? = null) =

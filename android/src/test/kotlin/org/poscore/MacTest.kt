@@ -27,10 +27,11 @@ class MacTest {
         val key = CryptoVectors.key(family, usage, v.getString("key"))
         val data = bytes(v.getString("data"))
         val padding = v.getInt("padding")
-        val m = Mac.generate(key, algorithm, data, padding, v.optIntOrNull("length"))
-        assertTrue(Mac.verify(key, algorithm, data, m, padding))
+        val length = v.optIntOrNull("length")
+        val m = Mac.generate(key, algorithm, data, padding, length)
+        assertTrue(Mac.verify(key, algorithm, data, m, padding, length))
         val bad = m.copyOf().also { it[0] = (it[0].toInt() xor 1).toByte() }
-        assertFalse(Mac.verify(key, algorithm, data, bad, padding))
+        assertFalse(Mac.verify(key, algorithm, data, bad, padding, length))
         return m
     }
 
@@ -53,5 +54,20 @@ class MacTest {
         assertEquals("keys.wrong_usage", e.code)
         val m = org.junit.jupiter.api.Assertions.assertThrows(PoscoreException.Mac::class.java) { Mac.x919(k, data, length = 2) }
         assertEquals("mac.bad_length", m.code)
+    }
+
+    @Test
+    fun truncatedTagIsRefusedWhereTheFullLengthIsExpected() {
+        val k = CryptoVectors.key("tdes2", KeyUsage.MAC_BOTH, "0123456789ABCDEFFEDCBA9876543210")
+        val data = bytes("0200302004C030C09811")
+        val m = Mac.x919(k, data)
+        assertTrue(Mac.verify(k, MacAlgorithm.ISO9797_ALG3, data, m))
+        assertTrue(Mac.verify(k, MacAlgorithm.ISO9797_ALG3, data, m.copyOf(4), length = 4))
+        for ((tag, length) in listOf(m.copyOf(4) to null, m.copyOf(4) to 8, m to 4)) {
+            val e = org.junit.jupiter.api.Assertions.assertThrows(PoscoreException.Mac::class.java) {
+                Mac.verify(k, MacAlgorithm.ISO9797_ALG3, data, tag, length = length)
+            }
+            assertEquals("mac.bad_length", e.code)
+        }
     }
 }
