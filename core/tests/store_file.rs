@@ -34,7 +34,7 @@ fn conformance_file_sealed() {
 fn fsyncs_per_operation() {
     let tmp = TempDir::new("fsync");
     let dir = tmp.path().join("store");
-    let mut s = FileStore::open(&dir).unwrap();
+    let mut s = FileStore::open_unsealed_insecure(&dir).unwrap();
     // Creation: header file, store directory, parent directory.
     assert_eq!(s.fsyncs(), 3);
     let mut last = s.fsyncs();
@@ -58,7 +58,7 @@ fn fsyncs_per_operation() {
     s.apply(&[]).unwrap();
     assert_eq!(delta(&s), 0);
     drop(s);
-    let s = FileStore::open(&dir).unwrap();
+    let s = FileStore::open_unsealed_insecure(&dir).unwrap();
     assert_eq!(s.fsyncs(), 0, "a clean reopen writes nothing");
     assert_eq!(s.get("a").unwrap(), Some(vec![4]));
 }
@@ -66,13 +66,13 @@ fn fsyncs_per_operation() {
 #[test]
 fn open_discards_temp_files_and_keeps_old_values() {
     let tmp = TempDir::new("leftover");
-    let mut s = FileStore::open(tmp.path()).unwrap();
+    let mut s = FileStore::open_unsealed_insecure(tmp.path()).unwrap();
     s.put("k", b"old").unwrap();
     drop(s);
     let tmp_name = file::record_file_name("k").replace(".rec", ".tmp");
     fs::write(tmp.path().join(&tmp_name), b"half a rec").unwrap();
     fs::write(tmp.path().join("batch.tmp"), b"uncommitted").unwrap();
-    let s = FileStore::open(tmp.path()).unwrap();
+    let s = FileStore::open_unsealed_insecure(tmp.path()).unwrap();
     assert_eq!(s.get("k").unwrap(), Some(b"old".to_vec()));
     assert!(!tmp.path().join(tmp_name).exists());
     assert!(!tmp.path().join("batch.tmp").exists());
@@ -81,24 +81,24 @@ fn open_discards_temp_files_and_keeps_old_values() {
 #[test]
 fn damaged_control_files_are_reported() {
     let tmp = TempDir::new("control");
-    let mut s = FileStore::open(tmp.path()).unwrap();
+    let mut s = FileStore::open_unsealed_insecure(tmp.path()).unwrap();
     s.put("k", b"v").unwrap();
     drop(s);
     fs::write(tmp.path().join("batch.jnl"), b"PSJ1 torn").unwrap();
-    let e = FileStore::open(tmp.path()).unwrap_err();
+    let e = FileStore::open_unsealed_insecure(tmp.path()).unwrap_err();
     assert_eq!((e.code(), e.to_string().contains("batch.jnl")), ("store.corrupt", true), "{e}");
     fs::remove_file(tmp.path().join("batch.jnl")).unwrap();
     fs::write(tmp.path().join("STORE"), b"garbage").unwrap();
-    assert_eq!(FileStore::open(tmp.path()).unwrap_err().code(), "store.corrupt");
+    assert_eq!(FileStore::open_unsealed_insecure(tmp.path()).unwrap_err().code(), "store.corrupt");
     fs::remove_file(tmp.path().join("STORE")).unwrap();
-    let e = FileStore::open(tmp.path()).unwrap_err();
+    let e = FileStore::open_unsealed_insecure(tmp.path()).unwrap_err();
     assert!(matches!(&e, StoreError::Corrupt { key, .. } if key == "STORE"), "{e}");
 }
 
 #[test]
 fn foreign_record_file_name_is_reported_by_list() {
     let tmp = TempDir::new("names");
-    let mut s = FileStore::open(tmp.path()).unwrap();
+    let mut s = FileStore::open_unsealed_insecure(tmp.path()).unwrap();
     s.put("k", b"v").unwrap();
     fs::write(tmp.path().join("zz.rec"), b"").unwrap();
     assert_eq!(s.list("").unwrap_err().code(), "store.corrupt");
@@ -113,9 +113,9 @@ fn sealing_mismatches() {
     let sealed = tmp.path().join("sealed");
     let plain = tmp.path().join("plain");
     FileStore::open_sealed(&sealed, SealingKey::from_bytes(KEY)).unwrap().put("dukpt/state", b"SECRET-KSN").unwrap();
-    FileStore::open(&plain).unwrap();
+    FileStore::open_unsealed_insecure(&plain).unwrap();
     for e in [
-        FileStore::open(&sealed).unwrap_err(),
+        FileStore::open_unsealed_insecure(&sealed).unwrap_err(),
         FileStore::open_sealed(&sealed, SealingKey::from_bytes([7; 32])).unwrap_err(),
         FileStore::open_sealed(&plain, SealingKey::from_bytes(KEY)).unwrap_err(),
     ] {
@@ -179,7 +179,7 @@ fn sealed_store(dir: &std::path::Path, sealed: bool) -> FileStore {
     if sealed {
         FileStore::open_sealed(dir, SealingKey::from_bytes(KEY)).unwrap()
     } else {
-        FileStore::open(dir).unwrap()
+        FileStore::open_unsealed_insecure(dir).unwrap()
     }
 }
 
@@ -224,9 +224,9 @@ proptest! {
     #[test]
     fn arbitrary_journal_bytes_are_corrupt(bytes in proptest::collection::vec(any::<u8>(), 0..300)) {
         let tmp = TempDir::new("jnl");
-        FileStore::open(tmp.path()).unwrap().put("k", b"v").unwrap();
+        FileStore::open_unsealed_insecure(tmp.path()).unwrap().put("k", b"v").unwrap();
         fs::write(tmp.path().join("batch.jnl"), &bytes).unwrap();
-        prop_assert_eq!(FileStore::open(tmp.path()).unwrap_err().code(), "store.corrupt");
+        prop_assert_eq!(FileStore::open_unsealed_insecure(tmp.path()).unwrap_err().code(), "store.corrupt");
     }
 }
 
@@ -259,7 +259,7 @@ proptest! {
     fn key_rules_never_panic_and_stores_agree(key in ".{0,130}", value in proptest::collection::vec(any::<u8>(), 0..50)) {
         let mut memory = MemoryStore::new();
         let tmp = TempDir::new("keys");
-        let mut file = FileStore::open(tmp.path()).unwrap();
+        let mut file = FileStore::open_unsealed_insecure(tmp.path()).unwrap();
         let valid = poscore::store::validate_key(&key).is_ok();
         prop_assert_eq!(memory.put(&key, &value).is_ok(), valid);
         prop_assert_eq!(file.put(&key, &value).is_ok(), valid);
@@ -273,7 +273,7 @@ proptest! {
     #[test]
     fn valid_keys_round_trip_through_file_names(keys in proptest::collection::btree_set("[A-Za-z0-9_-]{1,8}(/[A-Za-z0-9._-]{1,8}){0,3}", 1..8)) {
         let tmp = TempDir::new("names");
-        let mut file = FileStore::open(tmp.path()).unwrap();
+        let mut file = FileStore::open_unsealed_insecure(tmp.path()).unwrap();
         let mut memory = MemoryStore::new();
         let keys: Vec<String> = keys.into_iter().filter(|k| poscore::store::validate_key(k).is_ok()).collect();
         for k in &keys {
@@ -291,11 +291,11 @@ proptest! {
 #[test]
 fn a_second_handle_on_the_same_directory_is_refused_until_the_first_closes() {
     let tmp = TempDir::new("lock");
-    let first = FileStore::open(tmp.path()).unwrap();
-    let e = FileStore::open(tmp.path()).unwrap_err();
+    let first = FileStore::open_unsealed_insecure(tmp.path()).unwrap();
+    let e = FileStore::open_unsealed_insecure(tmp.path()).unwrap_err();
     assert_eq!(e.code(), "store.in_use", "{e}");
     drop(first);
-    FileStore::open(tmp.path()).unwrap().put("k", b"v").unwrap();
+    FileStore::open_unsealed_insecure(tmp.path()).unwrap().put("k", b"v").unwrap();
 }
 
 #[test]

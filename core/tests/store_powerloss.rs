@@ -253,11 +253,15 @@ fn schedule(
     }
     disk.lock().unwrap().power_loss(&mut rng);
 
-    let store =
-        match if sealed { FileStore::open_sealed(dir, SealingKey::from_bytes(KEY)) } else { FileStore::open(dir) } {
-            Ok(s) => s,
-            Err(e) => return Err(TestCaseError::fail(format!("open after power loss: {e}"))),
-        };
+    let reopened = if sealed {
+        FileStore::open_sealed(dir, SealingKey::from_bytes(KEY))
+    } else {
+        FileStore::open_unsealed_insecure(dir)
+    };
+    let store = match reopened {
+        Ok(s) => s,
+        Err(e) => return Err(TestCaseError::fail(format!("open after power loss: {e}"))),
+    };
     let got = contents(&store);
     let ok = got == models[completed] || (interrupted && got == models[completed + 1]);
     prop_assert!(

@@ -27,11 +27,13 @@ const KIND_NAMES = { sale: '消费 Sale', sign_on: '签到 Sign-on', settle: '�
 
 const params = new URLSearchParams(location.search);
 const config = {
+  // The identity is required (no default): the demo's is the published test identity.
+  terminalId: params.get('tid') || '12345678',
+  merchantId: '898310048160001',
+  merchantName: 'poscore 演示商户 DEMO SHOP', // printed on the receipt
   responseTimeoutMs: Number(params.get('timeout') ?? 10_000),
   reversalIdleDelayMs: 600_000, // the demo shows the pending reversal until the next request
   reversalBackoffMs: 2_000,
-  merchantName: 'poscore 演示商户 DEMO SHOP', // printed on the receipt
-  ...(params.get('tid') ? { terminalId: params.get('tid') } : {}),
 };
 
 const $ = (sel) => document.querySelector(sel);

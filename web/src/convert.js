@@ -17,6 +17,17 @@ export const fromCore = (json) => mapKeys(JSON.parse(json), camel);
 /** snake_case a JS object's keys and serialise it for the core. */
 export const toCore = (obj) => JSON.stringify(mapKeys(obj, snake));
 
+/**
+ * The core names keys as it received them, snake_cased (`terminalID` arrives as `terminal_i_d`):
+ * put back the caller's own spelling of `obj`'s keys, and camelCase the others (the keys the
+ * core expected), in a core error message such as "unknown field `terminal_i_d`, expected one of
+ * `terminal_id`, ...".
+ */
+export const jsKeyNames = (message, obj) => {
+  const own = new Map(Object.keys(obj ?? {}).map((k) => [snake(k), k]));
+  return message.replace(/`([a-z0-9_]+)`/g, (_, k) => `\`${own.get(k) ?? camel(k)}\``);
+};
+
 // Byte strings: inputs are a Uint8Array or a hex string (either case; bad hex throws a KeysError
 // `keys.bad_hex` from the core); outputs are UPPERCASE hex strings, the form the CLI and the
 // shared vectors use.

@@ -414,8 +414,12 @@ export interface MacOptions {
 /** MACs. The key's usage must allow generation (`mac_generate`, `mac_both`) or verification. */
 export const Mac: {
   generate(key: Key, algorithm: MacAlgorithm, data: Bytes, options?: MacOptions): Hex;
-  /** Constant-time; false when the MAC does not match, throws for a wrong key or input. */
-  verify(key: Key, algorithm: MacAlgorithm, data: Bytes, mac: Bytes, options?: { padding?: 1 | 2 | 3 }): boolean;
+  /**
+   * Constant-time; false when the MAC does not match, throws for a wrong key or input.
+   * `length`: the tag length the protocol prescribes (at least 4), the algorithm's full MAC by
+   * default; a tag of any other length throws `mac.bad_length`.
+   */
+  verify(key: Key, algorithm: MacAlgorithm, data: Bytes, mac: Bytes, options?: { padding?: 1 | 2 | 3; length?: number }): boolean;
   iso9797Alg1(key: Key, data: Bytes, options?: MacOptions): Hex;
   iso9797Alg3(key: Key, data: Bytes, options?: MacOptions): Hex;
   /** ANSI X9.19 retail MAC (= ISO 9797-1 algorithm 3, 2TDEA key). */
@@ -538,11 +542,19 @@ export const Tr31: {
 
 // ---- terminal: the transaction engine ----
 
-/** Engine configuration (camelCase `Config`); every field has a default (tests shorten the timers). */
+/**
+ * Engine configuration (camelCase `Config`). The identity (`terminalId`, `merchantId`,
+ * `merchantName`) is required; every other field has a default (tests shorten the timers). A
+ * missing identity field or an unknown key (`terminalID`) is a `TerminalError`
+ * `terminal.bad_config` whose message names it.
+ */
 export interface TerminalConfig {
-  terminalId?: string;
-  merchantId?: string;
-  merchantName?: string;
+  /** Field 41, the terminal id the acquirer assigned (8 characters). */
+  terminalId: string;
+  /** Field 42, the merchant number (15 characters). */
+  merchantId: string;
+  /** Printed on receipts. */
+  merchantName: string;
   operatorId?: string;
   currency?: string;
   tpduDestination?: number;
@@ -714,7 +726,17 @@ export class MemoryStore implements TerminalStore {
  */
 export class IndexedDbStore implements TerminalStore {
   private constructor();
-  static open(name?: string, options?: { sealingKey?: Uint8Array | Hex; indexedDB?: IDBFactory }): Promise<IndexedDbStore>;
+  /**
+   * Sealed unless the options say otherwise in so many words: without `sealingKey` (32 bytes)
+   * the open is refused (`store.unsealed_refused`) unless `insecureUnsealed: true` is passed,
+   * which leaves the journal's card data in clear in the browser (tests and tools only).
+   */
+  static open(
+    name: string,
+    options:
+      | { sealingKey: Uint8Array | Hex; insecureUnsealed?: false; indexedDB?: IDBFactory }
+      | { sealingKey?: undefined; insecureUnsealed: true; indexedDB?: IDBFactory },
+  ): Promise<IndexedDbStore>;
   static destroy(name?: string, options?: { indexedDB?: IDBFactory }): Promise<void>;
   readonly sealed: boolean;
   get(key: string): Uint8Array | undefined;
@@ -750,7 +772,8 @@ export interface Transport {
 /** The sans-IO transaction engine (Rust core in wasm). Times are Unix ms (default `Date.now()`). */
 export class Terminal {
   constructor(options: {
-    config?: TerminalConfig;
+    /** Required: at least the identity (`terminalId`, `merchantId`, `merchantName`). */
+    config: TerminalConfig;
     /** The TMK: a `Key` (usage `key_encryption`), or **dangerous** test-only hex. */
     tmk: Key | Hex;
     /** Omitted: a `MemoryStore` (not durable). */

@@ -92,7 +92,8 @@ const ioError = (op, name, e) =>
 
 /**
  * The journal in IndexedDB: database `name`, object store `records` (key → record bytes) and
- * `meta` (`STORE` → the header). Open it with `await IndexedDbStore.open(name, { sealingKey })`.
+ * `meta` (`STORE` → the header). Open it with `await IndexedDbStore.open(name, { sealingKey })`;
+ * an unsealed store only with `{ insecureUnsealed: true }`.
  */
 export class IndexedDbStore {
   #db;
@@ -104,7 +105,7 @@ export class IndexedDbStore {
   #unlock;
 
   constructor(token, db, name, codec, records, unlock) {
-    if (token !== IndexedDbStore.#token) throw new TypeError('use `await IndexedDbStore.open(name)`');
+    if (token !== IndexedDbStore.#token) throw new TypeError('use `await IndexedDbStore.open(name, { sealingKey })`');
     this.#db = db;
     this.#name = name;
     this.#codec = codec;
@@ -119,15 +120,27 @@ export class IndexedDbStore {
   static #token = Symbol('IndexedDbStore');
 
   /**
-   * Opens (creating if needed) the store in database `name`.
+   * Opens (creating if needed) the store in database `name`, sealed.
    * @param {string} [name]
-   * @param {{ sealingKey?: Uint8Array | string, indexedDB?: IDBFactory }} [options] `sealingKey`:
-   *   32 bytes (or hex) to seal every record with AES-256-GCM; a sealed store only opens with the
-   *   same key (`store.sealed_key_mismatch`). The page gets it from somewhere safer than the
-   *   same origin's storage (a server session, a platform credential), or leaves the store
-   *   unsealed where the journal's card data may rest in the browser.
+   * @param {{ sealingKey?: Uint8Array | string, insecureUnsealed?: boolean, indexedDB?: IDBFactory }} [options]
+   *   `sealingKey`: 32 bytes (or hex) to seal every record with AES-256-GCM; a sealed store only
+   *   opens with the same key (`store.sealed_key_mismatch`). The page gets it from somewhere
+   *   safer than the same origin's storage (a server session, a platform credential). Without a
+   *   key the open is refused (`store.unsealed_refused`): the journal holds PANs, field 55 and
+   *   reversal templates. `insecureUnsealed: true` (and no key) opens it unsealed, leaving that
+   *   card data in clear in the browser: for tests and tools only.
    */
-  static async open(name = 'poscore', { sealingKey, indexedDB = globalThis.indexedDB } = {}) {
+  static async open(name = 'poscore', options = {}) {
+    const { sealingKey, insecureUnsealed = false, indexedDB = globalThis.indexedDB } = options;
+    if (sealingKey === undefined && insecureUnsealed !== true) {
+      throw new StoreError(
+        `store "${name}" would be unsealed: pass { sealingKey } (32 bytes), or { insecureUnsealed: true } for a test store`,
+        { code: 'store.unsealed_refused', module: 'store' },
+      );
+    }
+    if (sealingKey !== undefined && insecureUnsealed) {
+      throw new TypeError('IndexedDbStore.open: pass either sealingKey or insecureUnsealed: true, not both');
+    }
     if (!indexedDB) throw ioError('open', name, 'IndexedDB is not available here');
     const key = sealingKey === undefined ? undefined : toBytes(hexDecode, sealingKey, 'sealingKey');
     const codec = call(() => new wasm.StoreCodec(key));

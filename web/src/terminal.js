@@ -4,7 +4,8 @@
 //
 // A transport is `{ send(bytes) -> Promise<void>, receive(timeoutMs) -> Promise<Uint8Array |
 // null>, close() }`: `send` opens a fresh connection per message (as UnionPay terminals do) and
-// rejects with `err.commFailure = 'connect_failed' | 'send_failed'`; `receive` resolves `null`
+// rejects with `err.commFailure = 'connect_failed' | 'send_failed'` (any other rejection counts
+// as `send_failed`: only `connect_failed` vouches that nothing left); `receive` resolves `null`
 // when nothing arrived in time and rejects (line dropped) when the connection closed.
 //
 // A store is any object with synchronous `get(key)`, `list(prefix)` and `apply(ops)`, and
@@ -14,9 +15,11 @@
 // drives the engine by hand (pollTransmit / pollEvent) must do the same.
 import * as wasm from '../pkg/poscore_wasm.js';
 import { call } from './errors.js';
-import { fromCore, toCore } from './convert.js';
+import { fromCore, jsKeyNames, toCore } from './convert.js';
 import { Key, rawKey } from './crypto.js';
 import { MemoryStore } from './store.js';
+
+const COMM_FAILURES = new Set(['connect_failed', 'send_failed', 'line_dropped']);
 
 // Requests may spell their `type` tags in camelCase (`signOn`, `qrCode`), as JS does.
 const snakeTag = (v) => (typeof v === 'string' ? v.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`) : v);
@@ -35,14 +38,21 @@ const tdesKek = (tmk) =>
 export class Terminal {
   #inner;
   /**
-   * @param {object} opts `config` (camelCase `Config` fields; missing ones take defaults), `tmk`
+   * @param {object} opts `config` (camelCase `Config` fields: `terminalId`, `merchantId` and
+   *   `merchantName` are required, other missing ones take defaults; a missing or unknown key is a
+   *   `TerminalError` `terminal.bad_config` naming it, as the caller spelled it), `tmk`
    *   (a `Key`, or **dangerous** test-only hex), `store` (an object with get/list/apply; omitted:
    *   in memory), `seed` (deterministic randomness, tests only), `now` (Unix ms, default Date.now()).
    */
   #store;
   constructor({ config = {}, tmk, store = new MemoryStore(), seed, now = Date.now() } = {}) {
     this.#store = store;
-    this.#inner = call(() => new wasm.Terminal(toCore(config), rawKey(tdesKek(tmk), 'tmk'), store, seed, now));
+    try {
+      this.#inner = call(() => new wasm.Terminal(toCore(config), rawKey(tdesKek(tmk), 'tmk'), store, seed, now));
+    } catch (e) {
+      if (e?.code === 'terminal.bad_config') e.message = jsKeyNames(e.message, config);
+      throw e;
+    }
   }
   /** The journal store this terminal writes to. */
   get store() {
@@ -138,7 +148,9 @@ export class Terminal {
         try {
           await transport.send(tx.bytes);
         } catch (err) {
-          this.handleCommError(err?.commFailure ?? 'connect_failed');
+          // A plain Error may come after the bytes were written: unknown means "may have been
+          // sent", so the request is reversed. Only an explicit connect_failed says nothing left.
+          this.handleCommError(COMM_FAILURES.has(err?.commFailure) ? err.commFailure : 'send_failed');
         }
         continue;
       }

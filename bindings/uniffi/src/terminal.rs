@@ -116,17 +116,23 @@ impl HostStore for CoreFileStore {
     }
 }
 
-/// Opens (creating if needed) the core's file store in directory `dir`, completing any
-/// interrupted batch. With `sealing_key` (32 bytes, e.g. unwrapped with an Android Keystore
-/// key) every record is sealed and the store only opens again with the same key
-/// (`store.sealed_key_mismatch`).
-#[uniffi::export(default(sealing_key = None))]
-pub fn open_file_store(dir: String, sealing_key: Option<Vec<u8>>) -> Result<Arc<dyn HostStore>, PoscoreError> {
+/// Opens (creating if needed) the core's file store in directory `dir`, sealed with
+/// `sealing_key` (32 bytes, e.g. unwrapped with an Android Keystore key), completing any
+/// interrupted batch. Every record is sealed (AES-256-GCM) and the store only opens again with
+/// the same key (`store.sealed_key_mismatch`).
+#[uniffi::export]
+pub fn open_file_store(dir: String, sealing_key: Vec<u8>) -> Result<Arc<dyn HostStore>, PoscoreError> {
     use poscore::store::file::{FileStore, SealingKey};
-    let store = match sealing_key.map(SealingKey::from_vec).transpose()? {
-        Some(key) => FileStore::open_sealed(&dir, key)?,
-        None => FileStore::open(&dir)?,
-    };
+    let store = FileStore::open_sealed(&dir, SealingKey::from_vec(sealing_key)?)?;
+    Ok(Arc::new(CoreFileStore(Mutex::new(store))))
+}
+
+/// Opens (creating if needed) the core's file store in `dir` **unsealed**
+/// (`FileStore::open_unsealed_insecure`): the journal's PANs, field 55 and reversal templates
+/// rest in clear on the device. For tests and tools only; a terminal uses [`open_file_store`].
+#[uniffi::export]
+pub fn open_file_store_unsealed_insecure(dir: String) -> Result<Arc<dyn HostStore>, PoscoreError> {
+    let store = poscore::store::file::FileStore::open_unsealed_insecure(&dir)?;
     Ok(Arc::new(CoreFileStore(Mutex::new(store))))
 }
 
@@ -214,6 +220,12 @@ fn bad_json(what: &str, e: &serde_json::Error) -> PoscoreError {
     }
 }
 
+/// A config that does not parse: `terminal.bad_config`, serde's message naming the key
+/// (``unknown field `terminalID`, expected one of ...``, ``missing field `terminal_id` ``).
+fn bad_config(e: &serde_json::Error) -> PoscoreError {
+    PoscoreError::Terminal { code: "terminal.bad_config".into(), detail: format!("config: {e}"), diagnosis_json: None }
+}
+
 fn dead() -> PoscoreError {
     PoscoreError::Terminal {
         code: "terminal.halted".into(),
@@ -250,8 +262,10 @@ impl Terminal {
 
 #[uniffi::export]
 impl Terminal {
-    /// The engine over `store`, loading its journal (`config_json`: the core `Config`, missing
-    /// fields default; `seed`: deterministic randomness, tests only; `now`: unix ms).
+    /// The engine over `store`, loading its journal (`config_json`: the core `Config` with
+    /// `snake_case` keys, the identity required, other missing fields default, an unknown key
+    /// refused with `terminal.bad_config` naming it; `seed`: deterministic randomness, tests
+    /// only; `now`: unix ms).
     #[uniffi::constructor(default(seed = None))]
     pub fn new(
         config_json: String,
@@ -260,7 +274,7 @@ impl Terminal {
         seed: Option<u64>,
         now: u64,
     ) -> Result<Arc<Self>, PoscoreError> {
-        let config: core::Config = serde_json::from_str(&config_json).map_err(|e| bad_json("config", &e))?;
+        let config: core::Config = serde_json::from_str(&config_json).map_err(|e| bad_config(&e))?;
         let tmk = tmk.0.clone();
         let (jobs, inbox) = mpsc::channel::<Job>();
         let (ready_tx, ready_rx) = mpsc::sync_channel(1);

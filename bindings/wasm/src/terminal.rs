@@ -88,21 +88,33 @@ impl Store for JsStore {
 #[wasm_bindgen]
 pub struct Terminal(CoreTerminal);
 
-fn bad_json(what: &str, e: &serde_json::Error) -> JsValue {
-    let err = js_sys::Error::new(&format!("invalid {what} JSON: {e}"));
+fn terminal_error(code: &str, message: &str) -> JsValue {
+    let err = js_sys::Error::new(message);
     let _ = js_sys::Reflect::set(&err, &JsValue::from_str("module"), &JsValue::from_str("terminal"));
-    let _ = js_sys::Reflect::set(&err, &JsValue::from_str("code"), &JsValue::from_str("terminal.bad_json"));
+    let _ = js_sys::Reflect::set(&err, &JsValue::from_str("code"), &JsValue::from_str(code));
     err.into()
+}
+
+fn bad_json(what: &str, e: &serde_json::Error) -> JsValue {
+    terminal_error("terminal.bad_json", &format!("invalid {what} JSON: {e}"))
+}
+
+/// A config that does not parse: `terminal.bad_config`, serde's message naming the key
+/// (``unknown field `terminal_i_d`, expected one of ...``, ``missing field `terminal_id` ``;
+/// `web/src/terminal.js` puts the caller's own spelling back).
+fn bad_config(e: &serde_json::Error) -> JsValue {
+    terminal_error("terminal.bad_config", &format!("config: {e}"))
 }
 
 #[wasm_bindgen]
 impl Terminal {
-    /// `config`: JSON of the engine's `Config` (missing fields take the defaults). `store`:
+    /// `config`: JSON of the engine's `Config` (`snake_case` keys; the identity is required,
+    /// other missing fields take the defaults, an unknown key is `terminal.bad_config`). `store`:
     /// `undefined` for an in-memory store, or a JS store object. `seed`: deterministic randomness
     /// for tests; otherwise the system generator.
     #[wasm_bindgen(constructor)]
     pub fn new(config: &str, tmk: &Key, store: JsValue, seed: Option<u32>, now: f64) -> Result<Terminal, JsValue> {
-        let config: Config = serde_json::from_str(config).map_err(|e| bad_json("config", &e))?;
+        let config: Config = serde_json::from_str(config).map_err(|e| bad_config(&e))?;
         let store: Box<dyn Store> = if store.is_undefined() || store.is_null() {
             Box::new(MemoryStore::new())
         } else {

@@ -68,6 +68,16 @@
 //! process dies; a handle that crashed under fault injection drops it too, as a dead process
 //! would.
 //!
+//! # Read-only
+//!
+//! [`FileStore::open_read_only`] is for tools that inspect a journal (`poscore store list`,
+//! `get`, `check`): it never creates, deletes, renames or syncs anything. A missing directory or
+//! one without a `STORE` header is [`StoreError::NotAStore`], not a new store; temp files are left
+//! alone; a committed batch journal is not replayed but read as an overlay, so the handle shows
+//! the state the next read-write open will recover to; and `LOCK` is locked shared, only when it
+//! exists (a running terminal's exclusive lock makes the open [`StoreError::InUse`]). Writes are
+//! [`StoreError::ReadOnly`].
+//!
 //! # Fault injection
 //!
 //! Every I/O step of a write goes through one place that consults an optional [`FailPoint`]
@@ -136,7 +146,9 @@ pub enum FailAction {
     TornWrite(usize),
 }
 
-/// How to open a [`FileStore`]; `Default` is an unsealed store without fault injection.
+/// How to open a [`FileStore`]; `Default` is an unsealed store without fault injection (as
+/// insecure for a journal holding card data as [`FileStore::open_unsealed_insecure`]: set
+/// `sealing_key`).
 #[derive(Default)]
 pub struct FileStoreOptions {
     /// Seal every record with this key. A sealed store can only be opened with the same key.
@@ -164,13 +176,13 @@ impl fmt::Debug for FileStoreOptions {
 /// use poscore::store::{file::FileStore, Op, Store};
 /// # let dir = std::env::temp_dir().join(format!("poscore-doc-{}", std::process::id()));
 /// # let _ = std::fs::remove_dir_all(&dir);
-/// let mut store = FileStore::open(&dir)?;
+/// let mut store = FileStore::open_unsealed_insecure(&dir)?; // a terminal's journal: open_sealed
 /// let before = store.fsyncs(); // creating the store synced its header and directories
 /// store.put("counters/stan", b"000124")?;
 /// assert_eq!(store.fsyncs() - before, 2); // temp file, then directory
 /// store.apply(&[Op::put("txn/000124", b"approved".to_vec()), Op::delete("reversal/pending")])?;
 /// drop(store);
-/// let store = FileStore::open(&dir)?;
+/// let store = FileStore::open_unsealed_insecure(&dir)?;
 /// assert_eq!(store.get("counters/stan")?, Some(b"000124".to_vec()));
 /// # std::fs::remove_dir_all(&dir).unwrap();
 /// # Ok::<(), poscore::store::StoreError>(())
@@ -186,6 +198,9 @@ pub struct FileStore {
     dead: Option<String>,
     /// The locked `LOCK` file while this handle is alive.
     lock: Option<fs::File>,
+    /// `Some` for a read-only handle: the final state of each key in a committed batch journal
+    /// that is not applied yet (the encoded record, or `None` for a delete), read over the files.
+    read_only: Option<BTreeMap<String, Option<Vec<u8>>>>,
 }
 
 impl fmt::Debug for FileStore {
@@ -200,12 +215,19 @@ impl fmt::Debug for FileStore {
 }
 
 impl FileStore {
-    /// Opens (creating if needed) an unsealed store in `dir`, completing any interrupted batch.
-    pub fn open(dir: impl AsRef<Path>) -> Result<Self, StoreError> {
+    /// Opens (creating if needed) an **unsealed** store in `dir`, completing any interrupted
+    /// batch.
+    ///
+    /// Insecure for a terminal's journal: its records hold the PAN, field 55 and the reversal
+    /// templates, and unsealed they rest in clear on the device's flash (PCI DSS 3.5). A
+    /// terminal opens its journal with [`FileStore::open_sealed`]. This is for tests, and for
+    /// tools working on stores that hold no card data or on data that is already sealed.
+    pub fn open_unsealed_insecure(dir: impl AsRef<Path>) -> Result<Self, StoreError> {
         Self::open_with(dir, FileStoreOptions::default())
     }
 
-    /// Opens (creating if needed) a store sealed with `key`, nonces from the system RNG.
+    /// Opens (creating if needed) a store sealed with `key` (AES-256-GCM), nonces from the
+    /// system RNG: how a terminal opens its journal.
     pub fn open_sealed(dir: impl AsRef<Path>, key: SealingKey) -> Result<Self, StoreError> {
         Self::open_with(dir, FileStoreOptions { sealing_key: Some(key), ..FileStoreOptions::default() })
     }
@@ -215,10 +237,52 @@ impl FileStore {
     pub fn open_with(dir: impl AsRef<Path>, options: FileStoreOptions) -> Result<Self, StoreError> {
         let dir = dir.as_ref().to_path_buf();
         let codec = RecordCodec::new(options.sealing_key, options.random);
-        let mut store =
-            FileStore { dir, codec, fail_point: options.fail_point, steps: 0, fsyncs: 0, dead: None, lock: None };
+        let mut store = FileStore {
+            dir,
+            codec,
+            fail_point: options.fail_point,
+            steps: 0,
+            fsyncs: 0,
+            dead: None,
+            lock: None,
+            read_only: None,
+        };
         store.recover()?;
         Ok(store)
+    }
+
+    /// Opens an existing store for reading only, sealed with `sealing_key` or unsealed (`None`):
+    /// nothing in or around `dir` is created, deleted or synced (see [Read-only](self#read-only)).
+    ///
+    /// A missing directory or one without a `STORE` header is [`StoreError::NotAStore`]; a
+    /// damaged header or batch journal is [`StoreError::Corrupt`], as on a read-write open.
+    pub fn open_read_only(dir: impl AsRef<Path>, sealing_key: Option<SealingKey>) -> Result<Self, StoreError> {
+        let dir = dir.as_ref().to_path_buf();
+        let not_a_store = |reason| StoreError::NotAStore { dir: dir.display().to_string(), reason };
+        match fs::metadata(&dir) {
+            Ok(m) if m.is_dir() => {}
+            Ok(_) => return Err(not_a_store("not a directory")),
+            Err(e) if e.kind() == io::ErrorKind::NotFound => return Err(not_a_store("no such directory")),
+            Err(e) => return Err(io_err("stat", &dir, e)),
+        }
+        let lock = lock_dir_shared(&dir)?;
+        let codec = RecordCodec::new(sealing_key, None);
+        match fs::read(dir.join(HEADER)) {
+            Ok(bytes) => codec.check_header(&bytes)?,
+            Err(e) if e.kind() == io::ErrorKind::NotFound => return Err(not_a_store("no STORE header")),
+            Err(e) => return Err(io_err("read", &dir.join(HEADER), e)),
+        }
+        let pending = match fs::read(dir.join(JOURNAL)) {
+            Ok(bytes) => decode_journal(&bytes)?.into_iter().collect(),
+            Err(e) if e.kind() == io::ErrorKind::NotFound => BTreeMap::new(),
+            Err(e) => return Err(io_err("read", &dir.join(JOURNAL), e)),
+        };
+        Ok(FileStore { dir, codec, fail_point: None, steps: 0, fsyncs: 0, dead: None, lock, read_only: Some(pending) })
+    }
+
+    /// True for a handle from [`FileStore::open_read_only`].
+    pub fn is_read_only(&self) -> bool {
+        self.read_only.is_some()
     }
 
     /// `fsync` calls (files and directory) made by this handle, including recovery on open:
@@ -456,12 +520,23 @@ impl FileStore {
             None => Ok(()),
         }
     }
+
+    /// Refuses a write on a read-only handle, naming the first key it would have written.
+    fn writable(&self, key: &str) -> Result<(), StoreError> {
+        match self.read_only {
+            Some(_) => Err(StoreError::ReadOnly { key: key.to_string() }),
+            None => Ok(()),
+        }
+    }
 }
 
 impl Store for FileStore {
     fn get(&self, key: &str) -> Result<Option<Vec<u8>>, StoreError> {
         self.alive()?;
         validate_key(key)?;
+        if let Some(pending) = self.read_only.as_ref().and_then(|p| p.get(key)) {
+            return pending.as_ref().map(|record| self.codec.decode(key, record)).transpose();
+        }
         let path = self.dir.join(record_file(key));
         match fs::read(&path) {
             Ok(bytes) => self.codec.decode(key, &bytes).map(Some),
@@ -485,13 +560,22 @@ impl Store for FileStore {
                 keys.push(key);
             }
         }
+        if let Some(pending) = &self.read_only {
+            // A committed batch not yet applied: its puts exist and its deletes do not.
+            keys.retain(|k| !matches!(pending.get(k), Some(None)));
+            keys.extend(pending.iter().filter(|(k, r)| r.is_some() && k.starts_with(prefix)).map(|(k, _)| k.clone()));
+        }
         keys.sort_unstable();
+        keys.dedup();
         Ok(keys)
     }
 
     fn apply(&mut self, ops: &[Op]) -> Result<(), StoreError> {
         self.alive()?;
         ops.iter().try_for_each(Op::validate)?;
+        if let Some(op) = ops.first() {
+            self.writable(op.key())?;
+        }
         if ops.is_empty() {
             return Ok(());
         }
@@ -501,6 +585,7 @@ impl Store for FileStore {
     fn put(&mut self, key: &str, value: &[u8]) -> Result<(), StoreError> {
         self.alive()?;
         validate_key(key)?;
+        self.writable(key)?;
         super::validate_value(key, value)?;
         self.put_one(key, value)
     }
@@ -508,6 +593,7 @@ impl Store for FileStore {
     fn delete(&mut self, key: &str) -> Result<(), StoreError> {
         self.alive()?;
         validate_key(key)?;
+        self.writable(key)?;
         self.delete_one(key)
     }
 }
@@ -603,6 +689,23 @@ fn lock_dir(dir: &Path) -> Result<fs::File, StoreError> {
         .map_err(|e| io_err("open", &path, e))?;
     match file.try_lock() {
         Ok(()) => Ok(file),
+        Err(fs::TryLockError::WouldBlock) => Err(StoreError::InUse { name: dir.display().to_string() }),
+        Err(fs::TryLockError::Error(e)) => Err(io_err("lock", &path, e)),
+    }
+}
+
+/// Locks `<dir>/LOCK` shared without waiting, for a read-only handle: several readers may look
+/// at once, none while a read-write handle (a running terminal) holds it. Without a `LOCK` file
+/// there is nothing to lock, and a reader creates none.
+fn lock_dir_shared(dir: &Path) -> Result<Option<fs::File>, StoreError> {
+    let path = dir.join(LOCK);
+    let file = match fs::File::open(&path) {
+        Ok(file) => file,
+        Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(None),
+        Err(e) => return Err(io_err("open", &path, e)),
+    };
+    match file.try_lock_shared() {
+        Ok(()) => Ok(Some(file)),
         Err(fs::TryLockError::WouldBlock) => Err(StoreError::InUse { name: dir.display().to_string() }),
         Err(fs::TryLockError::Error(e)) => Err(io_err("lock", &path, e)),
     }

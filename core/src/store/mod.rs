@@ -122,6 +122,33 @@ pub enum StoreError {
         /// The store's name or directory.
         name: String,
     },
+    /// A journal store was asked to open unsealed without the explicit insecure opt-in (the npm
+    /// `IndexedDbStore.open` without a `sealingKey` and without `insecureUnsealed: true`). The
+    /// journal holds PANs, field 55 and reversal templates: stores are sealed unless the
+    /// integrator says otherwise in words that cannot be missed
+    /// ([`file::FileStore::open_unsealed_insecure`] in Rust).
+    #[error(
+        "store {name:?} would be unsealed: give a sealing key, or opt in to an insecure unsealed store explicitly"
+    )]
+    UnsealedRefused {
+        /// The store's name or directory.
+        name: String,
+    },
+    /// A read-only open ([`file::FileStore::open_read_only`]) found no store: the directory is
+    /// missing, or holds no `STORE` header. Nothing was created or changed.
+    #[error("{dir} is not a poscore store: {reason}")]
+    NotAStore {
+        /// The directory given.
+        dir: String,
+        /// What is missing (`no such directory`, `no STORE header`, ...).
+        reason: &'static str,
+    },
+    /// A write to a store opened read-only ([`file::FileStore::open_read_only`]).
+    #[error("store is open read-only: cannot write {key:?}")]
+    ReadOnly {
+        /// The key the refused write named.
+        key: String,
+    },
     /// A simulated crash from test fault injection ([`MemoryStore::crash_after_writes`],
     /// [`file::FileStore::set_fail_point`]). The store handle is dead from then on, as the
     /// process would be; reopen the store to continue.
@@ -142,6 +169,9 @@ impl StoreError {
             Self::InvalidKey { .. } => "store.invalid_key",
             Self::ValueTooLarge { .. } => "store.value_too_large",
             Self::InUse { .. } => "store.in_use",
+            Self::UnsealedRefused { .. } => "store.unsealed_refused",
+            Self::NotAStore { .. } => "store.not_a_store",
+            Self::ReadOnly { .. } => "store.read_only",
             Self::Crashed { .. } => "store.crashed",
         }
     }

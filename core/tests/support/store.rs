@@ -67,7 +67,7 @@ impl FileBackend {
     fn open(&self, key: Option<[u8; 32]>) -> Result<Box<dyn Store>, StoreError> {
         let store = match key {
             Some(k) => FileStore::open_sealed(self.dir(), SealingKey::from_bytes(k))?,
-            None => FileStore::open(self.dir())?,
+            None => FileStore::open_unsealed_insecure(self.dir())?,
         };
         Ok(Box::new(store))
     }

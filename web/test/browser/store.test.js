@@ -1,5 +1,6 @@
-// The store conformance vectors on IndexedDbStore in headless Chromium (unsealed and sealed),
-// and a record that survives a page reload.
+// The store conformance vectors on IndexedDbStore in headless Chromium (sealed, and unsealed
+// through the explicit `insecureUnsealed` opt-in), a record that survives a page reload, and the
+// refusal to open unsealed without that opt-in.
 import { test, before, after } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { serveStatic } from '../shared/server.js';
@@ -62,20 +63,44 @@ test('a sealed record written before a reload reads back after it', async () => 
   if (hex !== '0400') throw new Error(`after reload: ${hex}`);
 });
 
+test('a store without a sealing key is refused unless insecureUnsealed says so', async () => {
+  const outcome = await page.evaluate(async () => {
+    const { IndexedDbStore } = await import('poscore');
+    const name = `unsealed-${Date.now()}`;
+    let refused;
+    try {
+      await IndexedDbStore.open(name);
+      refused = 'opened';
+    } catch (e) {
+      refused = e.code;
+    }
+    const created = (await indexedDB.databases()).some((d) => d.name === name);
+    const s = await IndexedDbStore.open(name, { insecureUnsealed: true });
+    const sealed = s.sealed;
+    await s.close();
+    await IndexedDbStore.destroy(name);
+    return { refused, created, sealed };
+  });
+  if (outcome.refused !== 'store.unsealed_refused') throw new Error(`open without a key: ${outcome.refused}`);
+  if (outcome.created) throw new Error('the refused open created the database');
+  if (outcome.sealed !== false) throw new Error('insecureUnsealed store reports sealed');
+});
+
 test('a second handle on the same store (another tab) is refused until the first closes', async () => {
   const outcome = await page.evaluate(async () => {
     const { IndexedDbStore } = await import('poscore');
     const name = `lock-${Date.now()}`;
-    const first = await IndexedDbStore.open(name);
+    const opts = { sealingKey: '000102030405060708090A0B0C0D0E0F101112131415161718191A1B1C1D1E1F' };
+    const first = await IndexedDbStore.open(name, opts);
     let second;
     try {
-      await IndexedDbStore.open(name);
+      await IndexedDbStore.open(name, opts);
       second = 'opened';
     } catch (e) {
       second = e.code;
     }
     await first.close();
-    const third = await IndexedDbStore.open(name);
+    const third = await IndexedDbStore.open(name, opts);
     await third.close();
     return second;
   });

@@ -4,8 +4,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
-import { MemoryStore, StoreError, Terminal, TerminalError } from 'poscore';
+import { IndexedDbStore, MemoryStore, StoreError, Terminal, TerminalError } from 'poscore';
 import { storeCases } from '../shared/store-vectors.js';
+import { identity } from '../shared/fixtures.js';
 
 const vectors = JSON.parse(await readFile(new URL('../../../tests/vectors/store.json', import.meta.url), 'utf8'));
 const memory = { capabilities: [], fresh: async () => new MemoryStore() };
@@ -17,8 +18,27 @@ test('store errors are StoreError with a stable code', () => {
   return e;
 });
 
+test('IndexedDbStore refuses to open unsealed without the explicit insecure opt-in', async () => {
+  const noIdb = { indexedDB: null };
+  for (const options of [undefined, {}, noIdb, { ...noIdb, insecureUnsealed: false }, { ...noIdb, insecureUnsealed: 'yes' }]) {
+    await assert.rejects(
+      IndexedDbStore.open('journal', options),
+      (e) => e instanceof StoreError && e.code === 'store.unsealed_refused' && /sealingKey/.test(e.message),
+      JSON.stringify(options),
+    );
+  }
+  await assert.rejects(
+    IndexedDbStore.open('journal', { ...noIdb, sealingKey: new Uint8Array(32), insecureUnsealed: true }),
+    TypeError,
+  );
+  // Past the check, both ways: here only the missing IndexedDB stops them (Node has none).
+  for (const options of [{ ...noIdb, sealingKey: new Uint8Array(32) }, { ...noIdb, insecureUnsealed: true }]) {
+    await assert.rejects(IndexedDbStore.open('journal', options), (e) => e.code === 'store.io');
+  }
+});
+
 test('a refused request carries the diagnosis an operator sees (T501 not signed on)', () => {
-  const terminal = new Terminal({ tmk: '0123456789ABCDEFFEDCBA9876543210', seed: 1 });
+  const terminal = new Terminal({ config: identity, tmk: '0123456789ABCDEFFEDCBA9876543210', seed: 1 });
   const sale = {
     type: 'sale',
     amount: 100,
@@ -51,7 +71,7 @@ test('run() waits for the store to be durable before bytes leave', async () => {
       }
     }
   }
-  const terminal = new Terminal({ tmk: '0123456789ABCDEFFEDCBA9876543210', seed: 1, store: new SlowStore() });
+  const terminal = new Terminal({ config: identity, tmk: '0123456789ABCDEFFEDCBA9876543210', seed: 1, store: new SlowStore() });
   const transport = {
     async send() {
       order.push('send');

@@ -6,8 +6,10 @@ export const ICC =
   '9F2608A1B2C3D4E5F607089F2701809F1007070101030000009F37045A3B2C1D9F36020001950500000000009A032611239C01009F02060000000000005F2A02015682027C009F1A0201564F08A0000003330101015008556E696F6E506179';
 export const chip = { type: 'chip', pan: PAN, track2: `${PAN}D28122200000000000`, expiry: '2812', cardSeq: '001', iccData: ICC };
 export const sale = (amount) => ({ type: 'sale', amount, card: chip, pin: { type: 'clear', digits: '123456' } });
+/** The demo/test identity (the core's `Config::demo()`): a config must name its terminal. */
+export const identity = { terminalId: '12345678', merchantId: '898310048160001', merchantName: 'poscore 测试商户' };
 /** Short timeouts so the fault tests run quickly; reversals wait for the next request. */
-export const config = { responseTimeoutMs: 800, reversalIdleDelayMs: 600_000, reversalBackoffMs: 200 };
+export const config = { ...identity, responseTimeoutMs: 800, reversalIdleDelayMs: 600_000, reversalBackoffMs: 200 };
 export const of = (events, type) => events.filter((e) => e.type === type);
 /** MTIs sent, in order. */
 export const sent = (events) => of(events, 'sending').map((e) => e.mti);

@@ -6,7 +6,7 @@ import { Key, PinBlock, Mac, Data, WorkingKeys, Dukpt, DukptTerminal, Tr31, Keys
 import type { Brand, Inspection, Track2Summary, PaymentCodeKind, Explanation, Diagnosis } from 'poscore';
 import * as checkout from 'poscore/checkout';
 import { Terminal, MemoryStore, IndexedDbStore, StoreError, TerminalError, MAX_VALUE_LEN, HttpTransport, WebSocketTransport } from 'poscore';
-import type { TerminalStore, TerminalRequest, TerminalEvent, Transmit, Transport, TransportError } from 'poscore';
+import type { TerminalConfig, TerminalStore, TerminalRequest, TerminalEvent, Transmit, Transport, TransportError } from 'poscore';
 import type { KeyAlgorithm, KeyUsage, Hex, TdesDukptKeys, DukptTransaction, Tr31Header } from 'poscore';
 
 function assert(cond: boolean, what: string): asserts cond {
@@ -119,6 +119,7 @@ assert(PinBlock.dangerousDecrypt(aesPik, translated, { format: 4, pan: '47617390
 const mak = Key.dangerousFromBytes('tdes', 'mac_both', new Uint8Array(16).fill(0x11));
 const mac: Hex = Mac.x919(mak, 'AABBCC', { padding: 2 });
 assert(Mac.verify(mak, 'x9.19', 'AABBCC', mac, { padding: 2 }) && !Mac.verify(mak, 'x9.19', 'AABBCD', mac, { padding: 2 }), 'verify');
+assert(Mac.verify(mak, 'x9.19', 'AABBCC', mac.slice(0, 8), { padding: 2, length: 4 }), 'verify an agreed truncation');
 const cup: Hex = Mac.cupEcb(Key.dangerousFromHex('des', 'mac_both', '0123456789ABCDEF'), new Uint8Array([1, 2, 3]));
 assert(cup.length === 16, 'cup-ecb');
 const tdk = Key.dangerousFromHex('tdes2', 'data_encryption', '0123456789ABCDEFFEDCBA9876543210');
@@ -163,7 +164,11 @@ for (const [fn, Cls, code] of [
 // The engine, without a network: sign-on hands out an 0800 frame; events narrow on `type`.
 const PAN_NEVER = '6212345678901232';
 const store: TerminalStore = new MemoryStore();
-const term = new Terminal({ config: { responseTimeoutMs: 5000 }, tmk: '0123456789ABCDEFFEDCBA9876543210', store, seed: 1 });
+const identity = { terminalId: '12345678', merchantId: '898310048160001', merchantName: 'poscore 测试商户' };
+const term = new Terminal({ config: { ...identity, responseTimeoutMs: 5000 }, tmk: '0123456789ABCDEFFEDCBA9876543210', store, seed: 1 });
+// @ts-expect-error the identity is required: no test identity stands in for it
+const noIdentity: TerminalConfig = { responseTimeoutMs: 5000 };
+assert(noIdentity !== undefined, 'TerminalConfig requires the identity');
 const signOn: TerminalRequest = { type: 'signOn' };
 const id: number = term.start(signOn);
 const out0800: Transmit | undefined = term.pollTransmit();
@@ -195,6 +200,10 @@ await mem.flush();
 assert(MAX_VALUE_LEN === 1048576 && mem.list().length === 0, 'MemoryStore');
 // IndexedDB exists only in browsers: the types are checked here, the store runs in Chromium.
 const openIdb: (name: string) => Promise<IndexedDbStore> = (name) => IndexedDbStore.open(name, { sealingKey: new Uint8Array(32) });
+const openUnsealed = (name: string) => IndexedDbStore.open(name, { insecureUnsealed: true });
+// @ts-expect-error a store is sealed unless insecureUnsealed says otherwise
+const openDefault = (name: string) => IndexedDbStore.open(name, {});
+assert(typeof openUnsealed === 'function' && typeof openDefault === 'function', 'IndexedDbStore.open options');
 assert(typeof openIdb === 'function', 'IndexedDbStore.open');
 const engine: Terminal = term;
 assert(typeof engine.resolveExhaustedReversal === "function" && typeof engine.cardFailedAfterApproval === "function", "engine operator calls");

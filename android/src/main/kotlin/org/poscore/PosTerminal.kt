@@ -86,7 +86,10 @@ class PosTerminal(
 ) : AutoCloseable {
     companion object {
         /**
-         * An engine over [store] (`config`: the core `Config` as JSON; missing fields default).
+         * An engine over [store]. [configJson]: the core `Config` as JSON with `snake_case`
+         * keys; `terminal_id`, `merchant_id` and `merchant_name` are required, other missing
+         * fields default, and a missing identity field or an unknown key (`terminalID`,
+         * `terminalId`) throws `PoscoreException.Terminal` `terminal.bad_config` naming it.
          * The terminal owns the store from here: [close] closes it when it is [AutoCloseable].
          */
         @Throws(PoscoreException::class)

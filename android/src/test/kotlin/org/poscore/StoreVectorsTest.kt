@@ -29,7 +29,7 @@ class StoreVectorsTest {
     }
 
     private fun run(dir: java.io.File, case: JSONObject, sealed: Boolean) {
-        val open = { FileStore(dir, if (sealed) key.copyOf() else null) }
+        val open = { if (sealed) FileStore(dir, key.copyOf()) else FileStore.openUnsealedInsecure(dir) }
         var store = open()
         val steps = case.getJSONArray("steps")
         for (i in 0 until steps.length()) {

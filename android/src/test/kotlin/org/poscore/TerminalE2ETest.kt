@@ -19,6 +19,9 @@ class TerminalE2ETest {
 
     private val tmk = Key.dangerousFromHex(KeyAlgorithm.TDES2, KeyUsage.KEY_ENCRYPTION, "0123456789ABCDEFFEDCBA9876543210")
     private val config = JSONObject()
+        .put("terminal_id", "12345678") // the published test identity (required)
+        .put("merchant_id", "898310048160001")
+        .put("merchant_name", "poscore 测试商户")
         .put("response_timeout_ms", 1500)
         .put("reversal_backoff_ms", 200)
         .put("reversal_idle_delay_ms", 600_000)
