@@ -281,13 +281,7 @@ impl Terminal {
         if before_send && self.settle_clean && first {
             let id = self.settlement.as_ref().map_or(0, |s| s.request);
             if self.write_settle(None, &[]).is_ok() {
-                self.events.push_back(Event::Failed {
-                    request: id,
-                    kind: TxnKind::Settle,
-                    stan: Some(inf.stan.clone()),
-                    diagnosis: Box::new(diag),
-                    reversal_pending: false,
-                });
+                self.events.push_back(failed(id, inf, diag));
             }
             return;
         }
@@ -306,13 +300,7 @@ impl Terminal {
         if !exhausted {
             self.due.insert(KEY_SETTLE.into(), now + self.backoff(attempts));
         }
-        self.events.push_back(Event::Failed {
-            request: id,
-            kind: TxnKind::Settle,
-            stan: Some(inf.stan.clone()),
-            diagnosis: Box::new(diag),
-            reversal_pending: false,
-        });
+        self.events.push_back(failed(id, inf, diag));
     }
 
     /// The records of the settled batch `closed` whose template still holds a full PAN, masked
@@ -351,5 +339,16 @@ impl Terminal {
             .filter(|(_, r)| !matches!(r.status, TxnStatus::InFlight | TxnStatus::Pending | TxnStatus::Exhausted))
             .map(|(k, _)| k.clone())
             .collect()
+    }
+}
+
+/// A settlement message that got no usable answer: nothing about it is a reversal.
+fn failed(request: u64, inf: &InFlight, diag: response::Diagnosis) -> Event {
+    Event::Failed {
+        request,
+        kind: TxnKind::Settle,
+        stan: Some(inf.stan.clone()),
+        diagnosis: Box::new(diag),
+        reversal_pending: false,
     }
 }
