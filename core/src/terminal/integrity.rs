@@ -102,8 +102,8 @@ impl std::fmt::Display for Damage {
     }
 }
 
-/// The wrapper of every engine record.
-#[derive(Debug, Serialize, Deserialize)]
+/// The wrapper of every engine record (written by [`envelope`]).
+#[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct Envelope {
     tid: String,
@@ -141,17 +141,41 @@ impl Manifest {
         self.seq
     }
 
+    /// Writes `ops` (engine records: each put is wrapped for terminal `tid` and carries the new
+    /// manifest) and `raw` (written as they are) in one atomic write, then advances `guard`.
+    /// Returns the manifest after the write; `self` describes the journal until it succeeds.
+    /// Every engine write goes through here, at start-up (recovery) and after.
+    pub fn write(
+        &self,
+        store: &mut dyn Store,
+        guard: Option<&mut (dyn RollbackGuard + '_)>,
+        tid: &str,
+        ops: Vec<Op>,
+        raw: Vec<Op>,
+    ) -> Result<Manifest, StoreError> {
+        let (sealed, next) = self.seal(ops, tid);
+        store.apply(&[raw, sealed].concat())?;
+        if let Some(g) = guard {
+            g.advance(next.seq)?;
+        }
+        Ok(next)
+    }
+
+    /// Moves the write counter to at least `seq` (recovering from a rollback: the counter must
+    /// not go back behind the guard's).
+    pub fn skip_to(&mut self, seq: u64) {
+        self.seq = self.seq.max(seq);
+    }
+
     /// `ops` with every put wrapped for terminal `tid`, and the manifest after them.
-    pub fn seal(&self, ops: &[Op], tid: &str) -> (Vec<Op>, Manifest) {
+    fn seal(&self, mut ops: Vec<Op>, tid: &str) -> (Vec<Op>, Manifest) {
         let creates = ops.iter().any(|o| matches!(o, Op::Put { key, .. } if !self.live.contains_key(key)));
-        let mut ops = ops.to_vec();
         if creates && !ops.iter().any(|o| o.key() == KEY_HEAD) {
             ops.push(Op::put(KEY_HEAD, b"{}".to_vec()));
         }
-        let ops = &ops[..];
         let mut next = self.clone();
         let mut seqs = Vec::with_capacity(ops.len());
-        for op in ops {
+        for op in &ops {
             match op {
                 Op::Put { key, .. } => {
                     next.seq += 1;
@@ -166,19 +190,26 @@ impl Manifest {
         }
         let live = digest(&next.live);
         let sealed = ops
-            .iter()
+            .into_iter()
             .zip(seqs)
             .map(|(op, seq)| match op {
-                Op::Put { key, value } => {
-                    let body: serde_json::Value = serde_json::from_slice(value).expect("engine records are JSON");
-                    let env = Envelope { tid: tid.to_owned(), seq, live: live.clone(), body };
-                    Op::put(key.clone(), serde_json::to_vec(&env).expect("envelopes serialize"))
-                }
-                Op::Delete { key } => Op::delete(key.clone()),
+                Op::Put { key, value } => Op::put(key, envelope(tid, seq, &live, &value)),
+                delete @ Op::Delete { .. } => delete,
             })
             .collect();
         (sealed, next)
     }
+}
+
+/// The bytes of an [`Envelope`] around `body` (an engine record, already JSON), written directly:
+/// the body is not parsed again on every write.
+fn envelope(tid: &str, seq: u64, live: &str, body: &[u8]) -> Vec<u8> {
+    let tid = serde_json::to_string(tid).expect("strings serialize");
+    let mut v = Vec::with_capacity(body.len() + tid.len() + live.len() + 40);
+    v.extend_from_slice(format!("{{\"tid\":{tid},\"seq\":{seq},\"live\":\"{live}\",\"body\":").as_bytes());
+    v.extend_from_slice(body);
+    v.push(b'}');
+    v
 }
 
 /// A journal as loaded: each record's body by key, and the manifest.

@@ -346,17 +346,15 @@ impl Terminal {
             }
             start = (start + RECOVERY_STAN_GAP - 1) % 999_999 + 1;
             state.signed_on = false;
-            let engine_ops = [
+            if let Some(g) = guard.as_deref() {
+                manifest.skip_to(g.current()?);
+            }
+            let engine_ops = vec![
                 Op::put(KEY_STATE, to_json(&state)),
                 Op::put(KEY_STAN, to_json(&StanLease { limit: start })),
                 Op::delete(KEY_KEYS),
             ];
-            let (sealed, next) = manifest.seal(&engine_ops, &config.terminal_id);
-            store.apply(&[raw, sealed].concat())?;
-            manifest = next;
-            if let Some(g) = guard.as_mut() {
-                g.advance(manifest.seq())?;
-            }
+            manifest = manifest.write(&mut *store, guard.as_deref_mut(), &config.terminal_id, engine_ops, raw)?;
         }
         let decoder = FrameDecoder::new(frame.clone());
         let mut t = Self {
@@ -659,13 +657,10 @@ impl Terminal {
             // A write that only deletes still carries the new manifest.
             ops.push(Op::put(KEY_STATE, to_json(&self.state)));
         }
-        let (sealed, next) = self.manifest.seal(&ops, &self.cfg.terminal_id);
-        let written = self.store.apply(&sealed).and_then(|()| match self.guard.as_mut() {
-            Some(g) => g.advance(next.seq()),
-            None => Ok(()),
-        });
+        let written =
+            self.manifest.write(&mut *self.store, self.guard.as_deref_mut(), &self.cfg.terminal_id, ops, Vec::new());
         match written {
-            Ok(()) => {
+            Ok(next) => {
                 self.manifest = next;
                 Ok(())
             }

@@ -205,11 +205,59 @@ fn recovery_keeps_the_damage_for_audit_signs_on_again_and_never_reuses_a_stan() 
     assert_eq!(audit.len(), 1, "the unreadable record is kept for audit: {audit:?}");
     // The recovered journal is intact now, and the engine goes on with the same host.
     p.terminal = t;
-    open(shared.durable()).map(|_| ()).unwrap_or_else(|e| panic!("recovered journal reopens: {e}"));
+    if let Err(e) = open(shared.durable()) {
+        panic!("recovered journal reopens: {e}");
+    }
     p.run(Request::SignOn).unwrap();
     p.run(sale(500)).unwrap();
     p.run(Request::Settle).unwrap();
     assert!(p.acquirer.ledger.stan_reuse.is_empty(), "{:?}", p.acquirer.ledger.stan_reuse);
     assert!(p.terminal.records().any(|r| r.amount == 500 && r.status == TxnStatus::Approved));
-    assert_eq!(p.events_of("settlement_balanced").len() + p.events_of("batch_uploaded").len() >= 1, true);
+    assert!(p.events_of("settlement_balanced").len() + p.events_of("batch_uploaded").len() >= 1);
+}
+
+#[test]
+fn recovery_from_a_rollback_moves_the_journal_past_the_guard() {
+    let store = SharedStore::new(MemoryStore::new());
+    let counter = Counter::default();
+    let open_guarded = |s: MemoryStore, c: &Counter| {
+        Terminal::with_rollback_guard(
+            test_config(),
+            tmk(),
+            Box::new(s),
+            Box::new(poscore::rng::SeededRng::new(1)),
+            0,
+            Box::new(c.clone()),
+        )
+    };
+    let mut p = Pair::new(Box::new(store.clone()), 21, test_config()).unwrap();
+    p.terminal = Terminal::with_rollback_guard(
+        test_config(),
+        tmk(),
+        Box::new(store.clone()),
+        Box::new(poscore::rng::SeededRng::new(21)),
+        p.now,
+        Box::new(counter.clone()),
+    )
+    .unwrap();
+    p.run(Request::SignOn).unwrap();
+    let old = store.durable();
+    p.run(sale(1_000)).unwrap();
+    let ahead = *counter.0.borrow();
+    let shared = SharedStore::new(old);
+    let (damage, _) = damage_of(open_guarded(shared.durable(), &counter));
+    assert!(matches!(damage[..], [Damage::Rollback { .. }]), "{damage:?}");
+    // The counter never goes back (Counter asserts it): recovery writes past it.
+    let (_, damage) = Terminal::recover(
+        test_config(),
+        tmk(),
+        Box::new(shared.clone()),
+        Box::new(poscore::rng::SeededRng::new(3)),
+        0,
+        Some(Box::new(counter.clone())),
+    )
+    .unwrap();
+    assert!(matches!(damage[..], [Damage::Rollback { .. }]), "{damage:?}");
+    assert!(*counter.0.borrow() > ahead);
+    open_guarded(shared.durable(), &counter).expect("the recovered journal is at the guard");
 }
