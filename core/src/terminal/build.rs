@@ -22,8 +22,8 @@ pub(super) fn field60(code: &str, batch: &str, nmi: &str) -> String {
 pub(super) const REVERSAL_FIELDS: [u8; 16] = [2, 3, 4, 11, 14, 22, 23, 25, 38, 41, 42, 48, 49, 55, 60, 61];
 
 /// Fields an advice repeat (0221) carries: the advice as sent, less what
-/// [`journal::minimal_template`] never keeps (track data, PIN, MAC).
-const ADVICE_FIELDS: [u8; 20] = [2, 3, 4, 11, 14, 22, 23, 25, 26, 35, 37, 38, 41, 42, 48, 49, 55, 60, 61, 63];
+/// [`journal::minimal_template`] never keeps (track data 35, PIN 26/52/53, MAC 64).
+const ADVICE_FIELDS: [u8; 18] = [2, 3, 4, 11, 14, 22, 23, 25, 37, 38, 41, 42, 48, 49, 55, 60, 61, 63];
 
 /// A request's message and what the engine keeps beside it.
 struct Built {
@@ -163,22 +163,21 @@ impl Terminal {
             m.set_str(3, pc)?;
         }
         let amount12 = |a: u64| format!("{a:012}");
-        let mut built = Built { message: Message::new(f.mti), amount: 0, card: None, original_stan: None };
+        let (mut value, mut card_summary, mut original) = (0, None, None);
         match request {
             Request::SignOn => {
-                m.set_str(60, &field60(f.type_code, &batch, &nmi))?;
                 m.set_str(63, &self.operator63())?;
             }
-            Request::SignOff => m.set_str(60, &field60(f.type_code, &batch, &nmi)).map(|_| ())?,
+            Request::SignOff => {}
             Request::Sale { amount, card, pin } | Request::PreAuth { amount, card, pin } => {
-                built.amount = *amount;
+                value = *amount;
                 m.set_str(4, &amount12(*amount))?;
-                built.card = Some(self.card_fields(&mut m, card, pin.as_ref())?);
+                card_summary = Some(self.card_fields(&mut m, card, pin.as_ref())?);
             }
             Request::Completion { amount, original_auth_code, original_date, card, pin } => {
-                built.amount = *amount;
+                value = *amount;
                 m.set_str(4, &amount12(*amount))?;
-                built.card = Some(self.card_fields(&mut m, card, pin.as_ref())?);
+                card_summary = Some(self.card_fields(&mut m, card, pin.as_ref())?);
                 m.set_str(38, original_auth_code)?;
                 m.set_str(61, &format!("000000000000{original_date}"))?;
             }
@@ -186,10 +185,10 @@ impl Terminal {
             | Request::PreAuthVoid { original_stan, card, pin }
             | Request::CompletionVoid { original_stan, card, pin } => {
                 let orig = self.void_original(original_stan, kind)?.clone();
-                built.amount = orig.amount;
-                built.original_stan = Some(original_stan.clone());
+                value = orig.amount;
+                original = Some(original_stan.clone());
                 m.set_str(4, &amount12(orig.amount))?;
-                built.card = Some(self.card_fields(&mut m, card, pin.as_ref())?);
+                card_summary = Some(self.card_fields(&mut m, card, pin.as_ref())?);
                 if let Some(r) = &orig.rrn {
                     m.set_str(37, r)?;
                 }
@@ -199,26 +198,25 @@ impl Terminal {
                 m.set_str(61, &format!("{}{}", orig.batch, orig.stan))?;
             }
             Request::Refund { amount, original_rrn, original_date, card } => {
-                built.amount = *amount;
+                value = *amount;
                 m.set_str(4, &amount12(*amount))?;
-                built.card = Some(self.card_fields(&mut m, card, None)?);
+                card_summary = Some(self.card_fields(&mut m, card, None)?);
                 m.set_str(37, original_rrn)?;
                 m.set_str(61, &format!("000000000000{original_date}"))?;
             }
             Request::BalanceInquiry { card, pin } => {
-                built.card = Some(self.card_fields(&mut m, card, pin.as_ref())?);
+                card_summary = Some(self.card_fields(&mut m, card, pin.as_ref())?);
             }
             Request::Settle => unreachable!("settlement is built by the settlement flow"),
         }
         if let Some(cond) = f.condition {
             m.set_str(25, cond)?;
         }
-        if built.card.is_some() {
+        if card_summary.is_some() {
             m.set_str(49, &self.cfg.currency)?;
-            m.set_str(60, &field60(f.type_code, &batch, &nmi))?;
         }
-        built.message = m;
-        Ok(built)
+        m.set_str(60, &field60(f.type_code, &batch, &nmi))?;
+        Ok(Built { message: m, amount: value, card: card_summary, original_stan: original })
     }
 
     /// Sends request `id`. For the kinds that owe the host something once sent, the journal

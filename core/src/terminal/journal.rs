@@ -134,10 +134,8 @@ pub struct TxnSummary {
 impl TxnRecord {
     /// The record without its template, PAN masked.
     pub fn summary(&self) -> TxnSummary {
-        let pan = self.template.fields.get(&2).cloned().or_else(|| {
-            let t2 = self.template.fields.get(&35)?;
-            Some(t2.trim_start_matches(';').split(['=', 'D', 'd']).next()?.to_owned())
-        });
+        // Templates never hold track 2 (see `minimal_template`): field 2 is the only PAN there is.
+        let pan = self.template.fields.get(&2).cloned();
         TxnSummary {
             kind: self.kind,
             batch: self.batch.clone(),

@@ -114,29 +114,7 @@ impl Terminal {
         r.response_code = Some(code.to_owned());
         let reversible = facts(kind).obligation == Obligation::Reversal;
         match diag.action {
-            NextAction::Complete => {
-                r.rrn = msg.get_str(37).map(str::to_owned);
-                r.auth_code = msg.get_str(38).map(str::to_owned);
-                let receipt = self.receipt(kind, &inf, msg, r.amount, now);
-                r.receipt = Some(receipt.clone());
-                r.status = TxnStatus::Approved;
-                r.reason = None;
-                let amount = r.amount;
-                let (rrn, auth_code) = (r.rrn.clone(), r.auth_code.clone());
-                if self.write_record(&key, r).is_ok() {
-                    self.events.push_back(Event::Approved {
-                        request: id,
-                        kind,
-                        stan: inf.stan,
-                        amount,
-                        rrn,
-                        auth_code,
-                        balance: None,
-                        receipt: Box::new(receipt),
-                        diagnosis: Box::new(diag),
-                    });
-                }
-            }
+            NextAction::Complete => self.approve(&key, r, id, &inf, msg, diag, now),
             NextAction::Reverse if reversible => {
                 r.status = TxnStatus::Pending;
                 r.reason = diag.reversal_reason.clone().or(r.reason);
@@ -154,6 +132,42 @@ impl Terminal {
                     });
                 }
             }
+        }
+    }
+
+    /// The host approved the journaled request under `key` (first answer or advice repeat): its
+    /// record becomes the log entry, with RRN, auth code and receipt, in one write; then the
+    /// approval is reported.
+    #[allow(clippy::too_many_arguments)]
+    fn approve(
+        &mut self,
+        key: &str,
+        mut r: super::TxnRecord,
+        request: u64,
+        inf: &InFlight,
+        msg: &Message,
+        diag: Diagnosis,
+        now: u64,
+    ) {
+        r.rrn = msg.get_str(37).map(str::to_owned);
+        r.auth_code = msg.get_str(38).map(str::to_owned);
+        let receipt = self.receipt(r.kind, inf, msg, r.amount, now);
+        r.receipt = Some(receipt.clone());
+        r.status = TxnStatus::Approved;
+        r.reason = None;
+        let event = Event::Approved {
+            request,
+            kind: r.kind,
+            stan: r.stan.clone(),
+            amount: r.amount,
+            rrn: r.rrn.clone(),
+            auth_code: r.auth_code.clone(),
+            balance: None,
+            receipt: Box::new(receipt),
+            diagnosis: Box::new(diag),
+        };
+        if self.write_record(key, r).is_ok() {
+            self.events.push_back(event);
         }
     }
 
@@ -181,27 +195,7 @@ impl Terminal {
             r.response_code = Some(code.to_owned());
             let request = r.request;
             match diag.action {
-                NextAction::Complete => {
-                    r.rrn = msg.get_str(37).map(str::to_owned);
-                    r.auth_code = msg.get_str(38).map(str::to_owned);
-                    r.status = TxnStatus::Approved;
-                    let receipt = self.receipt(r.kind, inf, msg, r.amount, now);
-                    r.receipt = Some(receipt.clone());
-                    let (amount, rrn, auth_code, stan) = (r.amount, r.rrn.clone(), r.auth_code.clone(), r.stan.clone());
-                    if self.write_record(&key, r).is_ok() {
-                        self.events.push_back(Event::Approved {
-                            request,
-                            kind: TxnKind::Refund,
-                            stan,
-                            amount,
-                            rrn,
-                            auth_code,
-                            balance: None,
-                            receipt: Box::new(receipt),
-                            diagnosis: Box::new(diag),
-                        });
-                    }
-                }
+                NextAction::Complete => self.approve(&key, r, request, inf, msg, diag, now),
                 NextAction::Decline => {
                     r.status = TxnStatus::Declined;
                     let stan = r.stan.clone();
