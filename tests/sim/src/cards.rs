@@ -56,3 +56,24 @@ pub fn pin() -> Option<PinInput> {
 pub fn wrong_pin() -> Option<PinInput> {
     Some(PinInput::Clear { digits: "000000".into() })
 }
+
+/// A card (every entry mode and both wallets, equally likely) and its PIN entry (none for a
+/// payment code, a wrong PIN 1 time in 20), drawn from `dice`: the random presentment the crash
+/// tests, in process and as a real process, both use.
+pub fn random(dice: &mut crate::SplitMix) -> (CardInput, Option<PinInput>) {
+    let card = match dice.below(5) {
+        0 => chip(),
+        1 => magstripe(),
+        2 => contactless(),
+        3 => qr(),
+        _ => wechat(),
+    };
+    let pin = if matches!(card, CardInput::QrCode { .. }) {
+        None
+    } else if dice.percent(5) {
+        wrong_pin()
+    } else {
+        pin()
+    };
+    (card, pin)
+}

@@ -14,7 +14,7 @@ use std::collections::BTreeMap;
 
 use poscore::store::MemoryStore;
 use poscore::terminal::{Request, Resolution, TxnKind, TxnStatus};
-use poscore_sim::cards::{chip, contactless, magstripe, pin, qr, wechat, wrong_pin};
+use poscore_sim::cards::{self, chip, pin};
 use poscore_sim::pair::{test_config, Pair, SharedStore};
 use poscore_sim::{FaultRates, SplitMix as Dice};
 
@@ -32,20 +32,7 @@ fn random_request(d: &mut Dice, p: &Pair) -> Request {
         .filter(|r| r.kind == TxnKind::Sale && r.status == TxnStatus::Approved)
         .map(|r| (r.batch.clone(), r.stan.clone(), r.rrn.clone().unwrap_or_default()))
         .collect();
-    let card = match d.below(5) {
-        0 => chip(),
-        1 => magstripe(),
-        2 => contactless(),
-        3 => qr(),
-        _ => wechat(),
-    };
-    let pin = if matches!(card, poscore::terminal::CardInput::QrCode { .. }) {
-        None
-    } else if d.percent(5) {
-        wrong_pin()
-    } else {
-        pin()
-    };
+    let (card, pin) = cards::random(d);
     let amount = 100 + d.below(50_000);
     match d.below(20) {
         10 | 11 if !approved_sales.is_empty() => {

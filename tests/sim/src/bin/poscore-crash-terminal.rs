@@ -41,9 +41,9 @@ use poscore::store::file::FileStore;
 use poscore::store::record::SealingKey;
 use poscore::store::Store;
 use poscore::terminal::driver::{now_ms, TcpDriver};
-use poscore::terminal::{CardInput, Config, Event, PinInput, Request, Resolution, Terminal, TerminalError};
+use poscore::terminal::{Config, Event, PinInput, Request, Resolution, Terminal, TerminalError};
 use poscore::terminal::{TxnKind, TxnStatus};
-use poscore_sim::cards::{chip, contactless, magstripe, pin, qr, wechat, wrong_pin, CHIP_PAN, MAG_PAN};
+use poscore_sim::cards::{self, chip, pin, CHIP_PAN, MAG_PAN};
 use poscore_sim::SplitMix as Dice;
 use serde_json::{json, Value};
 
@@ -245,20 +245,7 @@ fn random_request(d: &mut Dice, t: &Terminal) -> Request {
             .collect()
     };
     let pick = |d: &mut Dice, v: &[(String, String)]| v.get(d.below(v.len().max(1) as u64) as usize).cloned();
-    let card = match d.below(5) {
-        0 => chip(),
-        1 => magstripe(),
-        2 => contactless(),
-        3 => qr(),
-        _ => wechat(),
-    };
-    let card_pin = if matches!(card, CardInput::QrCode { .. }) {
-        None
-    } else if d.percent(5) {
-        wrong_pin()
-    } else {
-        pin()
-    };
+    let (card, card_pin) = cards::random(d);
     let amount = 100 + d.below(9_900);
     let sale = Request::Sale { amount, card, pin: card_pin };
     let ok_pin = || -> Option<PinInput> { pin() };
@@ -309,7 +296,7 @@ fn report(dir: &Path) -> i32 {
     };
     let t = open_terminal(store, 0x0052_E907);
     let mut status_counts: BTreeMap<String, u64> = BTreeMap::new();
-    let mut batches: BTreeMap<String, BatchTotals> = BTreeMap::new();
+    let mut batches: BTreeMap<String, Value> = BTreeMap::new();
     let mut records = Vec::new();
     let mut pending = Vec::new();
     let mut reversed = Vec::new();
@@ -318,8 +305,13 @@ fn report(dir: &Path) -> i32 {
         *status_counts.entry(status.as_str().unwrap_or("?").to_owned()).or_insert(0) += 1;
         records.push(json!({ "batch": r.batch, "stan": r.stan, "kind": r.kind, "status": status,
                              "amount": r.amount, "attempts": r.attempts, "rrn": r.rrn }));
-        if r.status == TxnStatus::Approved {
-            batches.entry(r.batch.clone()).or_default().add(r.kind, r.amount);
+        if r.status == TxnStatus::Approved && !batches.contains_key(&r.batch) {
+            // The engine's own totals (what its 0500 carries), with the count and net beside them.
+            let totals = t.totals(&r.batch);
+            let mut v = serde_json::to_value(totals).unwrap_or(Value::Null);
+            v["approved"] = t.approved(&r.batch).len().into();
+            v["net"] = totals.net().into();
+            batches.insert(r.batch.clone(), v);
         }
         if matches!(r.status, TxnStatus::InFlight | TxnStatus::Pending | TxnStatus::Exhausted) {
             pending.push(json!({ "batch": r.batch, "stan": r.stan, "kind": r.kind, "status": status }));
@@ -328,7 +320,7 @@ fn report(dir: &Path) -> i32 {
             reversed.push(json!({ "batch": r.batch, "stan": r.stan }));
         }
     }
-    let approved_net: i64 = batches.values().map(|b| b.net).sum();
+    let approved_net: i64 = batches.values().filter_map(|b| b["net"].as_i64()).sum();
     out(&json!({
         "terminal_id": t.config().terminal_id,
         "batch": t.batch(),
@@ -336,7 +328,7 @@ fn report(dir: &Path) -> i32 {
         "journal_keys": keys,
         "records": records,
         "status_counts": status_counts,
-        "batches": batches.iter().map(|(b, v)| (b.clone(), v.json())).collect::<serde_json::Map<_, _>>(),
+        "batches": batches,
         "approved_net": approved_net,
         "pending": pending,
         "settlement_owed": t.settlement_owed().map(|s| json!({ "batch": s.batch, "uploading": s.uploading,
@@ -345,39 +337,6 @@ fn report(dir: &Path) -> i32 {
         "card_data": scan,
     }));
     0
-}
-
-#[derive(Default)]
-struct BatchTotals {
-    approved: u64,
-    debit_amount: u64,
-    debit_count: u64,
-    credit_amount: u64,
-    credit_count: u64,
-    net: i64,
-}
-
-impl BatchTotals {
-    fn add(&mut self, kind: TxnKind, amount: u64) {
-        self.approved += 1;
-        match kind.sign() {
-            1 => {
-                self.debit_amount += amount;
-                self.debit_count += 1;
-            }
-            -1 => {
-                self.credit_amount += amount;
-                self.credit_count += 1;
-            }
-            _ => {}
-        }
-        self.net += i64::from(kind.sign()) * i64::try_from(amount).unwrap_or(i64::MAX);
-    }
-
-    fn json(&self) -> Value {
-        json!({ "approved": self.approved, "debit_amount": self.debit_amount, "debit_count": self.debit_count,
-                "credit_amount": self.credit_amount, "credit_count": self.credit_count, "net": self.net })
-    }
 }
 
 /// Reads every record the store holds (through the store API, unsealed) and looks for card data
