@@ -27,10 +27,10 @@
 //! What remains undetectable from inside is undoing the last writes together with `term/head`,
 //! which is a rollback: the [`RollbackGuard`] is for that.
 //!
-//! Costs: the manifest rides on the records each write puts anyway (a write that only deletes
-//! rewrites `term/state` to carry it); a write that creates a key puts `term/head` beside it, in
-//! the same atomic write. With the file store that makes a sale 7 fsyncs (a 2-record atomic
-//! write of 5, then the outcome's 2) instead of the reversal-first minimum of 4.
+//! Costs: the manifest rides on the records each write puts anyway; a write that creates a key
+//! or only deletes puts `term/head` beside it, in the same atomic write. With the file store that
+//! makes a sale 7 fsyncs (a 2-record atomic write of 5, then the outcome's 2) instead of the
+//! reversal-first minimum of 4.
 
 use std::collections::BTreeMap;
 
@@ -169,8 +169,10 @@ impl Manifest {
 
     /// `ops` with every put wrapped for terminal `tid`, and the manifest after them.
     fn seal(&self, mut ops: Vec<Op>, tid: &str) -> (Vec<Op>, Manifest) {
+        // A write that creates a key, or only deletes, carries the manifest in `term/head`.
         let creates = ops.iter().any(|o| matches!(o, Op::Put { key, .. } if !self.live.contains_key(key)));
-        if creates && !ops.iter().any(|o| o.key() == KEY_HEAD) {
+        let only_deletes = !ops.iter().any(|o| matches!(o, Op::Put { .. }));
+        if (creates || only_deletes) && !ops.iter().any(|o| o.key() == KEY_HEAD) {
             ops.push(Op::put(KEY_HEAD, b"{}".to_vec()));
         }
         let mut next = self.clone();

@@ -652,13 +652,13 @@ impl Terminal {
     /// ([`integrity`]).
     pub(super) fn commit(&mut self, ops: &[Op]) -> Result<()> {
         self.check_alive()?;
-        let mut ops = ops.to_vec();
-        if !ops.iter().any(|o| matches!(o, Op::Put { .. })) {
-            // A write that only deletes still carries the new manifest.
-            ops.push(Op::put(KEY_STATE, to_json(&self.state)));
-        }
-        let written =
-            self.manifest.write(&mut *self.store, self.guard.as_deref_mut(), &self.cfg.terminal_id, ops, Vec::new());
+        let written = self.manifest.write(
+            &mut *self.store,
+            self.guard.as_deref_mut(),
+            &self.cfg.terminal_id,
+            ops.to_vec(),
+            Vec::new(),
+        );
         match written {
             Ok(next) => {
                 self.manifest = next;
