@@ -192,6 +192,10 @@ fn result_of(events: &[Event]) -> (String, String, String) {
     ("-".into(), String::new(), String::new())
 }
 
+/// The fixed, public key the demo journal is sealed with (`poscore store list --key-file` opens
+/// it with a file holding these 32 bytes).
+const DEMO_SEALING_KEY: &[u8; 32] = b"poscore-demo-journal-sealing-key";
+
 /// Runs the day. `print`: stream lines to stdout as they happen (the CLI); otherwise only the
 /// returned output carries them.
 #[allow(clippy::too_many_lines)]
@@ -224,7 +228,7 @@ pub fn run(args: &DemoArgs, json_mode: bool, print: bool) -> poscore::Result<Out
     };
     // Sealed as a production journal must be (records hold the PAN and field 55). A real
     // terminal unwraps this key from its keystore or HSM; the demo uses a fixed, public demo key.
-    let sealing_key = SealingKey::from_bytes(*b"poscore-demo-journal-sealing-key");
+    let sealing_key = SealingKey::from_bytes(*DEMO_SEALING_KEY);
     let store = FileStore::open_sealed(data_dir.join("journal"), sealing_key)?;
     let now = poscore::terminal::driver::now_ms();
     let tmk = poscore_sim::pair::tmk();
@@ -430,8 +434,9 @@ pub fn run(args: &DemoArgs, json_mode: bool, print: bool) -> poscore::Result<Out
     let reversals = acq.ledger.reversal_requests.len();
     let stan_reuse = acq.ledger.stan_reuse.len();
     let settled_once = acq.ledger.double_settlements.is_empty() && acq.ledger.booked_into_closed_batch.is_empty();
+    let open_batch = t.batch().to_owned();
     drop(t); // releases the journal's lock: the scan below opens it as a tool would
-    let leaks = journal_leaks(&data_dir.join("journal"))?;
+    let leaks = journal_leaks(&data_dir.join("journal"), &open_batch)?;
     let invariants = json!({
         "ledger_equals_approved_log": host_net == log_net,
         "host_net": host_net,
@@ -510,58 +515,46 @@ pub fn run(args: &DemoArgs, json_mode: bool, print: bool) -> poscore::Result<Out
 }
 
 /// Scans the day's journal for card data it must not keep (PCI DSS 3.3.1, 3.5): the files on disk
-/// must show no PAN or track digits at all (sealed), and the records, opened with the demo key,
-/// no track 2 and no PAN except as field 2 of a reversal template (what a reversal needs).
-fn journal_leaks(dir: &std::path::Path) -> poscore::Result<Vec<String>> {
-    use poscore::store::Store as _;
-    let pans = [cards::CHIP_PAN, cards::MAG_PAN];
-    let tracks: Vec<String> = match (magstripe(), chip()) {
-        (CardInput::Magstripe { track2 }, CardInput::Chip { track2: Some(chip2), .. }) => {
-            let mag = track2.trim_matches([';', '?']).to_owned();
-            vec![mag.split('=').nth(1).unwrap_or_default().to_owned(), chip2.replace('D', "="), chip2]
-        }
-        _ => Vec::new(),
-    };
-    let mut leaks = Vec::new();
+/// must show no PAN or track digits at all (sealed), and the records, opened read-only with the
+/// demo key ([`poscore_sim::journal_scan`]), no track data, no PIN block, and a full PAN only in
+/// field 2 of a record still owed to the host or of the open batch (what a reversal or batch
+/// upload needs); a settled batch's are masked.
+fn journal_leaks(dir: &std::path::Path, open_batch: &str) -> poscore::Result<Vec<String>> {
     let io = |e: std::io::Error| poscore::store::StoreError::Io {
         op: "scan",
         path: dir.display().to_string(),
         message: e.to_string(),
     };
+    let mut leaks = Vec::new();
+    let mag_track = match magstripe() {
+        CardInput::Magstripe { track2 } => track2.trim_matches([';', '?']).to_owned(),
+        _ => String::new(),
+    };
     for entry in std::fs::read_dir(dir).map_err(io)? {
         let path = entry.map_err(io)?.path();
         let raw = std::fs::read(&path).map_err(io)?;
         let text = String::from_utf8_lossy(&raw);
-        for secret in pans.iter().map(|p| (*p).to_owned()).chain(tracks.iter().cloned()) {
-            if text.contains(secret.as_str()) {
-                leaks.push(format!("file {} shows card data in the clear", path.display()));
-            }
+        if [cards::CHIP_PAN, cards::MAG_PAN, mag_track.as_str()].iter().any(|secret| text.contains(secret)) {
+            leaks.push(format!("file {} shows card data in the clear", path.display()));
         }
     }
-    let store = FileStore::open_read_only(dir, Some(SealingKey::from_bytes(*b"poscore-demo-journal-sealing-key")))?;
-    for prefix in ["term/", "txn/"] {
-        for key in store.list(prefix)? {
-            let Some(bytes) = store.get(&key)? else { continue };
-            let mut v: serde_json::Value = serde_json::from_slice(&bytes).unwrap_or_default();
-            if let Some(fields) = v.pointer_mut("/body/template/fields").and_then(|f| f.as_object_mut()) {
-                for f in ["35", "36", "52", "53", "26"] {
-                    if fields.contains_key(f) {
-                        leaks.push(format!("{key} keeps field {f}"));
-                    }
-                }
-                fields.remove("2");
-            }
-            let text = v.to_string();
-            for t in &tracks {
-                if text.contains(t.as_str()) {
-                    leaks.push(format!("{key} keeps track data"));
-                }
-            }
-            for p in pans {
-                if text.contains(p) {
-                    leaks.push(format!("{key} keeps a full PAN outside field 2"));
-                }
-            }
+    let store = FileStore::open_read_only(dir, Some(SealingKey::from_bytes(*DEMO_SEALING_KEY)))?;
+    let (scan, _) = poscore_sim::journal_scan::scan(&store).map_err(|message| poscore::store::StoreError::Io {
+        op: "scan",
+        path: dir.display().to_string(),
+        message,
+    })?;
+    for kind in ["track2", "pin_block"] {
+        for hit in scan[kind].as_array().into_iter().flatten() {
+            leaks.push(format!("{} keeps {kind} at {}", hit["key"], hit["where"]));
+        }
+    }
+    for hit in scan["full_pan"].as_array().into_iter().flatten() {
+        let in_field_2 = hit["where"].as_str().is_some_and(|w| w.ends_with("/template/fields/2"));
+        let owed = matches!(hit["status"].as_str(), Some("in_flight" | "pending" | "exhausted"));
+        let open = hit["batch"].as_str() == Some(open_batch);
+        if !(in_field_2 && (owed || open)) {
+            leaks.push(format!("{} keeps a full PAN at {}", hit["key"], hit["where"]));
         }
     }
     Ok(leaks)

@@ -111,11 +111,9 @@ fn sealing_key(at: &StoreAt) -> Result<Option<SealingKey>, StoreError> {
     }
     match std::env::var("POSCORE_STORE_KEY") {
         Ok(k) => {
-            let key: [u8; 32] = parse_hex(&k)
-                .ok()
-                .and_then(|b| b.try_into().ok())
-                .ok_or(StoreError::SealedKeyMismatch { reason: "POSCORE_STORE_KEY must be 64 hex digits (AES-256)" })?;
-            Ok(Some(SealingKey::from_bytes(key)))
+            let bad = || StoreError::SealedKeyMismatch { reason: "POSCORE_STORE_KEY must be 64 hex digits (AES-256)" };
+            let bytes = parse_hex(&k).map_err(|_| bad())?;
+            SealingKey::from_vec(bytes).map(Some).map_err(|_| bad())
         }
         Err(_) => Ok(None),
     }
@@ -130,11 +128,10 @@ fn read_key_file(path: &Path) -> Result<SealingKey, StoreError> {
         message: e.to_string(),
     })?;
     let hex_key = std::str::from_utf8(&bytes).ok().and_then(|t| parse_hex(t.trim()).ok()).filter(|b| b.len() == 32);
-    let raw = hex_key.unwrap_or(bytes);
-    let key: [u8; 32] = raw.try_into().map_err(|_| StoreError::SealedKeyMismatch {
+    // from_vec wipes the key bytes it is handed, whatever their length.
+    SealingKey::from_vec(hex_key.unwrap_or(bytes)).map_err(|_| StoreError::SealedKeyMismatch {
         reason: "the key file must hold 64 hex digits or exactly 32 bytes (AES-256)",
-    })?;
-    Ok(SealingKey::from_bytes(key))
+    })
 }
 
 /// For the commands that only read: nothing in or around the directory is created or changed.

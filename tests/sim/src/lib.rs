@@ -28,6 +28,7 @@ use poscore::rng::{Rng, SeededRng};
 use serde::{Deserialize, Serialize};
 
 pub mod cards;
+pub mod journal_scan;
 pub mod pair;
 pub mod tcp;
 
