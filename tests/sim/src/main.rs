@@ -20,7 +20,7 @@
 //! `poscore_sim::FaultRates`). `--ledger FILE` writes the ledger as JSON to FILE after every
 //! handled request (temp file + rename): a reader always sees a whole ledger.
 
-use std::io::Write as _;
+use std::io::{BufRead as _, Read as _, Write as _};
 use std::sync::{Arc, Mutex};
 
 use poscore_sim::{tcp, Acquirer};
@@ -65,10 +65,25 @@ fn main() {
     println!("{{\"port\":{}}}", server.port);
     let _ = std::io::stdout().flush();
     if stdin_lifetime {
-        let mut line = String::new();
-        while std::io::stdin().read_line(&mut line).is_ok_and(|n| n > 0) {
-            let reply = control(&acq, line.trim());
+        // Lines are read with a cap, as the CLI reads its inputs: a line that never ends must not
+        // grow a buffer without bound. An overlong line is answered with an error and skipped.
+        let mut stdin = std::io::stdin().lock();
+        let mut line = Vec::new();
+        loop {
             line.clear();
+            match (&mut stdin).take(MAX_CONTROL_LINE + 1).read_until(b'\n', &mut line) {
+                Ok(0) | Err(_) => break,
+                Ok(_) => {}
+            }
+            let reply = if line.last() != Some(&b'\n') && line.len() as u64 > MAX_CONTROL_LINE {
+                let _ = stdin.skip_until(b'\n');
+                Some(
+                    serde_json::json!({ "ok": false, "error": format!("control line over {MAX_CONTROL_LINE} bytes") })
+                        .to_string(),
+                )
+            } else {
+                control(&acq, String::from_utf8_lossy(&line).trim())
+            };
             if let Some(reply) = reply {
                 println!("{reply}");
                 let _ = std::io::stdout().flush();
@@ -81,6 +96,9 @@ fn main() {
         }
     }
 }
+
+/// The longest control line read (a fault script is a few dozen bytes).
+const MAX_CONTROL_LINE: u64 = 64 * 1024;
 
 /// One control line: a fault script to append, `clear` or `dump`. Blank lines are ignored (no
 /// reply).
