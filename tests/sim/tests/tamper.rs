@@ -149,35 +149,31 @@ impl RollbackGuard for Counter {
     }
 }
 
+/// The engine over `store` with `counter` as its rollback guard.
+fn open_guarded(store: Box<dyn Store>, counter: &Counter, seed: u64, now: u64) -> Result<Terminal, TerminalError> {
+    let rng = Box::new(poscore::rng::SeededRng::new(seed));
+    Terminal::with_rollback_guard(test_config(), tmk(), store, rng, now, Box::new(counter.clone()))
+}
+
+/// A signed-on pair whose terminal writes `store` under `counter`.
+fn guarded_day(store: &SharedStore, counter: &Counter) -> Pair {
+    let mut p = Pair::new(Box::new(store.clone()), 21, test_config()).unwrap();
+    p.terminal = open_guarded(Box::new(store.clone()), counter, 21, p.now).unwrap();
+    p.run(Request::SignOn).unwrap();
+    p
+}
+
 #[test]
 fn a_restored_older_journal_is_caught_by_the_rollback_guard_only() {
     let store = SharedStore::new(MemoryStore::new());
     let counter = Counter::default();
-    let mut p = Pair::new(Box::new(store.clone()), 21, test_config()).unwrap();
-    p.terminal = Terminal::with_rollback_guard(
-        test_config(),
-        tmk(),
-        Box::new(store.clone()),
-        Box::new(poscore::rng::SeededRng::new(21)),
-        p.now,
-        Box::new(counter.clone()),
-    )
-    .unwrap();
-    p.run(Request::SignOn).unwrap();
+    let mut p = guarded_day(&store, &counter);
     p.run(sale(1_000)).unwrap();
     let old = store.durable(); // the copy an attacker keeps
     p.run(sale(2_000)).unwrap();
     // Consistent with itself: without a counter, the rollback cannot be seen from inside.
     open(old.clone()).expect("an older complete copy is self-consistent");
-    let r = Terminal::with_rollback_guard(
-        test_config(),
-        tmk(),
-        Box::new(old),
-        Box::new(poscore::rng::SeededRng::new(1)),
-        0,
-        Box::new(counter.clone()),
-    );
-    let (damage, _) = damage_of(r);
+    let (damage, _) = damage_of(open_guarded(Box::new(old), &counter, 1, 0));
     assert!(matches!(damage[..], [Damage::Rollback { .. }]), "{damage:?}");
 }
 
@@ -220,32 +216,12 @@ fn recovery_keeps_the_damage_for_audit_signs_on_again_and_never_reuses_a_stan() 
 fn recovery_from_a_rollback_moves_the_journal_past_the_guard() {
     let store = SharedStore::new(MemoryStore::new());
     let counter = Counter::default();
-    let open_guarded = |s: MemoryStore, c: &Counter| {
-        Terminal::with_rollback_guard(
-            test_config(),
-            tmk(),
-            Box::new(s),
-            Box::new(poscore::rng::SeededRng::new(1)),
-            0,
-            Box::new(c.clone()),
-        )
-    };
-    let mut p = Pair::new(Box::new(store.clone()), 21, test_config()).unwrap();
-    p.terminal = Terminal::with_rollback_guard(
-        test_config(),
-        tmk(),
-        Box::new(store.clone()),
-        Box::new(poscore::rng::SeededRng::new(21)),
-        p.now,
-        Box::new(counter.clone()),
-    )
-    .unwrap();
-    p.run(Request::SignOn).unwrap();
+    let mut p = guarded_day(&store, &counter);
     let old = store.durable();
     p.run(sale(1_000)).unwrap();
     let ahead = *counter.0.borrow();
     let shared = SharedStore::new(old);
-    let (damage, _) = damage_of(open_guarded(shared.durable(), &counter));
+    let (damage, _) = damage_of(open_guarded(Box::new(shared.durable()), &counter, 1, 0));
     assert!(matches!(damage[..], [Damage::Rollback { .. }]), "{damage:?}");
     // The counter never goes back (Counter asserts it): recovery writes past it.
     let (_, damage) = Terminal::recover(
@@ -259,5 +235,5 @@ fn recovery_from_a_rollback_moves_the_journal_past_the_guard() {
     .unwrap();
     assert!(matches!(damage[..], [Damage::Rollback { .. }]), "{damage:?}");
     assert!(*counter.0.borrow() > ahead);
-    open_guarded(shared.durable(), &counter).expect("the recovered journal is at the guard");
+    open_guarded(Box::new(shared.durable()), &counter, 1, 0).expect("the recovered journal is at the guard");
 }
