@@ -502,7 +502,7 @@ impl Terminal {
     }
 
     /// When [`Terminal::handle_timeout`] must be called next (unix ms): the response deadline,
-    /// or the next reversal / repeat attempt.
+    /// or the next reversal, repeat or settlement attempt.
     pub fn poll_timeout(&self) -> Option<u64> {
         if self.halted.is_some() {
             return None;
@@ -593,9 +593,10 @@ impl Terminal {
         Ok(diag)
     }
 
-    /// Sends every pending reversal and advice repeat now instead of waiting for the next
-    /// request or its backoff timer (the operator's "send reversal now" menu item). Exhausted
-    /// ones stay exhausted; see [`Terminal::resolve_exhausted_reversal`].
+    /// Sends every pending reversal and advice repeat, and an owed settlement, now instead of
+    /// waiting for the next request or its backoff timer (the operator's "send reversal now" menu
+    /// item). Exhausted ones stay exhausted; see [`Terminal::resolve_exhausted_reversal`] (and
+    /// `Request::Settle` for a settlement).
     pub fn flush_pending(&mut self, now: u64) {
         for at in self.due.values_mut() {
             *at = (*at).min(now);
