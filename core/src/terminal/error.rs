@@ -122,7 +122,7 @@ impl TerminalError {
         }
     }
 
-    /// The response-registry event of a refusal or terminal fault, for [`Registry::diagnose`]
+    /// The response-registry event of a refusal or terminal fault, for [`response::Registry::diagnose`]
     /// (`keys.not_signed_on`, `reversal.exhausted`, `general` for a failing journal), so it is
     /// shown to the operator like any failure. `None` for mistakes of the calling program (bad
     /// request or config, double tap), which an operator cannot fix.

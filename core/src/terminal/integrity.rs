@@ -5,7 +5,7 @@
 //! another terminal sealed with the same key. Each would move money silently: a deleted pending
 //! reversal leaves the cardholder charged, a deleted STAN lease reuses STANs, a restored copy
 //! reverses sales whose receipts were printed, a copied record is an approval the host never
-//! gave. So every value the engine writes is wrapped in an [`Envelope`]:
+//! gave. So every value the engine writes is wrapped in an envelope:
 //!
 //! - `tid`: the terminal id. Inside a sealed store it is authenticated with the record, so a
 //!   record from another terminal does not pass as ours.

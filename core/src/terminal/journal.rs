@@ -17,7 +17,7 @@
 //! What a record keeps of the card is only what a reversal, a repeat, a batch upload, a void or
 //! a receipt needs (PCI DSS 3.3.1): the PAN (field 2) and expiry, never track 2 (35/36), the PIN
 //! block (52/53/26) nor the track-equivalent and discretionary data inside field 55 (tags 56, 57,
-//! 9F1F, 9F20, 9F6B), which carry the card's CVV-like values. See [`minimal_template`].
+//! 9F1F, 9F20, 9F6B), which carry the card's CVV-like values. See `minimal_template`.
 
 use serde::{Deserialize, Serialize};
 
