@@ -6,7 +6,7 @@ import { fromCore } from './convert.js';
  * Base class of every error poscore throws. `code` is stable (`card.unexpected_char`).
  * `diagnosis`, when present, is what the operator should see and do (the same shape as an
  * event's diagnosis): a terminal that is not signed on (T501), an unresolved reversal (T701),
- * a failing journal (103).
+ * an unresolved settlement (T701), a damaged journal (T801), a failing journal (103).
  */
 export class PoscoreError extends Error {
   constructor(message, { code, module, offset, field, diagnosis, cause } = {}) {

@@ -688,6 +688,22 @@ export interface PendingRecord {
   maskedPan: string | null;
 }
 
+/** What `Terminal.recover` found wrong with a journal. */
+export type JournalDamage =
+  | { problem: 'unreadable'; key: string; reason: string }
+  | { problem: 'foreign_record'; key: string; terminalId: string }
+  | { problem: 'manifest_mismatch'; records: number; newestSeq: number }
+  | { problem: 'rollback'; journalSeq: number; guardSeq: number };
+
+/** A settlement owed to the host: financial requests wait for it (refused once exhausted). */
+export interface SettlementOwed {
+  batch: string;
+  totals: Totals;
+  uploading: boolean;
+  attempts: number;
+  exhausted: boolean;
+}
+
 /** One store operation handed to `TerminalStore.apply`. */
 export type StoreOp = { op: 'put'; key: string; value: Uint8Array } | { op: 'delete'; key: string };
 
@@ -782,6 +798,20 @@ export class Terminal {
     seed?: number;
     now?: number;
   });
+  /**
+   * Opens a journal the constructor refused as damaged (`terminal.journal_damaged`, T801), once
+   * a copy was kept for audit: untrusted records move under `audit/`, the STAN counter jumps
+   * ahead, the keys are dropped (sign on again). Returns the engine and what was wrong.
+   */
+  static recover(options: {
+    config: TerminalConfig;
+    tmk: Key | Hex;
+    store?: TerminalStore;
+    seed?: number;
+    now?: number;
+  }): { terminal: Terminal; damage: JournalDamage[] };
+  /** The settlement owed to the host (its answer was lost, or the upload is under way), if any. */
+  settlementOwed(): SettlementOwed | undefined;
   start(request: TerminalRequest, now?: number): number;
   pollTransmit(): Transmit | undefined;
   handleReceived(bytes: Uint8Array, now?: number): void;

@@ -19,6 +19,9 @@ import { fromCore, jsKeyNames, toCore } from './convert.js';
 import { Key, rawKey } from './crypto.js';
 import { MemoryStore } from './store.js';
 
+// The constructor's second argument that makes it `Terminal.recover` (module-private).
+const RECOVER = Symbol('recover');
+
 const COMM_FAILURES = new Set(['connect_failed', 'send_failed', 'line_dropped']);
 
 // Requests may spell their `type` tags in camelCase (`signOn`, `qrCode`), as JS does.
@@ -45,14 +48,31 @@ export class Terminal {
    *   in memory), `seed` (deterministic randomness, tests only), `now` (Unix ms, default Date.now()).
    */
   #store;
-  constructor({ config = {}, tmk, store = new MemoryStore(), seed, now = Date.now() } = {}) {
+  constructor({ config = {}, tmk, store = new MemoryStore(), seed, now = Date.now() } = {}, mode = undefined) {
     this.#store = store;
+    const args = [toCore(config), rawKey(tdesKek(tmk), 'tmk'), store, seed, now];
     try {
-      this.#inner = call(() => new wasm.Terminal(toCore(config), rawKey(tdesKek(tmk), 'tmk'), store, seed, now));
+      this.#inner = call(() => (mode === RECOVER ? wasm.Terminal.recover(...args) : new wasm.Terminal(...args)));
     } catch (e) {
       if (e?.code === 'terminal.bad_config') e.message = jsKeyNames(e.message, config);
       throw e;
     }
+  }
+  /**
+   * Opens a journal the constructor refused as damaged (`TerminalError`
+   * `terminal.journal_damaged`, diagnosis T801), once a copy was kept for audit: untrusted
+   * records move under `audit/`, the STAN counter jumps ahead, the keys are dropped (sign on
+   * again), then settle with the host. Same options as the constructor, and synchronous like it.
+   * Returns `{ terminal, damage }` (what was wrong, camelCase keys).
+   */
+  static recover(options) {
+    const terminal = new Terminal(options, RECOVER);
+    return { terminal, damage: fromCore(terminal.#inner.recoveryDamage()) };
+  }
+  /** The settlement owed to the host (`{ batch, totals, uploading, attempts, exhausted }`), or undefined. */
+  settlementOwed() {
+    const json = call(() => this.#inner.settlementOwed());
+    return json === undefined ? undefined : fromCore(json);
   }
   /** The journal store this terminal writes to. */
   get store() {

@@ -204,6 +204,8 @@ type Job = Box<dyn FnOnce(&mut core::Terminal) + Send>;
 #[derive(uniffi::Object)]
 pub struct Terminal {
     jobs: Mutex<Sender<Job>>,
+    /// JSON array of what [`Terminal::recover`] found wrong (`[]` otherwise).
+    damage_json: String,
 }
 
 impl std::fmt::Debug for Terminal {
@@ -236,7 +238,13 @@ fn dead() -> PoscoreError {
 
 /// The error for `e`, with the engine's diagnosis attached when an operator should see one.
 fn engine_error(t: &core::Terminal, e: core::TerminalError) -> PoscoreError {
-    let diagnosis = t.diagnose_error(&e).and_then(|d| serde_json::to_string(&d).ok());
+    with_diagnosis(e, t.registry())
+}
+
+/// The error for `e`, with its diagnosis under `registry` attached when an operator should see
+/// one (T501, T701, T801, 103).
+fn with_diagnosis(e: core::TerminalError, registry: &poscore::response::Registry) -> PoscoreError {
+    let diagnosis = e.diagnose(registry).and_then(|d| serde_json::to_string(&d).ok());
     match PoscoreError::from(poscore::Error::from(e)) {
         PoscoreError::Terminal { code, detail, .. } => {
             PoscoreError::Terminal { code, detail, diagnosis_json: diagnosis }
@@ -246,6 +254,58 @@ fn engine_error(t: &core::Terminal, e: core::TerminalError) -> PoscoreError {
 }
 
 impl Terminal {
+    /// The engine on its own thread (every call is a job sent to it), over `store`; with
+    /// `recover`, through [`core::Terminal::recover`].
+    fn spawn(
+        config_json: &str,
+        tmk: &Key,
+        store: Arc<dyn HostStore>,
+        seed: Option<u64>,
+        now: u64,
+        recover: bool,
+    ) -> Result<Arc<Self>, PoscoreError> {
+        let config: core::Config = serde_json::from_str(config_json).map_err(|e| bad_config(&e))?;
+        let tmk = tmk.0.clone();
+        let (jobs, inbox) = mpsc::channel::<Job>();
+        let (ready_tx, ready_rx) = mpsc::sync_channel(1);
+        std::thread::Builder::new()
+            .name("poscore-terminal".into())
+            .spawn(move || {
+                let rng: Box<dyn Rng> = match seed {
+                    Some(s) => Box::new(SeededRng::new(s)),
+                    None => Box::new(SystemRng::new()),
+                };
+                let store = Box::new(ForeignStore(store));
+                let opened = if recover {
+                    core::Terminal::recover(config, tmk, store, rng, now, None)
+                } else {
+                    core::Terminal::new(config, tmk, store, rng, now).map(|t| (t, Vec::new()))
+                };
+                match opened {
+                    Err(e) => {
+                        let _ = ready_tx.send(Err(e));
+                    }
+                    Ok((mut t, damage)) => {
+                        let _ = ready_tx.send(Ok(serde_json::to_string(&damage).unwrap_or_default()));
+                        while let Ok(job) = inbox.recv() {
+                            job(&mut t);
+                        }
+                    }
+                }
+            })
+            .map_err(|e| PoscoreError::Terminal {
+                code: "terminal.halted".into(),
+                detail: e.to_string(),
+                diagnosis_json: None,
+            })?;
+        // Before an engine exists (a damaged journal) the diagnosis comes from the default registry.
+        let damage_json = ready_rx
+            .recv()
+            .map_err(|_| dead())?
+            .map_err(|e| with_diagnosis(e, &poscore::response::Registry::unionpay()))?;
+        Ok(Arc::new(Self { jobs: Mutex::new(jobs), damage_json }))
+    }
+
     /// Runs `f` on the engine thread and waits for its answer.
     fn call<R: Send + 'static>(
         &self,
@@ -274,36 +334,33 @@ impl Terminal {
         seed: Option<u64>,
         now: u64,
     ) -> Result<Arc<Self>, PoscoreError> {
-        let config: core::Config = serde_json::from_str(&config_json).map_err(|e| bad_config(&e))?;
-        let tmk = tmk.0.clone();
-        let (jobs, inbox) = mpsc::channel::<Job>();
-        let (ready_tx, ready_rx) = mpsc::sync_channel(1);
-        std::thread::Builder::new()
-            .name("poscore-terminal".into())
-            .spawn(move || {
-                let rng: Box<dyn Rng> = match seed {
-                    Some(s) => Box::new(SeededRng::new(s)),
-                    None => Box::new(SystemRng::new()),
-                };
-                match core::Terminal::new(config, tmk, Box::new(ForeignStore(store)), rng, now) {
-                    Err(e) => {
-                        let _ = ready_tx.send(Err(e));
-                    }
-                    Ok(mut t) => {
-                        let _ = ready_tx.send(Ok(()));
-                        while let Ok(job) = inbox.recv() {
-                            job(&mut t);
-                        }
-                    }
-                }
-            })
-            .map_err(|e| PoscoreError::Terminal {
-                code: "terminal.halted".into(),
-                detail: e.to_string(),
-                diagnosis_json: None,
-            })?;
-        ready_rx.recv().map_err(|_| dead())?.map_err(|e| PoscoreError::from(poscore::Error::from(e)))?;
-        Ok(Arc::new(Self { jobs: Mutex::new(jobs) }))
+        Self::spawn(&config_json, &tmk, store, seed, now, false)
+    }
+
+    /// Opens a journal the constructor refused as damaged (`terminal.journal_damaged`, T801),
+    /// once a copy was kept for audit: untrusted records move under `audit/`, the STAN counter
+    /// jumps ahead, the keys are dropped (sign on again). [`Terminal::recovery_damage_json`] says
+    /// what was wrong.
+    #[uniffi::constructor(default(seed = None))]
+    pub fn recover(
+        config_json: String,
+        tmk: Arc<Key>,
+        store: Arc<dyn HostStore>,
+        seed: Option<u64>,
+        now: u64,
+    ) -> Result<Arc<Self>, PoscoreError> {
+        Self::spawn(&config_json, &tmk, store, seed, now, true)
+    }
+
+    /// JSON array of what [`Terminal::recover`] found wrong with the journal (`[]` otherwise).
+    pub fn recovery_damage_json(&self) -> String {
+        self.damage_json.clone()
+    }
+
+    /// JSON of the settlement owed to the host (`{batch, totals, uploading, attempts,
+    /// exhausted}`), or null when none is.
+    pub fn settlement_owed_json(&self) -> Result<Option<String>, PoscoreError> {
+        self.call(|t| t.settlement_owed().map(|s| serde_json::to_string(&s).unwrap_or_default()))
     }
 
     /// Starts a request (core `Request` JSON, tagged by `type`); returns its id.

@@ -6,7 +6,7 @@
 //! 'delete', key}]` and must apply them all or none. A throw from any of them is a `store.io`
 //! error inside the engine (the engine then refuses to proceed, as with a failing disk).
 
-use poscore::response::CardReadError;
+use poscore::response::{CardReadError, Registry};
 use poscore::rng::{Rng, SeededRng, SystemRng};
 use poscore::store::{MemoryStore, Op, Store, StoreError};
 use poscore::terminal::{CommFailure, Config, Request, Resolution, Terminal as CoreTerminal, TerminalError};
@@ -86,7 +86,11 @@ impl Store for JsStore {
 
 /// The transaction engine. Requests and events cross as the engine's serde JSON.
 #[wasm_bindgen]
-pub struct Terminal(CoreTerminal);
+pub struct Terminal {
+    inner: CoreTerminal,
+    /// JSON array of what [`Terminal::recover`] found wrong (`[]` otherwise).
+    damage: String,
+}
 
 fn terminal_error(code: &str, message: &str) -> JsValue {
     let err = js_sys::Error::new(message);
@@ -114,6 +118,139 @@ impl Terminal {
     /// for tests; otherwise the system generator.
     #[wasm_bindgen(constructor)]
     pub fn new(config: &str, tmk: &Key, store: JsValue, seed: Option<u32>, now: f64) -> Result<Terminal, JsValue> {
+        Self::open(config, tmk, store, seed, now, false)
+    }
+
+    /// Opens a journal the constructor refused as damaged (`terminal.journal_damaged`, T801),
+    /// once a copy was kept for audit: untrusted records move under `audit/`, the STAN counter
+    /// jumps ahead, the keys are dropped (sign on again). `recoveryDamage()` says what was wrong.
+    pub fn recover(config: &str, tmk: &Key, store: JsValue, seed: Option<u32>, now: f64) -> Result<Terminal, JsValue> {
+        Self::open(config, tmk, store, seed, now, true)
+    }
+
+    /// JSON array of what `recover` found wrong with the journal (`[]` for a plain open).
+    #[wasm_bindgen(js_name = recoveryDamage)]
+    pub fn recovery_damage(&self) -> String {
+        self.damage.clone()
+    }
+
+    /// JSON of the settlement owed to the host (`{batch, totals, uploading, attempts,
+    /// exhausted}`), or `undefined` when none is.
+    #[wasm_bindgen(js_name = settlementOwed)]
+    pub fn settlement_owed(&self) -> Result<Option<String>, JsValue> {
+        self.inner.settlement_owed().map(|s| to_json(&s)).transpose()
+    }
+
+    /// Starts a request (JSON of `Request`); returns its id.
+    pub fn start(&mut self, request: &str, now: f64) -> Result<f64, JsValue> {
+        let request: Request = serde_json::from_str(request).map_err(|e| bad_json("request", &e))?;
+        #[allow(clippy::cast_precision_loss)]
+        self.inner.start(request, ms(now)).map(|id| id as f64).map_err(|e| self.fail(e))
+    }
+
+    /// The card failed after the host approved `stan` (`card_removed`, `chip_declined`...):
+    /// JSON of the diagnosis; when it says reverse, the approval turns into a pending reversal.
+    #[wasm_bindgen(js_name = cardFailedAfterApproval)]
+    pub fn card_failed_after_approval(&mut self, stan: &str, error: &str, now: f64) -> Result<String, JsValue> {
+        let error: CardReadError = serde_json::from_value(serde_json::Value::String(error.to_owned()))
+            .map_err(|e| bad_json("card error", &e))?;
+        let diagnosis = self.inner.card_failed_after_approval(stan, error, ms(now)).map_err(|e| self.fail(e))?;
+        to_json(&diagnosis)
+    }
+
+    /// Operator resolution of an exhausted reversal: `retry` or `reconciled_not_charged`.
+    #[wasm_bindgen(js_name = resolveExhaustedReversal)]
+    pub fn resolve_exhausted_reversal(&mut self, stan: &str, resolution: &str, now: f64) -> Result<(), JsValue> {
+        let resolution: Resolution = serde_json::from_value(serde_json::Value::String(resolution.to_owned()))
+            .map_err(|e| bad_json("resolution", &e))?;
+        self.inner.resolve_exhausted_reversal(stan, resolution, ms(now)).map_err(|e| self.fail(e))
+    }
+
+    /// JSON `{bytes: [..], request, mti, stan}` of the next frame to send, or `undefined`.
+    #[wasm_bindgen(js_name = pollTransmit)]
+    pub fn poll_transmit(&mut self) -> Result<Option<String>, JsValue> {
+        self.inner.poll_transmit().map(|t| to_json(&t)).transpose()
+    }
+
+    /// Bytes read from the acquirer connection.
+    #[wasm_bindgen(js_name = handleReceived)]
+    pub fn handle_received(&mut self, bytes: &[u8], now: f64) {
+        self.inner.handle_received(bytes, ms(now));
+    }
+
+    /// Unix ms of the next timer, or `undefined`.
+    #[wasm_bindgen(js_name = pollTimeout)]
+    #[allow(clippy::cast_precision_loss)]
+    pub fn poll_timeout(&self) -> Option<f64> {
+        self.inner.poll_timeout().map(|t| t as f64)
+    }
+
+    /// The timer fired (or the read timed out).
+    #[wasm_bindgen(js_name = handleTimeout)]
+    pub fn handle_timeout(&mut self, now: f64) {
+        self.inner.handle_timeout(ms(now));
+    }
+
+    /// `connect_failed`, `send_failed` or `line_dropped`.
+    #[wasm_bindgen(js_name = handleCommError)]
+    pub fn handle_comm_error(&mut self, kind: &str, now: f64) -> Result<(), JsValue> {
+        let failure: CommFailure = serde_json::from_value(serde_json::Value::String(kind.to_owned()))
+            .map_err(|e| bad_json("comm failure", &e))?;
+        self.inner.handle_comm_error(failure, ms(now));
+        Ok(())
+    }
+
+    /// JSON of the next `Event`, or `undefined`.
+    #[wasm_bindgen(js_name = pollEvent)]
+    pub fn poll_event(&mut self) -> Result<Option<String>, JsValue> {
+        self.inner.poll_event().map(|e| to_json(&e)).transpose()
+    }
+
+    /// No request in progress and nothing queued.
+    #[wasm_bindgen(js_name = isIdle)]
+    pub fn is_idle(&self) -> bool {
+        self.inner.is_idle()
+    }
+
+    /// A request is out and its answer awaited.
+    #[wasm_bindgen(js_name = awaitingResponse)]
+    pub fn awaiting_response(&self) -> bool {
+        self.inner.awaiting_response()
+    }
+
+    /// Working keys are installed.
+    #[wasm_bindgen(js_name = isSignedOn)]
+    pub fn is_signed_on(&self) -> bool {
+        self.inner.is_signed_on()
+    }
+
+    /// The open batch number.
+    pub fn batch(&self) -> String {
+        self.inner.batch().to_owned()
+    }
+
+    /// JSON array of the journal records still to be delivered (pending reversals, advices),
+    /// as summaries: no message template, the PAN masked.
+    pub fn pending(&self) -> Result<String, JsValue> {
+        to_json(&self.inner.pending().into_iter().map(poscore::terminal::TxnRecord::summary).collect::<Vec<_>>())
+    }
+
+    /// Queue pending reversals and advices now instead of before the next request.
+    #[wasm_bindgen(js_name = flushPending)]
+    pub fn flush_pending(&mut self, now: f64) {
+        self.inner.flush_pending(ms(now));
+    }
+}
+
+impl Terminal {
+    fn open(
+        config: &str,
+        tmk: &Key,
+        store: JsValue,
+        seed: Option<u32>,
+        now: f64,
+        recover: bool,
+    ) -> Result<Terminal, JsValue> {
         let config: Config = serde_json::from_str(config).map_err(|e| bad_config(&e))?;
         let store: Box<dyn Store> = if store.is_undefined() || store.is_null() {
             Box::new(MemoryStore::new())
@@ -124,122 +261,33 @@ impl Terminal {
             Some(s) => Box::new(SeededRng::new(u64::from(s))),
             None => Box::new(SystemRng::new()),
         };
-        CoreTerminal::new(config, tmk.0.clone(), store, rng, ms(now)).map(Self).map_err(js_error)
+        let tmk = tmk.0.clone();
+        let opened = if recover {
+            CoreTerminal::recover(config, tmk, store, rng, ms(now), None)
+        } else {
+            CoreTerminal::new(config, tmk, store, rng, ms(now)).map(|t| (t, Vec::new()))
+        };
+        // Before an engine exists (a damaged journal) the diagnosis comes from the default registry.
+        let (inner, damage) = opened.map_err(|e| with_diagnosis(e, &Registry::unionpay()))?;
+        Ok(Terminal { inner, damage: to_json(&damage)? })
     }
 
-    /// Starts a request (JSON of `Request`); returns its id.
-    pub fn start(&mut self, request: &str, now: f64) -> Result<f64, JsValue> {
-        let request: Request = serde_json::from_str(request).map_err(|e| bad_json("request", &e))?;
-        #[allow(clippy::cast_precision_loss)]
-        self.0.start(request, ms(now)).map(|id| id as f64).map_err(|e| self.fail(e))
-    }
-
-    /// The card failed after the host approved `stan` (`card_removed`, `chip_declined`...):
-    /// JSON of the diagnosis; when it says reverse, the approval turns into a pending reversal.
-    #[wasm_bindgen(js_name = cardFailedAfterApproval)]
-    pub fn card_failed_after_approval(&mut self, stan: &str, error: &str, now: f64) -> Result<String, JsValue> {
-        let error: CardReadError = serde_json::from_value(serde_json::Value::String(error.to_owned()))
-            .map_err(|e| bad_json("card error", &e))?;
-        let diagnosis = self.0.card_failed_after_approval(stan, error, ms(now)).map_err(|e| self.fail(e))?;
-        to_json(&diagnosis)
-    }
-
-    /// Operator resolution of an exhausted reversal: `retry` or `reconciled_not_charged`.
-    #[wasm_bindgen(js_name = resolveExhaustedReversal)]
-    pub fn resolve_exhausted_reversal(&mut self, stan: &str, resolution: &str, now: f64) -> Result<(), JsValue> {
-        let resolution: Resolution = serde_json::from_value(serde_json::Value::String(resolution.to_owned()))
-            .map_err(|e| bad_json("resolution", &e))?;
-        self.0.resolve_exhausted_reversal(stan, resolution, ms(now)).map_err(|e| self.fail(e))
-    }
-
-    /// JSON `{bytes: [..], request, mti, stan}` of the next frame to send, or `undefined`.
-    #[wasm_bindgen(js_name = pollTransmit)]
-    pub fn poll_transmit(&mut self) -> Result<Option<String>, JsValue> {
-        self.0.poll_transmit().map(|t| to_json(&t)).transpose()
-    }
-
-    /// Bytes read from the acquirer connection.
-    #[wasm_bindgen(js_name = handleReceived)]
-    pub fn handle_received(&mut self, bytes: &[u8], now: f64) {
-        self.0.handle_received(bytes, ms(now));
-    }
-
-    /// Unix ms of the next timer, or `undefined`.
-    #[wasm_bindgen(js_name = pollTimeout)]
-    #[allow(clippy::cast_precision_loss)]
-    pub fn poll_timeout(&self) -> Option<f64> {
-        self.0.poll_timeout().map(|t| t as f64)
-    }
-
-    /// The timer fired (or the read timed out).
-    #[wasm_bindgen(js_name = handleTimeout)]
-    pub fn handle_timeout(&mut self, now: f64) {
-        self.0.handle_timeout(ms(now));
-    }
-
-    /// `connect_failed`, `send_failed` or `line_dropped`.
-    #[wasm_bindgen(js_name = handleCommError)]
-    pub fn handle_comm_error(&mut self, kind: &str, now: f64) -> Result<(), JsValue> {
-        let failure: CommFailure = serde_json::from_value(serde_json::Value::String(kind.to_owned()))
-            .map_err(|e| bad_json("comm failure", &e))?;
-        self.0.handle_comm_error(failure, ms(now));
-        Ok(())
-    }
-
-    /// JSON of the next `Event`, or `undefined`.
-    #[wasm_bindgen(js_name = pollEvent)]
-    pub fn poll_event(&mut self) -> Result<Option<String>, JsValue> {
-        self.0.poll_event().map(|e| to_json(&e)).transpose()
-    }
-
-    /// No request in progress and nothing queued.
-    #[wasm_bindgen(js_name = isIdle)]
-    pub fn is_idle(&self) -> bool {
-        self.0.is_idle()
-    }
-
-    /// A request is out and its answer awaited.
-    #[wasm_bindgen(js_name = awaitingResponse)]
-    pub fn awaiting_response(&self) -> bool {
-        self.0.awaiting_response()
-    }
-
-    /// Working keys are installed.
-    #[wasm_bindgen(js_name = isSignedOn)]
-    pub fn is_signed_on(&self) -> bool {
-        self.0.is_signed_on()
-    }
-
-    /// The open batch number.
-    pub fn batch(&self) -> String {
-        self.0.batch().to_owned()
-    }
-
-    /// JSON array of the journal records still to be delivered (pending reversals, advices),
-    /// as summaries: no message template, the PAN masked.
-    pub fn pending(&self) -> Result<String, JsValue> {
-        to_json(&self.0.pending().into_iter().map(poscore::terminal::TxnRecord::summary).collect::<Vec<_>>())
-    }
-
-    /// Queue pending reversals and advices now instead of before the next request.
-    #[wasm_bindgen(js_name = flushPending)]
-    pub fn flush_pending(&mut self, now: f64) {
-        self.0.flush_pending(ms(now));
+    /// The JS error for `e` under this terminal's registry.
+    fn fail(&self, e: TerminalError) -> JsValue {
+        with_diagnosis(e, self.inner.registry())
     }
 }
 
-impl Terminal {
-    /// The JS error for `e`, with the engine's diagnosis attached (`diagnosis`, JSON text that
-    /// web/src/errors.js parses) when an operator should see one: not signed on, unresolved
-    /// reversal (T701), journal failure.
-    fn fail(&self, e: TerminalError) -> JsValue {
-        let diagnosis = self.0.diagnose_error(&e);
-        let err = js_error(e);
-        if let Some(json) = diagnosis.and_then(|d| serde_json::to_string(&d).ok()) {
-            let _ = js_sys::Reflect::set(&err, &JsValue::from_str("diagnosis"), &JsValue::from_str(&json));
-        }
-        err
+/// The JS error for `e`, with the diagnosis attached (`diagnosis`, JSON text that
+/// web/src/errors.js parses) when an operator should see one: not signed on, unresolved
+/// reversal or settlement (T701), damaged journal (T801), journal failure.
+fn with_diagnosis(e: TerminalError, registry: &Registry) -> JsValue {
+    let diagnosis = e.diagnose(registry);
+    let err = js_error(e);
+    if let Some(json) = diagnosis.and_then(|d| serde_json::to_string(&d).ok()) {
+        let _ = js_sys::Reflect::set(&err, &JsValue::from_str("diagnosis"), &JsValue::from_str(&json));
     }
+    err
 }
 
 #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]

@@ -145,6 +145,15 @@ impl TerminalError {
     }
 }
 
+impl TerminalError {
+    /// What an operator is shown for this error under `registry` (see [`TerminalError::event`]);
+    /// `None` for mistakes of the calling program. Needs no engine: a journal refused as damaged
+    /// ([`TerminalError::JournalDamaged`]) is diagnosed before any engine exists.
+    pub fn diagnose(&self, registry: &response::Registry) -> Option<response::Diagnosis> {
+        Some(registry.diagnose(&response::Context { request: response::Request::Financial, event: self.event()? }))
+    }
+}
+
 impl From<crate::Error> for TerminalError {
     fn from(e: crate::Error) -> Self {
         match e {

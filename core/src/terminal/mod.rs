@@ -631,7 +631,7 @@ impl Terminal {
     /// The diagnosis of an error this engine returned (see [`TerminalError::event`]), under
     /// this terminal's registry, so bindings can attach it to the error they throw.
     pub fn diagnose_error(&self, e: &TerminalError) -> Option<Diagnosis> {
-        Some(self.diagnose(response::Request::Financial, e.event()?))
+        e.diagnose(&self.registry)
     }
 
     fn check_alive(&self) -> Result<()> {

@@ -6,7 +6,7 @@ import { Key, PinBlock, Mac, Data, WorkingKeys, Dukpt, DukptTerminal, Tr31, Keys
 import type { Brand, Inspection, Track2Summary, PaymentCodeKind, Explanation, Diagnosis } from 'poscore';
 import * as checkout from 'poscore/checkout';
 import { Terminal, MemoryStore, IndexedDbStore, StoreError, TerminalError, MAX_VALUE_LEN, HttpTransport, WebSocketTransport } from 'poscore';
-import type { TerminalConfig, TerminalStore, TerminalRequest, TerminalEvent, Transmit, Transport, TransportError } from 'poscore';
+import type { TerminalConfig, TerminalStore, TerminalRequest, TerminalEvent, Transmit, Transport, TransportError, SettlementOwed, JournalDamage } from 'poscore';
 import type { KeyAlgorithm, KeyUsage, Hex, TdesDukptKeys, DukptTransaction, Tr31Header } from 'poscore';
 
 function assert(cond: boolean, what: string): asserts cond {
@@ -188,6 +188,16 @@ try {
   const zh: string | undefined = e.diagnosis?.entry.operator.zh;
   assert(typeof zh === 'string', 'diagnosis attached');
 }
+// Nothing owed on a fresh journal; recovery opens a journal and says what was wrong with it.
+const owed: SettlementOwed | undefined = term.settlementOwed();
+assert(owed === undefined, 'settlementOwed');
+const recovered: { terminal: Terminal; damage: JournalDamage[] } = Terminal.recover({
+  config: identity,
+  tmk: '0123456789ABCDEFFEDCBA9876543210',
+  store: new MemoryStore(),
+  seed: 2,
+});
+assert(recovered.damage.length === 0 && !recovered.terminal.isSignedOn(), 'Terminal.recover');
 try {
   store.get('a//b');
 } catch (e) {

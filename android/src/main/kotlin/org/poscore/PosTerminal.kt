@@ -98,7 +98,26 @@ class PosTerminal(
             val engine = Terminal(configJson, tmk, store, seed?.toULong(), now.toULong())
             return PosTerminal(engine, transport, store = store as? AutoCloseable)
         }
+
+        /**
+         * Opens a journal that [open] refused as damaged (`PoscoreException.Terminal`
+         * `terminal.journal_damaged`, diagnosis T801), once a copy was kept for audit: untrusted
+         * records move under `audit/`, the STAN counter jumps ahead and the keys are dropped, so
+         * sign on again, then settle with the host. [Recovered.damageJson] says what was wrong.
+         */
+        @Throws(PoscoreException::class)
+        fun recover(configJson: String, tmk: Key, store: HostStore, transport: Transport, seed: Long? = null): Recovered {
+            val engine = Terminal.recover(configJson, tmk, store, seed?.toULong(), System.currentTimeMillis().toULong())
+            return Recovered(PosTerminal(engine, transport, store = store as? AutoCloseable), engine.recoveryDamageJson())
+        }
     }
+
+    /** A terminal opened by [recover], and what was wrong with its journal (a JSON array). */
+    data class Recovered(val terminal: PosTerminal, val damageJson: String)
+
+    /** The settlement owed to the host (JSON: batch, totals, uploading, attempts, exhausted), or null. */
+    @Throws(PoscoreException::class)
+    fun settlementOwedJson(): String? = engine.settlementOwedJson()
 
     private fun now() = clock().toULong()
 
