@@ -688,6 +688,15 @@ export interface PendingRecord {
   maskedPan: string | null;
 }
 
+/**
+ * A counter the page keeps outside the journal (its server, say): the engine advances it after
+ * every journal write and refuses a journal older than it. `advance` must never go backwards.
+ */
+export interface RollbackGuard {
+  current(): number;
+  advance(seq: number): void;
+}
+
 /** What `Terminal.recover` found wrong with a journal. */
 export type JournalDamage =
   | { problem: 'unreadable'; key: string; reason: string }
@@ -797,6 +806,8 @@ export class Terminal {
     /** Deterministic randomness, tests only. */
     seed?: number;
     now?: number;
+    /** A monotonic counter outside the journal: a restored older copy of it is refused too. */
+    rollbackGuard?: RollbackGuard;
   });
   /**
    * Opens a journal the constructor refused as damaged (`terminal.journal_damaged`, T801), once
@@ -809,6 +820,7 @@ export class Terminal {
     store?: TerminalStore;
     seed?: number;
     now?: number;
+    rollbackGuard?: RollbackGuard;
   }): { terminal: Terminal; damage: JournalDamage[] };
   /** The settlement owed to the host (its answer was lost, or the upload is under way), if any. */
   settlementOwed(): SettlementOwed | undefined;

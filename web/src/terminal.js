@@ -45,12 +45,15 @@ export class Terminal {
    *   `merchantName` are required, other missing ones take defaults; a missing or unknown key is a
    *   `TerminalError` `terminal.bad_config` naming it, as the caller spelled it), `tmk`
    *   (a `Key`, or **dangerous** test-only hex), `store` (an object with get/list/apply; omitted:
-   *   in memory), `seed` (deterministic randomness, tests only), `now` (Unix ms, default Date.now()).
+   *   in memory), `seed` (deterministic randomness, tests only), `now` (Unix ms, default Date.now()),
+   *   `rollbackGuard` (`{ current(), advance(seq) }`: a monotonic counter outside the journal, e.g.
+   *   on the page's server, so that a restored older copy of the journal is refused too; without
+   *   one it cannot be detected).
    */
   #store;
-  constructor({ config = {}, tmk, store = new MemoryStore(), seed, now = Date.now() } = {}, mode = undefined) {
+  constructor({ config = {}, tmk, store = new MemoryStore(), seed, now = Date.now(), rollbackGuard } = {}, mode = undefined) {
     this.#store = store;
-    const args = [toCore(config), rawKey(tdesKek(tmk), 'tmk'), store, seed, now];
+    const args = [toCore(config), rawKey(tdesKek(tmk), 'tmk'), store, seed, now, rollbackGuard];
     try {
       this.#inner = call(() => (mode === RECOVER ? wasm.Terminal.recover(...args) : new wasm.Terminal(...args)));
     } catch (e) {

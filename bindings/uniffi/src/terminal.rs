@@ -60,6 +60,37 @@ pub trait HostStore: Send + Sync {
     fn apply(&self, ops: Vec<StoreOp>) -> Result<(), PoscoreError>;
 }
 
+/// A monotonic counter the app keeps outside the journal (Android Keystore rollback-resistant
+/// storage, a server): the engine advances it after every journal write and refuses a journal
+/// older than it, a restored copy, which nothing inside the journal can reveal. The core's
+/// `RollbackGuard`.
+#[uniffi::export(with_foreign)]
+pub trait HostRollbackGuard: Send + Sync {
+    /// The highest journal write counter recorded (0 when never advanced).
+    fn current(&self) -> Result<u64, PoscoreError>;
+    /// The journal has reached `seq`: record it. Must never go backwards.
+    fn advance(&self, seq: u64) -> Result<(), PoscoreError>;
+}
+
+/// The core `RollbackGuard` over a foreign [`HostRollbackGuard`]; a failure becomes `store.io`.
+struct ForeignGuard(Arc<dyn HostRollbackGuard>);
+
+impl std::fmt::Debug for ForeignGuard {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("ForeignGuard")
+    }
+}
+
+impl core::RollbackGuard for ForeignGuard {
+    fn current(&self) -> Result<u64, StoreError> {
+        self.0.current().map_err(|e| foreign("rollback_guard.current", "", &e))
+    }
+
+    fn advance(&mut self, seq: u64) -> Result<(), StoreError> {
+        self.0.advance(seq).map_err(|e| foreign("rollback_guard.advance", "", &e))
+    }
+}
+
 /// The core `Store` over a foreign [`HostStore`]; a foreign failure becomes `store.io`.
 struct ForeignStore(Arc<dyn HostStore>);
 
@@ -262,6 +293,7 @@ impl Terminal {
         store: Arc<dyn HostStore>,
         seed: Option<u64>,
         now: u64,
+        guard: Option<Arc<dyn HostRollbackGuard>>,
         recover: bool,
     ) -> Result<Arc<Self>, PoscoreError> {
         let config: core::Config = serde_json::from_str(config_json).map_err(|e| bad_config(&e))?;
@@ -276,10 +308,13 @@ impl Terminal {
                     None => Box::new(SystemRng::new()),
                 };
                 let store = Box::new(ForeignStore(store));
-                let opened = if recover {
-                    core::Terminal::recover(config, tmk, store, rng, now, None)
-                } else {
-                    core::Terminal::new(config, tmk, store, rng, now).map(|t| (t, Vec::new()))
+                let guard = guard.map(|g| Box::new(ForeignGuard(g)) as Box<dyn core::RollbackGuard>);
+                let opened = match (recover, guard) {
+                    (true, guard) => core::Terminal::recover(config, tmk, store, rng, now, guard),
+                    (false, Some(g)) => {
+                        core::Terminal::with_rollback_guard(config, tmk, store, rng, now, g).map(|t| (t, Vec::new()))
+                    }
+                    (false, None) => core::Terminal::new(config, tmk, store, rng, now).map(|t| (t, Vec::new())),
                 };
                 match opened {
                     Err(e) => {
@@ -326,30 +361,35 @@ impl Terminal {
     /// `snake_case` keys, the identity required, other missing fields default, an unknown key
     /// refused with `terminal.bad_config` naming it; `seed`: deterministic randomness, tests
     /// only; `now`: unix ms).
-    #[uniffi::constructor(default(seed = None))]
+    ///
+    /// `rollback_guard`: the app's monotonic counter, when the platform has one; without it a
+    /// restored older copy of the whole journal cannot be detected.
+    #[uniffi::constructor(default(seed = None, rollback_guard = None))]
     pub fn new(
         config_json: String,
         tmk: Arc<Key>,
         store: Arc<dyn HostStore>,
         seed: Option<u64>,
         now: u64,
+        rollback_guard: Option<Arc<dyn HostRollbackGuard>>,
     ) -> Result<Arc<Self>, PoscoreError> {
-        Self::spawn(&config_json, &tmk, store, seed, now, false)
+        Self::spawn(&config_json, &tmk, store, seed, now, rollback_guard, false)
     }
 
     /// Opens a journal the constructor refused as damaged (`terminal.journal_damaged`, T801),
     /// once a copy was kept for audit: untrusted records move under `audit/`, the STAN counter
     /// jumps ahead, the keys are dropped (sign on again). [`Terminal::recovery_damage_json`] says
     /// what was wrong.
-    #[uniffi::constructor(default(seed = None))]
+    #[uniffi::constructor(default(seed = None, rollback_guard = None))]
     pub fn recover(
         config_json: String,
         tmk: Arc<Key>,
         store: Arc<dyn HostStore>,
         seed: Option<u64>,
         now: u64,
+        rollback_guard: Option<Arc<dyn HostRollbackGuard>>,
     ) -> Result<Arc<Self>, PoscoreError> {
-        Self::spawn(&config_json, &tmk, store, seed, now, true)
+        Self::spawn(&config_json, &tmk, store, seed, now, rollback_guard, true)
     }
 
     /// JSON array of what [`Terminal::recover`] found wrong with the journal (`[]` otherwise).

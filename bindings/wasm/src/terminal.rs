@@ -28,12 +28,17 @@ fn io(op: &'static str, key: &str, e: &JsValue) -> StoreError {
     StoreError::Io { op, path: key.to_owned(), message }
 }
 
+/// Calls method `op` of the JS object `obj` (`what`: a store or a rollback guard) with `arg`.
+fn js_call(obj: &JsValue, what: &str, op: &'static str, key: &str, arg: &JsValue) -> Result<JsValue, StoreError> {
+    let f = js_sys::Reflect::get(obj, &JsValue::from_str(op)).map_err(|e| io(op, key, &e))?;
+    let f: js_sys::Function =
+        f.dyn_into().map_err(|_| io(op, key, &JsValue::from_str(&format!("{what} has no {op}() method"))))?;
+    f.call1(obj, arg).map_err(|e| io(op, key, &e))
+}
+
 impl JsStore {
     fn call(&self, op: &'static str, key: &str, arg: &JsValue) -> Result<JsValue, StoreError> {
-        let f = js_sys::Reflect::get(&self.0, &JsValue::from_str(op)).map_err(|e| io(op, key, &e))?;
-        let f: js_sys::Function =
-            f.dyn_into().map_err(|_| io(op, key, &JsValue::from_str(&format!("store has no {op}() method"))))?;
-        f.call1(&self.0, arg).map_err(|e| io(op, key, &e))
+        js_call(&self.0, "store", op, key, arg)
     }
 }
 
@@ -85,6 +90,29 @@ impl Store for JsStore {
 }
 
 /// The transaction engine. Requests and events cross as the engine's serde JSON.
+/// The core `RollbackGuard` over a JS object with `current() -> number` and `advance(seq)` (a
+/// counter the page keeps outside the journal, e.g. on its server). A throw is `store.io`.
+struct JsGuard(JsValue);
+
+impl std::fmt::Debug for JsGuard {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("JsGuard")
+    }
+}
+
+impl poscore::terminal::RollbackGuard for JsGuard {
+    fn current(&self) -> Result<u64, StoreError> {
+        let v = js_call(&self.0, "rollback guard", "current", "rollbackGuard", &JsValue::UNDEFINED)?;
+        Ok(v.as_f64().map_or(0, ms))
+    }
+
+    fn advance(&mut self, seq: u64) -> Result<(), StoreError> {
+        #[allow(clippy::cast_precision_loss)]
+        let seq = JsValue::from_f64(seq as f64);
+        js_call(&self.0, "rollback guard", "advance", "rollbackGuard", &seq).map(|_| ())
+    }
+}
+
 #[wasm_bindgen]
 pub struct Terminal {
     inner: CoreTerminal,
@@ -117,15 +145,31 @@ impl Terminal {
     /// `undefined` for an in-memory store, or a JS store object. `seed`: deterministic randomness
     /// for tests; otherwise the system generator.
     #[wasm_bindgen(constructor)]
-    pub fn new(config: &str, tmk: &Key, store: JsValue, seed: Option<u32>, now: f64) -> Result<Terminal, JsValue> {
-        Self::open(config, tmk, store, seed, now, false)
+    /// `guard`: `undefined`, or a JS object `{ current(), advance(seq) }` holding a monotonic
+    /// counter outside the journal, so a restored older copy of the journal is refused too.
+    pub fn new(
+        config: &str,
+        tmk: &Key,
+        store: JsValue,
+        seed: Option<u32>,
+        now: f64,
+        guard: JsValue,
+    ) -> Result<Terminal, JsValue> {
+        Self::open(config, tmk, store, seed, now, guard, false)
     }
 
     /// Opens a journal the constructor refused as damaged (`terminal.journal_damaged`, T801),
     /// once a copy was kept for audit: untrusted records move under `audit/`, the STAN counter
     /// jumps ahead, the keys are dropped (sign on again). `recoveryDamage()` says what was wrong.
-    pub fn recover(config: &str, tmk: &Key, store: JsValue, seed: Option<u32>, now: f64) -> Result<Terminal, JsValue> {
-        Self::open(config, tmk, store, seed, now, true)
+    pub fn recover(
+        config: &str,
+        tmk: &Key,
+        store: JsValue,
+        seed: Option<u32>,
+        now: f64,
+        guard: JsValue,
+    ) -> Result<Terminal, JsValue> {
+        Self::open(config, tmk, store, seed, now, guard, true)
     }
 
     /// JSON array of what `recover` found wrong with the journal (`[]` for a plain open).
@@ -249,6 +293,7 @@ impl Terminal {
         store: JsValue,
         seed: Option<u32>,
         now: f64,
+        guard: JsValue,
         recover: bool,
     ) -> Result<Terminal, JsValue> {
         let config: Config = serde_json::from_str(config).map_err(|e| bad_config(&e))?;
@@ -262,10 +307,14 @@ impl Terminal {
             None => Box::new(SystemRng::new()),
         };
         let tmk = tmk.0.clone();
-        let opened = if recover {
-            CoreTerminal::recover(config, tmk, store, rng, ms(now), None)
-        } else {
-            CoreTerminal::new(config, tmk, store, rng, ms(now)).map(|t| (t, Vec::new()))
+        let guard = (!guard.is_undefined() && !guard.is_null())
+            .then(|| Box::new(JsGuard(guard)) as Box<dyn poscore::terminal::RollbackGuard>);
+        let opened = match (recover, guard) {
+            (true, guard) => CoreTerminal::recover(config, tmk, store, rng, ms(now), guard),
+            (false, Some(g)) => {
+                CoreTerminal::with_rollback_guard(config, tmk, store, rng, ms(now), g).map(|t| (t, Vec::new()))
+            }
+            (false, None) => CoreTerminal::new(config, tmk, store, rng, ms(now)).map(|t| (t, Vec::new())),
         };
         // Before an engine exists (a damaged journal) the diagnosis comes from the default registry.
         let (inner, damage) = opened.map_err(|e| with_diagnosis(e, &Registry::unionpay()))?;

@@ -74,3 +74,35 @@ test('a record from another terminal is named', () => {
   assert.equal(damage[0].terminalId, '87654321');
   assert.ok(store.list('audit/').length === 1, 'kept for audit');
 });
+
+test('with a rollback guard, a restored older copy of the journal is refused', () => {
+  const counter = {
+    value: 0,
+    current() {
+      return this.value;
+    },
+    advance(seq) {
+      assert.ok(seq >= this.value, 'the counter never goes back');
+      this.value = seq;
+    },
+  };
+  const store = new MapStore();
+  const t = new Terminal({ config, tmk: TMK, store, seed: 1, now: 1_000, rollbackGuard: counter });
+  t.start({ type: 'signOn' }, 1_000);
+  t.free();
+  const older = new Map(store.map); // the copy an attacker keeps
+  const t2 = new Terminal({ config, tmk: TMK, store, seed: 2, now: 2_000, rollbackGuard: counter });
+  t2.start({ type: 'signOn' }, 2_000); // the journal moves on (a new STAN lease)
+  t2.free();
+  assert.ok(counter.value > 0);
+  store.map = older;
+  // Without the counter the older copy is consistent with itself; with it, it is refused.
+  new Terminal({ config, tmk: TMK, store, seed: 3 }).free();
+  assert.throws(
+    () => new Terminal({ config, tmk: TMK, store, seed: 3, rollbackGuard: counter }),
+    (e) => e.code === 'terminal.journal_damaged' && /rollback counter/.test(e.message),
+  );
+  const { damage } = Terminal.recover({ config, tmk: TMK, store, seed: 4, rollbackGuard: counter });
+  assert.deepEqual(damage.map((d) => d.problem), ['rollback']);
+  new Terminal({ config, tmk: TMK, store, seed: 5, rollbackGuard: counter }).free();
+});

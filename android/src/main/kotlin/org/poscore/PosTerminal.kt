@@ -91,11 +91,21 @@ class PosTerminal(
          * fields default, and a missing identity field or an unknown key (`terminalID`,
          * `terminalId`) throws `PoscoreException.Terminal` `terminal.bad_config` naming it.
          * The terminal owns the store from here: [close] closes it when it is [AutoCloseable].
+         * [rollbackGuard]: a monotonic counter outside the journal (a Keystore-backed or server
+         * counter), so a restored older copy of the journal is refused too; without one it
+         * cannot be detected.
          */
         @Throws(PoscoreException::class)
-        fun open(configJson: String, tmk: Key, store: HostStore, transport: Transport, seed: Long? = null): PosTerminal {
+        fun open(
+            configJson: String,
+            tmk: Key,
+            store: HostStore,
+            transport: Transport,
+            seed: Long? = null,
+            rollbackGuard: HostRollbackGuard? = null,
+        ): PosTerminal {
             val now = System.currentTimeMillis()
-            val engine = Terminal(configJson, tmk, store, seed?.toULong(), now.toULong())
+            val engine = Terminal(configJson, tmk, store, seed?.toULong(), now.toULong(), rollbackGuard)
             return PosTerminal(engine, transport, store = store as? AutoCloseable)
         }
 
@@ -106,8 +116,16 @@ class PosTerminal(
          * sign on again, then settle with the host. [Recovered.damageJson] says what was wrong.
          */
         @Throws(PoscoreException::class)
-        fun recover(configJson: String, tmk: Key, store: HostStore, transport: Transport, seed: Long? = null): Recovered {
-            val engine = Terminal.recover(configJson, tmk, store, seed?.toULong(), System.currentTimeMillis().toULong())
+        fun recover(
+            configJson: String,
+            tmk: Key,
+            store: HostStore,
+            transport: Transport,
+            seed: Long? = null,
+            rollbackGuard: HostRollbackGuard? = null,
+        ): Recovered {
+            val now = System.currentTimeMillis().toULong()
+            val engine = Terminal.recover(configJson, tmk, store, seed?.toULong(), now, rollbackGuard)
             return Recovered(PosTerminal(engine, transport, store = store as? AutoCloseable), engine.recoveryDamageJson())
         }
     }

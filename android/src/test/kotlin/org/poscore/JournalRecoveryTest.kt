@@ -62,3 +62,51 @@ class JournalRecoveryTest {
         store().use { s -> Terminal(config, tmk, s, 4uL, 0uL).close() }
     }
 }
+
+/** A counter in memory: what a Keystore- or server-backed counter does, for the test. */
+class MemoryCounter : HostRollbackGuard {
+    @Volatile var value: ULong = 0uL
+    override fun current(): ULong = value
+    override fun advance(seq: ULong) {
+        check(seq >= value) { "the counter never goes back" }
+        value = seq
+    }
+}
+
+class RollbackGuardTest {
+    @TempDir
+    lateinit var dir: File
+
+    private val tmk = Key.dangerousFromHex(KeyAlgorithm.TDES2, KeyUsage.KEY_ENCRYPTION, "0123456789ABCDEFFEDCBA9876543210")
+    private val config = JSONObject()
+        .put("terminal_id", "12345678")
+        .put("merchant_id", "898310048160001")
+        .put("merchant_name", "poscore 测试商户")
+        .toString()
+
+    @Test
+    fun `a restored older copy of the journal is refused when the app has a counter`() {
+        val journal = File(dir, "journal")
+        val counter = MemoryCounter()
+        val key = ByteArray(32) { 9 }
+        val copy = File(dir, "copy")
+        FileStore(journal, key).use { s ->
+            Terminal(config, tmk, s, 1uL, 1_000uL, counter).use { t ->
+                t.start("""{"type":"sign_on"}""", 1_000uL)
+                assertTrue(t.pollTransmit() != null)
+            }
+        }
+        journal.copyRecursively(copy) // the copy an attacker keeps
+        FileStore(journal, key).use { s ->
+            Terminal(config, tmk, s, 2uL, 2_000uL, counter).use { t ->
+                t.start("""{"type":"sign_on"}""", 2_000uL) // the journal moves on
+            }
+        }
+        assertTrue(counter.value > 0uL)
+        val e = FileStore(copy, key).use { s ->
+            assertThrows<PoscoreException.Terminal> { Terminal(config, tmk, s, 3uL, 0uL, counter) }
+        }
+        assertEquals("terminal.journal_damaged", e.code)
+        assertTrue(e.detail.contains("rollback counter"), e.detail)
+    }
+}
