@@ -794,34 +794,30 @@ export interface Transport {
   close?(): void;
 }
 
+/** How a `Terminal` is opened (the constructor and `Terminal.recover`). */
+export interface TerminalOptions {
+  /** Required: at least the identity (`terminalId`, `merchantId`, `merchantName`). */
+  config: TerminalConfig;
+  /** The TMK: a `Key` (usage `key_encryption`), or **dangerous** test-only hex. */
+  tmk: Key | Hex;
+  /** Omitted: a `MemoryStore` (not durable). */
+  store?: TerminalStore;
+  /** Deterministic randomness, tests only. */
+  seed?: number;
+  now?: number;
+  /** A monotonic counter outside the journal: a restored older copy of it is refused too. */
+  rollbackGuard?: RollbackGuard;
+}
+
 /** The sans-IO transaction engine (Rust core in wasm). Times are Unix ms (default `Date.now()`). */
 export class Terminal {
-  constructor(options: {
-    /** Required: at least the identity (`terminalId`, `merchantId`, `merchantName`). */
-    config: TerminalConfig;
-    /** The TMK: a `Key` (usage `key_encryption`), or **dangerous** test-only hex. */
-    tmk: Key | Hex;
-    /** Omitted: a `MemoryStore` (not durable). */
-    store?: TerminalStore;
-    /** Deterministic randomness, tests only. */
-    seed?: number;
-    now?: number;
-    /** A monotonic counter outside the journal: a restored older copy of it is refused too. */
-    rollbackGuard?: RollbackGuard;
-  });
+  constructor(options: TerminalOptions);
   /**
    * Opens a journal the constructor refused as damaged (`terminal.journal_damaged`, T801), once
    * a copy was kept for audit: untrusted records move under `audit/`, the STAN counter jumps
    * ahead, the keys are dropped (sign on again). Returns the engine and what was wrong.
    */
-  static recover(options: {
-    config: TerminalConfig;
-    tmk: Key | Hex;
-    store?: TerminalStore;
-    seed?: number;
-    now?: number;
-    rollbackGuard?: RollbackGuard;
-  }): { terminal: Terminal; damage: JournalDamage[] };
+  static recover(options: TerminalOptions): { terminal: Terminal; damage: JournalDamage[] };
   /** The settlement owed to the host (its answer was lost, or the upload is under way), if any. */
   settlementOwed(): SettlementOwed | undefined;
   start(request: TerminalRequest, now?: number): number;

@@ -5,24 +5,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Terminal, TerminalError } from 'poscore';
-import { TMK, config } from '../shared/fixtures.js';
-
-/** A journal kept in a Map. */
-class MapStore {
-  map = new Map();
-  get(key) {
-    return this.map.get(key);
-  }
-  list(prefix) {
-    return [...this.map.keys()].filter((k) => k.startsWith(prefix));
-  }
-  apply(ops) {
-    for (const op of ops) {
-      if (op.op === 'put') this.map.set(op.key, op.value.slice());
-      else this.map.delete(op.key);
-    }
-  }
-}
+import { TMK, config, MapStore } from '../shared/fixtures.js';
 
 /** A journal with a STAN lease in it: the sign-on's STAN was reserved before its bytes left. */
 function journal() {

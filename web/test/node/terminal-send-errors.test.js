@@ -5,25 +5,8 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { Terminal, TcpTransport } from 'poscore';
-import { TMK, sale, config, of, sent } from '../shared/fixtures.js';
+import { TMK, sale, config, of, sent, MapStore } from '../shared/fixtures.js';
 import { spawnSim } from '../../gateway/gateway.js';
-
-/** A journal kept in a Map. */
-class MapStore {
-  map = new Map();
-  get(key) {
-    return this.map.get(key);
-  }
-  list(prefix) {
-    return [...this.map.keys()].filter((k) => k.startsWith(prefix));
-  }
-  apply(ops) {
-    for (const op of ops) {
-      if (op.op === 'put') this.map.set(op.key, op.value.slice());
-      else this.map.delete(op.key);
-    }
-  }
-}
 
 /** A transport whose every send rejects with `error`; it never receives anything. */
 const failing = (error) => ({

@@ -7,28 +7,8 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { Terminal, TcpTransport } from 'poscore';
-import { TMK, PAN, sale, config, of, sent } from '../shared/fixtures.js';
+import { TMK, PAN, sale, config, of, sent, MapStore } from '../shared/fixtures.js';
 import { simBinary } from '../../gateway/gateway.js';
-
-/** A journal kept in a Map, as a page would keep one in IndexedDB-backed memory. */
-class MapStore {
-  map = new Map();
-  writes = 0;
-  get(key) {
-    return this.map.get(key);
-  }
-  list(prefix) {
-    return [...this.map.keys()].filter((k) => k.startsWith(prefix));
-  }
-  apply(ops) {
-    this.writes += 1;
-    for (const op of ops) {
-      if (op.op === 'put') this.map.set(op.key, op.value.slice());
-      else if (op.op === 'delete') this.map.delete(op.key);
-      else throw new Error(`unknown op ${op.op}`);
-    }
-  }
-}
 
 let sim;
 let transport;

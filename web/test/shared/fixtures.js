@@ -13,3 +13,21 @@ export const config = { ...identity, responseTimeoutMs: 800, reversalIdleDelayMs
 export const of = (events, type) => events.filter((e) => e.type === type);
 /** MTIs sent, in order. */
 export const sent = (events) => of(events, 'sending').map((e) => e.mti);
+
+/** A journal kept in a Map, as a page would keep one in IndexedDB-backed memory. */
+export class MapStore {
+  map = new Map();
+  get(key) {
+    return this.map.get(key);
+  }
+  list(prefix) {
+    return [...this.map.keys()].filter((k) => k.startsWith(prefix));
+  }
+  apply(ops) {
+    for (const op of ops) {
+      if (op.op === 'put') this.map.set(op.key, op.value.slice());
+      else if (op.op === 'delete') this.map.delete(op.key);
+      else throw new Error(`unknown op ${op.op}`);
+    }
+  }
+}

@@ -11,6 +11,14 @@ import org.junit.jupiter.api.assertThrows
 import org.junit.jupiter.api.io.TempDir
 import java.io.File
 
+/** The published test TMK and the demo identity, for both classes below. */
+private val tmk = Key.dangerousFromHex(KeyAlgorithm.TDES2, KeyUsage.KEY_ENCRYPTION, "0123456789ABCDEFFEDCBA9876543210")
+private val config = JSONObject()
+    .put("terminal_id", "12345678")
+    .put("merchant_id", "898310048160001")
+    .put("merchant_name", "poscore 测试商户")
+    .toString()
+
 /**
  * A damaged journal on the JVM: the engine refuses it with the T801 diagnosis, and
  * `PosTerminal.recover` opens it (keys dropped, so sign on again). The attacks themselves are
@@ -21,12 +29,6 @@ class JournalRecoveryTest {
     @TempDir
     lateinit var dir: File
 
-    private val tmk = Key.dangerousFromHex(KeyAlgorithm.TDES2, KeyUsage.KEY_ENCRYPTION, "0123456789ABCDEFFEDCBA9876543210")
-    private val config = JSONObject()
-        .put("terminal_id", "12345678")
-        .put("merchant_id", "898310048160001")
-        .put("merchant_name", "poscore 测试商户")
-        .toString()
     private val sealingKey = ByteArray(32) { 7 }
 
     private fun store() = FileStore(File(dir, "journal"), sealingKey)
@@ -77,12 +79,6 @@ class RollbackGuardTest {
     @TempDir
     lateinit var dir: File
 
-    private val tmk = Key.dangerousFromHex(KeyAlgorithm.TDES2, KeyUsage.KEY_ENCRYPTION, "0123456789ABCDEFFEDCBA9876543210")
-    private val config = JSONObject()
-        .put("terminal_id", "12345678")
-        .put("merchant_id", "898310048160001")
-        .put("merchant_name", "poscore 测试商户")
-        .toString()
 
     @Test
     fun `a restored older copy of the journal is refused when the app has a counter`() {
