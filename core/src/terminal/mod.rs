@@ -39,7 +39,8 @@
 //! `kinds` (the per-kind facts table), `build` (fields per kind, card and PIN fields, MAC,
 //! framing, the reversal-first write), `receive` (pairing and MAC of answers), `outcome` (what an
 //! answer or its absence does), `settlement`, `schedule` (what is owed goes first, backoff,
-//! limits, who may pass) and `receipt`.
+//! limits, who may pass), `open` (loading the journal, recovery), [`integrity`] (terminal
+//! binding, manifest, rollback guard), `request` (checks, double-tap fingerprint) and `receipt`.
 //!
 //! A response that arrives after its request timed out is reported as [`Event::LateResponse`]
 //! and never acted on. A reversal acknowledged (00/12/25 by the registry) is never sent again.
@@ -69,6 +70,7 @@ mod error;
 pub mod integrity;
 pub mod journal;
 mod kinds;
+mod open;
 mod outcome;
 mod receipt;
 mod receive;
@@ -95,7 +97,7 @@ use crate::response::{self, CardReadError, CommError, Context, Diagnosis, NextAc
 use crate::rng::Rng;
 use crate::store::{Op, Store};
 use error::Result;
-use journal::{SettleRecord, StanLease, State, StoredKeys, KEY_KEYS, KEY_SETTLE, KEY_STAN, KEY_STATE, TXN_PREFIX};
+use journal::{SettleRecord, StanLease, State, StoredKeys, KEY_KEYS, KEY_STAN};
 use kinds::{facts, Obligation};
 use request::fingerprint;
 
@@ -261,134 +263,6 @@ impl Terminal {
         guard: Option<Box<dyn RollbackGuard>>,
     ) -> Result<(Self, Vec<Damage>)> {
         Self::open(config, tmk, store, rng, now, guard, true)
-    }
-
-    #[allow(clippy::too_many_lines)]
-    fn open(
-        config: Config,
-        tmk: Key,
-        mut store: Box<dyn Store>,
-        rng: Box<dyn Rng>,
-        now: u64,
-        mut guard: Option<Box<dyn RollbackGuard>>,
-        recover: bool,
-    ) -> Result<(Self, Vec<Damage>)> {
-        let spec = Spec::resolve(&config.spec)?;
-        let mac_alg = spec
-            .mac
-            .as_ref()
-            .map(|m| MacAlgorithm::from_name(&m.algorithm))
-            .transpose()
-            .map_err(|e| TerminalError::BadConfig { field: "spec", reason: e.to_string() })?
-            .ok_or_else(|| TerminalError::BadConfig { field: "spec", reason: "the spec defines no MAC".into() })?;
-        let header = crate::keys::hex_decode(&config.header_hex)
-            .map_err(|e| TerminalError::BadConfig { field: "header_hex", reason: e.to_string() })?;
-        let frame = FrameConfig { header_len: header.len(), ..FrameConfig::cup() };
-        if config.terminal_id.len() != 8 || config.merchant_id.len() != 15 {
-            return Err(TerminalError::BadConfig {
-                field: "terminal_id",
-                reason: "terminal id must be 8 characters and merchant id 15".into(),
-            });
-        }
-        tmk.require(crate::keys::Operation::WrapKey).map_err(crate::Error::from)?;
-        let mut loaded = integrity::load(&*store, &config.terminal_id, guard.as_deref())?;
-        let damage = std::mem::take(&mut loaded.damage);
-        if !damage.is_empty() && !recover {
-            return Err(TerminalError::JournalDamaged { damage });
-        }
-        let get = |key: &str| loaded.bodies.get(key);
-        let mut state: State = match get(KEY_STATE) {
-            Some(b) => parse_json(KEY_STATE, b)?,
-            None => State { batch: "000001".into(), signed_on: false },
-        };
-        let keys = match get(KEY_KEYS) {
-            Some(b) if state.signed_on && !recover => {
-                let k: StoredKeys = parse_json(KEY_KEYS, b)?;
-                Some(load_keys(&tmk, &k)?)
-            }
-            _ => None,
-        };
-        let settlement: Option<SettleRecord> = get(KEY_SETTLE).map(|b| parse_json(KEY_SETTLE, b)).transpose()?;
-        let lease: Option<StanLease> = get(KEY_STAN).map(|b| parse_json(KEY_STAN, b)).transpose()?;
-        let mut start = lease.map_or(1, |l| l.limit);
-        let mut records = BTreeMap::new();
-        let mut due = BTreeMap::new();
-        for (key, b) in loaded.bodies.range(TXN_PREFIX.to_owned()..) {
-            if !key.starts_with(TXN_PREFIX) {
-                break;
-            }
-            let mut r: TxnRecord = parse_json(key, b)?;
-            r.request = 0;
-            if r.needs_delivery() {
-                if r.status == TxnStatus::InFlight && r.reason.is_none() {
-                    r.reason = Some(REASON_NO_ANSWER.into());
-                }
-                due.insert(key.clone(), now);
-            }
-            records.insert(key.clone(), r);
-        }
-        if settlement.as_ref().is_some_and(|s| !s.exhausted) {
-            // The answer may have been lost with the power: ask the host again, first.
-            due.insert(KEY_SETTLE.to_owned(), now);
-        }
-        let mut manifest = loaded.manifest;
-        if recover {
-            // One atomic write: set aside what cannot be trusted, jump the STANs, drop the keys,
-            // and write a manifest over what is left.
-            let mut raw = Vec::new();
-            for d in &damage {
-                if let Damage::Unreadable { key, .. } | Damage::ForeignRecord { key, .. } = d {
-                    if let Some(v) = store.get(key)? {
-                        raw.push(Op::put(format!("{AUDIT_PREFIX}{}/{key}", manifest.seq() + 1), v));
-                    }
-                    raw.push(Op::delete(key.clone()));
-                }
-            }
-            start = (start + RECOVERY_STAN_GAP - 1) % 999_999 + 1;
-            state.signed_on = false;
-            if let Some(g) = guard.as_deref() {
-                manifest.skip_to(g.current()?);
-            }
-            let engine_ops = vec![
-                Op::put(KEY_STATE, to_json(&state)),
-                Op::put(KEY_STAN, to_json(&StanLease { limit: start })),
-                Op::delete(KEY_KEYS),
-            ];
-            manifest = manifest.write(&mut *store, guard.as_deref_mut(), &config.terminal_id, engine_ops, raw)?;
-        }
-        let decoder = FrameDecoder::new(frame.clone());
-        let mut t = Self {
-            tpdu: Tpdu { id: 0x60, destination: config.tpdu_destination, source: config.tpdu_source },
-            cfg: config,
-            spec,
-            mac_alg,
-            registry: Registry::unionpay(),
-            frame,
-            header,
-            store,
-            rng,
-            tmk,
-            keys,
-            state,
-            stan_next: start,
-            stan_limit: start,
-            records,
-            due,
-            sent_stans: BTreeSet::new(),
-            next_id: 1,
-            queue: VecDeque::new(),
-            inflight: None,
-            settlement,
-            settle_clean: false,
-            outbox: VecDeque::new(),
-            events: VecDeque::new(),
-            decoder,
-            halted: None,
-            manifest,
-            guard,
-        };
-        t.pump(now);
-        Ok((t, damage))
     }
 
     /// Replaces the response-code registry (an acquirer profile).
