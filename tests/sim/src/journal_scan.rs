@@ -29,6 +29,11 @@ pub fn scan(store: &dyn Store) -> Result<(Value, usize), String> {
         };
         let hit = |path: &str, value: Option<String>| json!({ "key": key, "where": path, "batch": batch, "status": status, "value": value });
         for (path, value) in &leaves {
+            if path == "/live" {
+                // The envelope's manifest: a SHA-256 in hex of journal keys and write counters,
+                // which holds no card data but can spell a digit run, a D and four digits.
+                continue;
+            }
             // Fields 35/36 (track 2/3) and 52 (PIN block) of any message template.
             if path.ends_with("/fields/35") || path.ends_with("/fields/36") {
                 track2.push(hit(path, Some(mask(value))));
@@ -157,5 +162,20 @@ mod tests {
                 ("/template/fields/35".to_owned(), "x".to_owned()),
             ]
         );
+    }
+
+    #[test]
+    fn the_manifest_digest_is_not_scanned_but_every_other_value_is() {
+        // A 500-kill run met a manifest digest spelling a Luhn-valid run, a D and four digits.
+        let shape = format!("a{MAG_PAN}D2512");
+        let mut store = poscore::store::MemoryStore::new();
+        let record = json!({ "tid": "12345678", "seq": 1, "live": shape, "body": { "note": "x" } });
+        store.put("term/head", &serde_json::to_vec(&record).unwrap()).unwrap();
+        let (found, _) = scan(&store).unwrap();
+        assert_eq!(found["track2"], json!([]), "{found}");
+        let record = json!({ "tid": "12345678", "seq": 1, "live": "00", "body": { "note": shape } });
+        store.put("term/head", &serde_json::to_vec(&record).unwrap()).unwrap();
+        let (found, _) = scan(&store).unwrap();
+        assert_eq!(found["track2"].as_array().map(Vec::len), Some(1), "{found}");
     }
 }
