@@ -72,13 +72,17 @@ fn unionpay_codes_from_the_issue_are_unionpay_entries() {
     for code in [
         "00", "01", "03", "04", "05", "12", "13", "14", "15", "19", "21", "22", "25", "30", "33", "34", "36", "38",
         "40", "41", "43", "51", "54", "55", "57", "58", "59", "61", "62", "64", "65", "68", "75", "77", "90", "91",
-        "92", "94", "96", "97", "98", "99", "A0",
+        "92", "94", "96", "97", "98", "99", "A0", "10", "A1", "A2", "A3", "A4", "A5", "A6", "A7",
     ] {
         assert_eq!(up.get(code).unwrap_or_else(|| panic!("{code} missing")).source, Source::Unionpay, "{code}");
     }
     // Codes UnionPay does not redefine fall back to ISO.
     assert_eq!(up.get("02").unwrap().source, Source::Iso);
-    assert_eq!(up.entries().filter(|e| e.source != Source::Terminal).count(), 101, "ISO 00-99 plus A0");
+    assert_eq!(up.entries().filter(|e| e.source != Source::Terminal).count(), 108, "ISO 00-99 plus A0-A7");
+    // Q/CUP 006.6-2014 §A.2: A2, A4, A5 and A6 are "approved with a defect" (有缺陷的成功).
+    for code in ["10", "A2", "A4", "A5", "A6"] {
+        assert_eq!(up.get(code).unwrap().outcome, poscore::response::Outcome::Approved, "{code}");
+    }
 }
 
 #[test]

@@ -150,18 +150,25 @@ impl Day {
             }
             Event::Garbage { reason } => vec![format!("  · dropped bytes: {reason}")],
             Event::SettlementBalanced { batch, totals, next_batch, .. } => vec![format!(
-                "  ✓ 对账平 settlement balanced: batch {batch}: debits {} = CNY {}.{:02}, credits {} = CNY {}.{:02}; next batch {next_batch}",
+                "  ✓ 对账平 settlement balanced: batch {batch}: debits {} = CNY {}.{:02}, credits {} = CNY {}.{:02} (of which foreign cards 外卡: {} debits, {} credits); next batch {next_batch}",
                 totals.debit_count,
                 totals.debit_amount / 100,
                 totals.debit_amount % 100,
                 totals.credit_count,
                 totals.credit_amount / 100,
-                totals.credit_amount % 100
+                totals.credit_amount % 100,
+                totals.foreign_debit_count,
+                totals.foreign_credit_count
             )],
             Event::SettlementUnbalanced { uploading, .. } => {
                 vec![format!("  ⚠ 对账不平 out of balance: uploading {uploading} transactions (批上送)")]
             }
-            Event::BatchUploaded { count, .. } => vec![format!("  ✓ batch upload done ({count})")],
+            Event::SettlementClosedUnbalanced { batch, next_batch, .. } => vec![format!(
+                "  ⚠ 对账不平 batch {batch} closed on the uploaded details; next batch {next_batch}: compare the settlement report with the acquirer's"
+            )],
+            Event::BatchUploaded { count, .. } => {
+                vec![format!("  ✓ 批上送结束 end of batch upload acknowledged ({count} transactions uploaded)")]
+            }
         };
         for l in lines {
             self.out(l);

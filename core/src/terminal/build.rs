@@ -253,6 +253,7 @@ impl Terminal {
                     original_stan,
                     receipt: None,
                     request: id,
+                    card_org: None,
                 };
                 self.write_record(&k, rec)?;
                 if !repeat {

@@ -100,6 +100,11 @@ pub struct TxnRecord {
     /// The request id that started it (0 after a restart).
     #[serde(default)]
     pub request: u64,
+    /// The card organisation the host named in 63.1 of its approval (`CUP` UnionPay, `VIS`,
+    /// `MCC`, `JCB`, `AEX`, `DCC`...): the settlement counts any other than `CUP` as a foreign
+    /// card (外卡).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub card_org: Option<String>,
 }
 
 /// A journal record as an operator or a page may see it: no message template (which holds the
@@ -162,6 +167,17 @@ impl TxnRecord {
     pub fn needs_delivery(&self) -> bool {
         matches!(self.status, TxnStatus::InFlight | TxnStatus::Pending)
     }
+
+    /// A foreign card (外卡): the host named a card organisation other than UnionPay.
+    pub fn is_foreign(&self) -> bool {
+        self.card_org.as_deref().is_some_and(|o| !o.trim().is_empty() && o.trim() != "CUP")
+    }
+
+    /// Read from a chip (contact or contactless, entry mode 05x / 07x): uploaded one per 0320
+    /// with its field 55 at settlement.
+    pub fn is_chip(&self) -> bool {
+        self.template.fields.get(&22).is_some_and(|e| e.starts_with("05") || e.starts_with("07"))
+    }
 }
 
 /// `term/state`.
@@ -187,10 +203,22 @@ pub(crate) struct StoredKeys {
 pub(crate) enum SettlePhase {
     /// The first 0500 (or its repeat) is owed.
     First,
-    /// The host was out of balance: the batch upload (0320 each) is under way.
+    /// The host has answered the 0500: the batch upload (0320s) is under way.
     Upload,
-    /// The uploads are done: the second 0500 is owed.
-    Final,
+    /// The uploads are done: the end-of-upload 0320 (60.3 = 207 balanced, 202 unbalanced) is
+    /// owed; its acknowledgement closes the batch.
+    #[serde(alias = "final")]
+    End,
+}
+
+/// One 0320 of a batch upload: its network management code (60.3) and the records it carries.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub(crate) struct UploadMsg {
+    /// `201` magnetic stripe and payment-code records (up to eight per message, in field 48),
+    /// `203` a chip record after a balanced settlement, `205` after an unbalanced one.
+    pub code: String,
+    /// Journal keys of the records.
+    pub keys: Vec<String>,
 }
 
 /// `term/settle`: the settlement owed to the host. Written before the first 0500 leaves and
@@ -205,9 +233,12 @@ pub(crate) struct SettleRecord {
     pub totals: super::types::Totals,
     /// Where it stands.
     pub phase: SettlePhase,
-    /// Keys of the records to upload (phase `Upload`), in order.
+    /// What the host answered to the 0500: both halves of field 48 balanced (对账平).
     #[serde(default)]
-    pub uploads: Vec<String>,
+    pub balanced: bool,
+    /// The 0320s to send (phase `Upload`), in order.
+    #[serde(default)]
+    pub uploads: Vec<UploadMsg>,
     /// How many of `uploads` the host has acknowledged: the upload resumes there.
     #[serde(default)]
     pub uploaded: usize,
@@ -220,6 +251,13 @@ pub(crate) struct SettleRecord {
     /// The request id that started it (0 after a restart).
     #[serde(default)]
     pub request: u64,
+}
+
+impl SettleRecord {
+    /// Transactions in the upload (the end-of-upload 0320 reports the count in field 48).
+    pub fn upload_count(&self) -> usize {
+        self.uploads.iter().map(|u| u.keys.len()).sum()
+    }
 }
 
 /// `term/stan`.

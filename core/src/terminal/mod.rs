@@ -125,6 +125,8 @@ enum Flight {
     Settlement,
     /// One 0320 of a batch upload.
     Upload,
+    /// The 0320 that ends the batch upload (60.3 = 207 / 202).
+    UploadEnd,
 }
 
 #[derive(Debug)]
@@ -353,7 +355,7 @@ impl Terminal {
         if kind == TxnKind::Settle && self.settlement.is_some() {
             // A settlement is already owed: this request resends it now (after exhausted retries
             // too) instead of starting a second one.
-            if matches!(self.inflight.as_ref().map(|i| i.flight), Some(Flight::Settlement | Flight::Upload)) {
+            if matches!(self.inflight.as_ref().map(|i| i.flight), Some(Flight::Settlement | Flight::Upload | Flight::UploadEnd)) {
                 return Err(TerminalError::Duplicate { kind: kind.as_str() });
             }
             self.start_settlement(id, now)?;

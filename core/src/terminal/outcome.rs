@@ -9,6 +9,7 @@ use crate::store::Op;
 use super::journal::{State, StoredKeys, TxnStatus, KEY_KEYS, KEY_STATE};
 use super::kinds::{facts, Obligation};
 use super::types::{Event, TxnKind};
+use super::receive::{partial_amount, PARTIAL_APPROVAL};
 use super::{receipt, Flight, InFlight, Terminal, REASON_NO_ANSWER};
 
 impl Terminal {
@@ -37,6 +38,7 @@ impl Terminal {
                         rrn: msg.get_str(37).map(str::to_owned),
                         auth_code: msg.get_str(38).map(str::to_owned),
                         balance,
+                        requested_amount: None,
                         receipt: Box::new(receipt),
                         diagnosis: Box::new(diag),
                     });
@@ -151,7 +153,22 @@ impl Terminal {
     ) {
         r.rrn = msg.get_str(37).map(str::to_owned);
         r.auth_code = msg.get_str(38).map(str::to_owned);
-        let receipt = self.receipt(r.kind, inf, msg, r.amount, now);
+        r.card_org = msg.subfield(&self.spec, 63, 1).map(|o| o.trim().to_owned()).filter(|o| !o.is_empty());
+        // A partial approval (10) books the approved amount; the rest is the operator's to
+        // collect another way, and the receipt says so.
+        let partial = (r.response_code.as_deref() == Some(PARTIAL_APPROVAL))
+            .then(|| msg.get_str(4).and_then(|b| partial_amount(inf.flight, &format!("{:012}", r.amount), b)))
+            .flatten();
+        let requested_amount = partial.map(|approved| std::mem::replace(&mut r.amount, approved));
+        let mut receipt = self.receipt(r.kind, inf, msg, r.amount, now);
+        if let Some(asked) = requested_amount {
+            receipt.response_text = Some(format!(
+                "部分承兑 PARTIALLY APPROVED {} / {}, 余额另付 REST DUE {}",
+                receipt::minor(r.amount),
+                receipt::minor(asked),
+                receipt::minor(asked - r.amount)
+            ));
+        }
         r.receipt = Some(receipt.clone());
         r.status = TxnStatus::Approved;
         r.reason = None;
@@ -162,7 +179,8 @@ impl Terminal {
             amount: r.amount,
             rrn: r.rrn.clone(),
             auth_code: r.auth_code.clone(),
-            balance: None,
+            balance: msg.get_str(54).and_then(receipt::parse_balance).filter(|_| partial.is_some()),
+            requested_amount,
             receipt: Box::new(receipt),
             diagnosis: Box::new(diag),
         };
@@ -251,7 +269,7 @@ impl Terminal {
                     self.pending_attempt_failed(&key, diag, now);
                 }
             }
-            Flight::Settlement | Flight::Upload => self.settlement_failed(&inf, event, before_send, now),
+            Flight::Settlement | Flight::Upload | Flight::UploadEnd => self.settlement_failed(&inf, event, before_send, now),
             Flight::Request(kind) => {
                 let id = inf.request.unwrap_or(0);
                 let diag = self.diagnose(facts(kind).class, event);

@@ -53,6 +53,11 @@ impl Terminal {
     }
 }
 
+/// Minor units as `12.34` (two decimals: the currencies UnionPay terminals settle in).
+pub(super) fn minor(v: u64) -> String {
+    format!("{}.{:02}", v / 100, v % 100)
+}
+
 /// Field 54 as UnionPay hosts send it: account type n2, amount type n2, currency n3, sign C/D,
 /// amount n12.
 pub(super) fn parse_balance(s: &str) -> Option<u64> {

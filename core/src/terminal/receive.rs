@@ -6,12 +6,25 @@ use crate::mac::Padding;
 use crate::response::{self, ResponseProblem};
 
 use super::kinds::facts;
-use super::types::Event;
+use super::types::{Event, TxnKind};
 use super::{Flight, Terminal};
 
 /// Length of field 64 in UnionPay POS messages: the full 8-byte MAC, never a truncation the
 /// sender chose.
 const MAC_LEN: usize = 8;
+
+/// UnionPay response code 10: partially approved (部分承兑). The answer's field 4 is the approved
+/// amount and field 54 may carry the balance (field notes, `shared/UNIONPAY.md`).
+pub(super) const PARTIAL_APPROVAL: &str = "10";
+
+/// The approved amount of a partial approval of `flight` (asked `asked`, answered `answered`,
+/// both field 4 text): only sales and pre-authorisations may be partly approved, and only for
+/// less than was asked and more than nothing.
+pub(super) fn partial_amount(flight: Flight, asked: &str, answered: &str) -> Option<u64> {
+    let partial_kind = matches!(flight, Flight::Request(TxnKind::Sale | TxnKind::PreAuth));
+    let (asked, answered): (u64, u64) = (asked.parse().ok()?, answered.parse().ok()?);
+    (partial_kind && answered > 0 && answered < asked).then_some(answered)
+}
 
 fn response_mti(sent: Mti) -> [u8; 3] {
     let s = sent.as_str().as_bytes();
@@ -61,10 +74,18 @@ impl Terminal {
             late(self);
             return;
         }
-        let approved = code.as_deref() == Some("00");
+        // An approval by the registry (00, 10, the "approved with a defect" A-codes...) must carry
+        // a valid MAC and the amount asked (or less, for a partial approval).
+        let approved = code.as_deref().is_some_and(|c| {
+            let event = response::Event::HostResponse { code: c.to_owned() };
+            self.diagnose(response::Request::Financial, event).entry.outcome == response::Outcome::Approved
+        });
         let tid_ok = msg.get_str(41) == Some(self.cfg.terminal_id.as_str());
         let amount_ok = match (&inf.amount, msg.get_str(4)) {
-            (Some(a), Some(b)) => a == b,
+            (Some(a), Some(b)) if a == b => true,
+            // Code 10, partial approval: the answer's field 4 is the approved amount, smaller
+            // than asked and not zero; only for a kind that may be partly approved.
+            (Some(a), Some(b)) => code.as_deref() == Some(PARTIAL_APPROVAL) && partial_amount(inf.flight, a, b).is_some(),
             (Some(_), None) => !approved,
             _ => true,
         };
@@ -76,7 +97,7 @@ impl Terminal {
         let maced = match inf.flight {
             Flight::Reversal | Flight::Repeat => true,
             Flight::Request(k) => facts(k).mac,
-            Flight::Settlement | Flight::Upload => false,
+            Flight::Settlement | Flight::Upload | Flight::UploadEnd => false,
         };
         if maced {
             let ok = match (msg.get_bytes(64), &self.keys, &parsed) {
@@ -96,7 +117,25 @@ impl Terminal {
         match inf.flight {
             Flight::Request(kind) => self.on_response(inf, kind, &msg, &code, now),
             Flight::Reversal | Flight::Repeat => self.on_pending_response(&inf, &msg, &code, now),
-            Flight::Settlement | Flight::Upload => self.on_settlement_response(&inf, &msg, &code, now),
+            Flight::Settlement | Flight::Upload | Flight::UploadEnd => self.on_settlement_response(&inf, &msg, &code, now),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_less_than_asked_and_more_than_nothing_of_a_sale_or_pre_auth_is_partial() {
+        let sale = Flight::Request(TxnKind::Sale);
+        assert_eq!(partial_amount(sale, "000000001000", "000000000600"), Some(600));
+        assert_eq!(partial_amount(Flight::Request(TxnKind::PreAuth), "000000001000", "000000000999"), Some(999));
+        assert_eq!(partial_amount(sale, "000000001000", "000000001000"), None, "not less");
+        assert_eq!(partial_amount(sale, "000000001000", "000000001001"), None, "more than asked");
+        assert_eq!(partial_amount(sale, "000000001000", "000000000000"), None, "nothing");
+        assert_eq!(partial_amount(sale, "000000001000", "00000000O600"), None, "not a number");
+        assert_eq!(partial_amount(Flight::Request(TxnKind::Void), "000000001000", "000000000600"), None);
+        assert_eq!(partial_amount(Flight::Reversal, "000000001000", "000000000600"), None);
     }
 }

@@ -6,42 +6,57 @@
 //! After a lost answer or a restart the owed message is sent again before any request that moves
 //! money (a repeat 0500 carries the same batch and totals; the host answers a settled batch
 //! idempotently), with the reversal backoff and limit; exhausted, it blocks financial requests
-//! until the operator settles again. An out-of-balance answer starts the batch upload; each
-//! acknowledged 0320 is recorded, so after a crash the upload resumes where it stopped and the
-//! second 0500 follows. A balanced answer opens the next batch, deletes the record and prunes old
-//! batches in one atomic write.
+//! until the operator settles again.
+//!
+//! The protocol is the one UnionPay terminals in the field run (dsand20142014/openpos, commit
+//! 6280780, `serv.c`: `SERV_SettleOnline` 720-762, `SERV_MAGTransBatchSend` 1215-1383,
+//! `Serv_OnlineTransSend` 1385-1555, `SERV_SettleBatchEnd2` 1631-1705, `SERV_SettleBatchEnd`
+//! 2154-2190; andrewsdg412/Aviapay `SettleTrans.java` 253-383 agrees on the balanced path):
+//! 1. 0500 with the domestic and foreign totals in field 48 ([`Totals::field48`]); the 0510's
+//!    field 48 carries a result digit per half at offsets 30 and 61: `1` balanced (对账平), `2`
+//!    unbalanced (不平), `3` error. Balanced only when both halves are.
+//! 2. Batch upload, one 0320 per message, each acknowledged one recorded so a restart resumes
+//!    there: balanced, each chip transaction (60.3 = 203, with its field 55); unbalanced, every
+//!    transaction: magnetic stripe and payment code records eight to a 0320 in field 48 (60.3 =
+//!    201), chip ones one each (205).
+//! 3. The end of the upload: 0320 with 60.3 = 207 (balanced) or 202 (unbalanced) and the number
+//!    of transactions uploaded in field 48 (n4). Its acknowledgement closes the batch: the next
+//!    one opens, old batches are pruned and the record goes, in one atomic write. An unbalanced
+//!    batch is closed too: the host settles on the uploaded details and the operator sees that
+//!    the totals differed.
 
 use std::collections::BTreeSet;
+use std::fmt::Write as _;
 
 use crate::iso8583::{Message, Mti};
 use crate::response::{self, NextAction};
 use crate::store::Op;
 
 use super::error::Result;
-use super::journal::{SettlePhase, SettleRecord, State, TxnStatus, KEY_SETTLE, KEY_STATE};
+use super::journal::{SettlePhase, SettleRecord, State, TxnStatus, UploadMsg, KEY_SETTLE, KEY_STATE};
 use super::kinds::facts;
 use super::types::{Event, Totals, TxnKind};
 use super::{Flight, InFlight, Terminal};
 
-/// Field 48 of the 0500, character 31: the host's result for domestic cards (1 balanced).
-const BALANCED_AT: usize = 30;
+/// Field 48 of the 0510: the host's result digit for domestic cards (offset 30) and for foreign
+/// cards (offset 61).
+const RESULT_AT: [usize; 2] = [30, 61];
+/// Magnetic stripe records per 0320 of an unbalanced upload (field 48: count n2 and up to eight
+/// records of 40 digits, openpos `ISO8583_BIT48NUM`).
+const RECORDS_PER_UPLOAD: usize = 8;
+/// 60.3 of the batch upload messages.
+const UPLOAD_MAG: &str = "201";
+const UPLOAD_CHIP_BALANCED: &str = "203";
+const UPLOAD_CHIP_UNBALANCED: &str = "205";
+const END_BALANCED: &str = "207";
+const END_UNBALANCED: &str = "202";
 
 impl Terminal {
     /// Totals of the approved log of `batch` (what the 0500 carries).
     pub fn totals(&self, batch: &str) -> Totals {
         let mut t = Totals::default();
         for r in self.approved(batch) {
-            match r.kind.sign() {
-                1 => {
-                    t.debit_amount += r.amount;
-                    t.debit_count += 1;
-                }
-                -1 => {
-                    t.credit_amount += r.amount;
-                    t.credit_count += 1;
-                }
-                _ => {}
-            }
+            t.add(r.kind.sign(), r.amount, r.is_foreign());
         }
         t
     }
@@ -75,6 +90,7 @@ impl Terminal {
             totals: self.totals(&batch),
             batch,
             phase: SettlePhase::First,
+            balanced: false,
             uploads: Vec::new(),
             uploaded: 0,
             attempts: 0,
@@ -87,16 +103,18 @@ impl Terminal {
         Ok(())
     }
 
-    /// Sends the message the settlement owes now: a 0500, or the next 0320 of the upload.
+    /// Sends the message the settlement owes now: the 0500, the next 0320 of the upload, or the
+    /// end of the upload.
     pub(super) fn send_settlement(&mut self, now: u64) -> bool {
         self.due.remove(KEY_SETTLE);
         let Some(s) = self.settlement.clone() else { return false };
         let built = match s.phase {
-            SettlePhase::First | SettlePhase::Final => self.build_settle(&s),
+            SettlePhase::First => self.build_settle(&s),
             SettlePhase::Upload => match s.uploads.get(s.uploaded) {
-                Some(key) => self.build_upload(&s, key),
-                None => self.build_settle(&s),
+                Some(u) => self.build_upload(&s, u),
+                None => self.build_upload_end(&s),
             },
+            SettlePhase::End => self.build_upload_end(&s),
         };
         let (m, bytes, flight) = match built {
             Ok(b) => b,
@@ -126,16 +144,9 @@ impl Terminal {
 
     fn build_settle(&mut self, s: &SettleRecord) -> Result<(Message, Vec<u8>, Flight)> {
         let f = facts(TxnKind::Settle);
-        let t = s.totals;
         let stan = self.next_stan()?;
         let mut m = self.base(f.mti, &stan)?;
-        // 48: domestic debit amount n12, count n3, credit amount n12, count n3, result n1; the
-        // same for foreign cards (none here).
-        let f48 = format!(
-            "{:012}{:03}{:012}{:03}0{:012}{:03}{:012}{:03}0",
-            t.debit_amount, t.debit_count, t.credit_amount, t.credit_count, 0, 0, 0, 0
-        );
-        m.set_str(48, &f48)?;
+        m.set_str(48, &s.totals.field48())?;
         m.set_str(49, &self.cfg.currency)?;
         m.set_str(60, &super::build::field60(f.type_code, &s.batch, f.nmi.unwrap_or("201")))?;
         m.set_str(63, &self.operator63())?;
@@ -143,30 +154,85 @@ impl Terminal {
         Ok((m, bytes, Flight::Settlement))
     }
 
-    fn build_upload(&mut self, s: &SettleRecord, key: &str) -> Result<(Message, Vec<u8>, Flight)> {
-        let r = self.records.get(key).cloned().ok_or_else(|| super::TerminalError::BadRecord {
-            key: key.to_owned(),
-            reason: "a record to upload is missing".into(),
-        })?;
-        let t = Message::from_json(&self.spec, &r.template)?;
+    /// One 0320 of the upload: a chip record with its field 55 (203/205), or up to eight
+    /// magnetic stripe / payment code records in field 48 (201): card class `00` domestic or
+    /// `01` foreign, STAN n6, account right-aligned zero-filled to 20 digits, amount n12.
+    fn build_upload(&mut self, s: &SettleRecord, upload: &UploadMsg) -> Result<(Message, Vec<u8>, Flight)> {
+        let mut records = Vec::with_capacity(upload.keys.len());
+        for key in &upload.keys {
+            let r = self.records.get(key).cloned().ok_or_else(|| super::TerminalError::BadRecord {
+                key: key.clone(),
+                reason: "a record to upload is missing".into(),
+            })?;
+            records.push(r);
+        }
         let stan = self.next_stan()?;
         let mut m = self.base(Mti::BATCH_UPLOAD, &stan)?;
-        for f in [2, 3, 4, 22, 25, 48, 49] {
-            if let Some(v) = t.get_bytes(f) {
-                m.set_bytes(f, v.to_vec())?;
+        if upload.code == UPLOAD_MAG {
+            let mut f48 = format!("{:02}", records.len());
+            for r in &records {
+                let t = Message::from_json(&self.spec, &r.template)?;
+                let account: String = t.get_str(2).or_else(|| t.get_str(48)).unwrap_or_default().chars().take(20).collect();
+                let class = if r.is_foreign() { "01" } else { "00" };
+                let _ = write!(f48, "{class}{}{account:0>20}{:012}", r.stan, r.amount);
             }
+            m.set_str(48, &f48)?;
+        } else {
+            let r = &records[0];
+            let t = Message::from_json(&self.spec, &r.template)?;
+            for f in [2, 3, 22, 23, 49, 55] {
+                if let Some(v) = t.get_bytes(f) {
+                    m.set_bytes(f, v.to_vec())?;
+                }
+            }
+            // The booked amount: a partial approval books less than the request asked.
+            m.set_str(4, &format!("{:012}", r.amount))?;
+            if let Some(v) = &r.rrn {
+                m.set_str(37, v)?;
+            }
+            if let Some(v) = r.auth_code.as_deref().filter(|a| !a.trim().is_empty()) {
+                m.set_str(38, v)?;
+            }
+            m.set_str(61, &format!("{}{}", r.batch, r.stan))?;
         }
-        if let Some(v) = &r.rrn {
-            m.set_str(37, v)?;
-        }
-        if let Some(v) = &r.auth_code {
-            m.set_str(38, v)?;
-        }
-        let type_code: String = t.get_str(60).unwrap_or("00").chars().take(2).collect();
-        m.set_str(60, &super::build::field60(&type_code, &s.batch, "201"))?;
-        m.set_str(61, &format!("{}{}", r.batch, r.stan))?;
+        m.set_str(60, &super::build::field60("00", &s.batch, &upload.code))?;
         let bytes = self.seal_and_frame(&mut m, false)?;
         Ok((m, bytes, Flight::Upload))
+    }
+
+    /// The end of the upload (批上送结束): 0320, 60.3 = 207 balanced / 202 unbalanced, field 48
+    /// the number of transactions uploaded (n4).
+    fn build_upload_end(&mut self, s: &SettleRecord) -> Result<(Message, Vec<u8>, Flight)> {
+        let stan = self.next_stan()?;
+        let mut m = self.base(Mti::BATCH_UPLOAD, &stan)?;
+        m.set_str(48, &format!("{:04}", s.upload_count() % 10_000))?;
+        let code = if s.balanced { END_BALANCED } else { END_UNBALANCED };
+        m.set_str(60, &super::build::field60("00", &s.batch, code))?;
+        let bytes = self.seal_and_frame(&mut m, false)?;
+        Ok((m, bytes, Flight::UploadEnd))
+    }
+
+    /// What to upload after the 0510: chip records after a balanced answer; everything after an
+    /// unbalanced one.
+    fn upload_plan(&self, batch: &str, balanced: bool) -> Vec<UploadMsg> {
+        let approved: Vec<(&String, &super::TxnRecord)> = self
+            .records
+            .iter()
+            .filter(|(_, r)| r.batch == batch && r.status == TxnStatus::Approved && r.kind.sign() != 0)
+            .collect();
+        let chip = if balanced { UPLOAD_CHIP_BALANCED } else { UPLOAD_CHIP_UNBALANCED };
+        let mut plan: Vec<UploadMsg> = approved
+            .iter()
+            .filter(|(_, r)| r.is_chip())
+            .map(|(k, _)| UploadMsg { code: chip.into(), keys: vec![(*k).clone()] })
+            .collect();
+        if !balanced {
+            let mag: Vec<String> = approved.iter().filter(|(_, r)| !r.is_chip()).map(|(k, _)| (*k).clone()).collect();
+            for group in mag.chunks(RECORDS_PER_UPLOAD) {
+                plan.push(UploadMsg { code: UPLOAD_MAG.into(), keys: group.to_vec() });
+            }
+        }
+        plan
     }
 
     /// The host answered a 0500 or a 0320.
@@ -183,17 +249,20 @@ impl Terminal {
             s.uploaded += 1;
             s.attempts = 0;
             self.settle_clean = true;
-            let done = s.uploaded >= s.uploads.len();
-            if done {
-                s.phase = SettlePhase::Final;
+            if s.uploaded >= s.uploads.len() {
+                s.phase = SettlePhase::End;
             }
-            let count = s.uploaded;
             if self.write_settle(Some(s), &[]).is_ok() {
-                if done {
-                    self.events.push_back(Event::BatchUploaded { request: id, count });
-                }
                 self.due.insert(KEY_SETTLE.into(), now);
             }
+            return;
+        }
+        if inf.flight == Flight::UploadEnd {
+            if diag.action != NextAction::Complete {
+                self.settlement_attempt_failed(inf, diag, now);
+                return;
+            }
+            self.close_batch(&s);
             return;
         }
         if diag.action != NextAction::Complete && !self.settle_clean {
@@ -214,40 +283,30 @@ impl Terminal {
             }
             return;
         }
-        let balanced = msg.get_str(48).and_then(|f| f.chars().nth(BALANCED_AT)) == Some('1');
-        let (batch, totals) = (s.batch.clone(), s.totals);
-        if !balanced && s.phase == SettlePhase::First {
-            let uploads: Vec<String> = self
-                .records
-                .iter()
-                .filter(|(_, r)| r.batch == batch && r.status == TxnStatus::Approved && r.kind.sign() != 0)
-                .map(|(k, _)| k.clone())
-                .collect();
-            let uploading = uploads.len();
-            s.phase = if uploads.is_empty() { SettlePhase::Final } else { SettlePhase::Upload };
-            s.uploads = uploads;
-            s.uploaded = 0;
-            s.attempts = 0;
-            self.settle_clean = true;
-            if self.write_settle(Some(s), &[]).is_ok() {
+        // A half the host leaves out (a short field 48) has nothing to disagree about.
+        let f48 = msg.get_str(48).unwrap_or_default();
+        let balanced = RESULT_AT.iter().all(|&at| f48.chars().nth(at).is_none_or(|c| c == '1'))
+            && f48.chars().nth(RESULT_AT[0]).is_some();
+        s.balanced = balanced;
+        s.uploads = self.upload_plan(&s.batch, balanced);
+        s.uploaded = 0;
+        s.attempts = 0;
+        s.phase = if s.uploads.is_empty() { SettlePhase::End } else { SettlePhase::Upload };
+        self.settle_clean = true;
+        let (batch, totals, uploading) = (s.batch.clone(), s.totals, s.upload_count());
+        if self.write_settle(Some(s), &[]).is_ok() {
+            if !balanced {
                 self.events.push_back(Event::SettlementUnbalanced { request: id, batch, totals, uploading });
-                if uploading == 0 {
-                    self.events.push_back(Event::BatchUploaded { request: id, count: 0 });
-                }
-                self.due.insert(KEY_SETTLE.into(), now);
             }
-            return;
+            self.due.insert(KEY_SETTLE.into(), now);
         }
-        if !balanced {
-            // Still out of balance after the upload: the batch stays open; the operator calls the
-            // acquirer.
-            if self.write_settle(None, &[]).is_ok() {
-                self.fail_unsent(id, TxnKind::Settle, response::Event::General);
-            }
-            return;
-        }
-        // Balanced: the next batch opens (unless a sign-on already moved to the host's next
-        // batch), old batches are pruned, the record goes, in one atomic write.
+    }
+
+    /// The end of the upload was acknowledged: the next batch opens (unless a sign-on already
+    /// moved to the host's next batch), old batches are pruned, closed PANs masked and the
+    /// record deleted, in one atomic write.
+    fn close_batch(&mut self, s: &SettleRecord) {
+        let (id, batch, totals) = (s.request, s.batch.clone(), s.totals);
         let next_batch = if self.state.batch == batch {
             let next: u32 = batch.parse::<u32>().unwrap_or(0) % 999_999 + 1;
             format!("{next:06}")
@@ -270,7 +329,12 @@ impl Terminal {
         }
         self.records.extend(masked);
         self.state = state;
-        self.events.push_back(Event::SettlementBalanced { request: id, batch, totals, next_batch });
+        self.events.push_back(Event::BatchUploaded { request: id, count: s.upload_count() });
+        self.events.push_back(if s.balanced {
+            Event::SettlementBalanced { request: id, batch, totals, next_batch }
+        } else {
+            Event::SettlementClosedUnbalanced { request: id, batch, totals, next_batch }
+        });
     }
 
     /// A 0500 or 0320 got no usable answer. Unless the very first 0500 never left the terminal,

@@ -488,7 +488,9 @@ pub enum CommFailure {
 }
 
 /// Batch totals (field 48 of the 0500): debits are sales and completions, credits are voids and
-/// refunds, amounts in minor units.
+/// refunds, amounts in minor units. The first four fields count every card; the `foreign_` ones
+/// say how much of that is foreign cards (外卡: card organisation other than UnionPay in 63.1 of
+/// the host's answer), which the 0500 reports apart from domestic cards (内卡).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub struct Totals {
     /// Sum of debit amounts.
@@ -499,6 +501,18 @@ pub struct Totals {
     pub credit_amount: u64,
     /// Number of credits.
     pub credit_count: u32,
+    /// Of `debit_amount`, foreign cards.
+    #[serde(default)]
+    pub foreign_debit_amount: u64,
+    /// Of `debit_count`, foreign cards.
+    #[serde(default)]
+    pub foreign_debit_count: u32,
+    /// Of `credit_amount`, foreign cards.
+    #[serde(default)]
+    pub foreign_credit_amount: u64,
+    /// Of `credit_count`, foreign cards.
+    #[serde(default)]
+    pub foreign_credit_count: u32,
 }
 
 impl Totals {
@@ -506,6 +520,50 @@ impl Totals {
     #[allow(clippy::cast_possible_wrap)]
     pub fn net(&self) -> i64 {
         self.debit_amount as i64 - self.credit_amount as i64
+    }
+
+    /// Counts one approved transaction of `sign` (+1 debit, -1 credit, 0 none).
+    pub(crate) fn add(&mut self, sign: i8, amount: u64, foreign: bool) {
+        let (a, c, fa, fc) = match sign {
+            1 => (
+                &mut self.debit_amount,
+                &mut self.debit_count,
+                &mut self.foreign_debit_amount,
+                &mut self.foreign_debit_count,
+            ),
+            -1 => (
+                &mut self.credit_amount,
+                &mut self.credit_count,
+                &mut self.foreign_credit_amount,
+                &mut self.foreign_credit_count,
+            ),
+            _ => return,
+        };
+        *a += amount;
+        *c += 1;
+        if foreign {
+            *fa += amount;
+            *fc += 1;
+        }
+    }
+
+    /// Field 48 of the 0500 as UnionPay terminals send it: for domestic cards, then for foreign
+    /// cards, debit amount n12, debit count n3, credit amount n12, credit count n3 and a result
+    /// digit `0` (the host answers in it): 62 digits. Layout of dsand20142014/openpos
+    /// `serv.c` `SERV_SettleOnline` (commit 6280780, lines 720-736); andrewsdg412/Aviapay
+    /// `SettleTrans.java` (lines 379-383) sends the same domestic half and zeroes the foreign one.
+    /// Counts wrap at 1000 as the n3 fields do.
+    pub fn field48(&self) -> String {
+        let half = |da: u64, dc: u32, ca: u64, cc: u32| format!("{da:012}{:03}{ca:012}{:03}0", dc % 1000, cc % 1000);
+        let domestic = half(
+            self.debit_amount.saturating_sub(self.foreign_debit_amount),
+            self.debit_count.saturating_sub(self.foreign_debit_count),
+            self.credit_amount.saturating_sub(self.foreign_credit_amount),
+            self.credit_count.saturating_sub(self.foreign_credit_count),
+        );
+        let foreign =
+            half(self.foreign_debit_amount, self.foreign_debit_count, self.foreign_credit_amount, self.foreign_credit_count);
+        domestic + &foreign
     }
 }
 
@@ -588,8 +646,12 @@ pub enum Event {
         rrn: Option<String>,
         /// Field 38.
         auth_code: Option<String>,
-        /// Balance (balance inquiry), minor units.
+        /// Balance (balance inquiry, or field 54 of a partial approval), minor units.
         balance: Option<u64>,
+        /// Set on a partial approval (code 10): what was asked. `amount` is what the host
+        /// approved and booked; the difference is for the operator to collect another way.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        requested_amount: Option<u64>,
         /// The completed-transaction record for [`crate::receipt`], PAN masked.
         receipt: Box<ReceiptInput>,
         /// The diagnosis of the response (texts for the display).
@@ -710,7 +772,21 @@ pub enum Event {
         /// Transactions to upload.
         uploading: usize,
     },
-    /// Batch upload (批上送) finished; settlement is sent again.
+    /// Settlement: the host's totals differed (对账不平); the batch upload is done and its end
+    /// acknowledged, so the host settles on the uploaded details and the batch is closed. The
+    /// operator should compare the settlement report with the acquirer's.
+    SettlementClosedUnbalanced {
+        /// Request id.
+        request: u64,
+        /// The closed batch.
+        batch: String,
+        /// The terminal's totals.
+        totals: Totals,
+        /// The new batch number.
+        next_batch: String,
+    },
+    /// Batch upload (批上送) finished: its end (0320, 60.3 = 207 / 202) was acknowledged. Comes
+    /// just before the settlement's closing event.
     BatchUploaded {
         /// Request id.
         request: u64,

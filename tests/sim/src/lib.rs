@@ -71,11 +71,18 @@ pub enum Fault {
     LineDrop,
     /// Settlement only: report "out of balance" once (forces a batch upload).
     Unbalanced,
+    /// Sale or pre-authorisation only: approve `approved` minor units of it (code 10, field 4
+    /// the approved amount, field 54 the balance left), when that is less than asked.
+    Partial {
+        /// Minor units approved.
+        approved: u64,
+    },
 }
 
 impl Fault {
     /// Parses the CLI spelling: `drop_request`, `drop_response`, `delay:MS`, `duplicate`, `late`,
-    /// `corrupt_mac`, `wrong_stan`, `code:NN`, `refuse`, `line_drop`, `unbalanced`.
+    /// `corrupt_mac`, `wrong_stan`, `code:NN`, `refuse`, `line_drop`, `unbalanced`,
+    /// `partial:AMOUNT`.
     pub fn parse(s: &str) -> Option<Self> {
         Some(match s {
             "drop_request" => Self::DropRequest,
@@ -90,6 +97,8 @@ impl Fault {
             _ => {
                 if let Some(ms) = s.strip_prefix("delay:") {
                     Self::Delay { ms: ms.parse().ok()? }
+                } else if let Some(a) = s.strip_prefix("partial:") {
+                    Self::Partial { approved: a.parse().ok()? }
                 } else if let Some(code) = s.strip_prefix("code:") {
                     Self::Respond { code: code.to_owned() }
                 } else {
@@ -248,8 +257,12 @@ pub struct Ledger {
     pub requests: BTreeMap<String, u32>,
     /// Settled batches `(tid, batch)`, each once.
     pub settled: Vec<(String, String)>,
-    /// 0320 batch upload records received.
+    /// Transactions received in batch upload 0320s (60.3 201: each record of field 48; 203 and
+    /// 205: one each).
     pub uploaded: u32,
+    /// End-of-upload 0320s received (60.3 207 after a balanced settlement, 202 after an
+    /// unbalanced one, which is when the host settles the batch on the uploaded details).
+    pub upload_ends: u32,
     /// A 0500 for a batch already settled, with the same totals: answered balanced again
     /// (idempotent, nothing recorded twice). How a terminal finds out where the host stands
     /// after a lost 0510.
@@ -354,8 +367,10 @@ pub struct Acquirer {
     /// Answers already given to advices (0220/0221) by key, for idempotent repeats.
     advice_answers: BTreeMap<(String, String, String), String>,
     seen: BTreeMap<(String, String, String), String>,
-    uploaded_batches: std::collections::BTreeSet<(String, String)>,
-    /// Field 48 totals (first 30 digits) each batch was settled with, by `(tid, batch)`.
+    /// Batches whose 0500 was answered unbalanced: settled when their upload ends (202).
+    awaiting_upload: BTreeMap<(String, String), String>,
+    /// Field 48 totals (both halves, result digits left out) each batch was settled with, by
+    /// `(tid, batch)`.
     settled_totals: BTreeMap<(String, String), String>,
     /// When set, the ledger is written here as JSON after every handled request (temp file +
     /// rename, so a reader never sees half a ledger).
@@ -434,7 +449,7 @@ impl Acquirer {
             ledger: Ledger::default(),
             advice_answers: BTreeMap::new(),
             seen: BTreeMap::new(),
-            uploaded_batches: std::collections::BTreeSet::new(),
+            awaiting_upload: BTreeMap::new(),
             settled_totals: BTreeMap::new(),
             ledger_file: None,
             next_rrn: 1,
@@ -663,8 +678,13 @@ impl Acquirer {
         // A closed batch takes no new bookings: the terminal is behind the host (a lost 0510, a
         // settlement it does not know happened) and must sign on to learn the open batch (77).
         // Reversals of bookings in a settled batch are fine (answered below as always).
+        // Batch upload records (0320, 60.3 201 and 205) of the unbalanced path arrive before the
+        // host settles; a chip upload after a balanced settlement (203) and the end (207/202) may
+        // name the settled batch.
+        let upload_code = req.subfield(self.spec, 60, 3).unwrap_or_default().to_owned();
         let books = match mti.as_str() {
-            "0100" | "0220" | "0320" => true,
+            "0100" | "0220" => true,
+            "0320" => matches!(upload_code.as_str(), "201" | "205"),
             "0200" => pcode != "310000",
             "0221" => !self.advice_answers.contains_key(&k),
             _ => false,
@@ -783,18 +803,41 @@ impl Acquirer {
                     self.book(&k, "refund", amount, &account, &new_rrn, &auth, original.map(|o| (o.batch, o.rrn)));
                     let _ = r.set_str(37, &new_rrn);
                     let _ = r.set_str(38, &auth);
+                    let _ = r.set_str(63, card_org(&account));
                 }
                 r
             }
             "0320" => {
-                self.ledger.uploaded += 1;
-                self.uploaded_batches.insert((tid.clone(), k.1.clone()));
+                match upload_code.as_str() {
+                    "201" => {
+                        let n: u32 = req.get_str(48).and_then(|f| f.get(..2)).and_then(|n| n.parse().ok()).unwrap_or(0);
+                        self.ledger.uploaded += n;
+                    }
+                    "203" | "205" => self.ledger.uploaded += 1,
+                    "202" | "207" => {
+                        self.ledger.upload_ends += 1;
+                        let bk = (tid.clone(), k.1.clone());
+                        if let Some(totals) = self.awaiting_upload.remove(&bk) {
+                            // Unbalanced: the host settles on the uploaded details.
+                            self.settle(&tid, &k.1, totals);
+                        }
+                    }
+                    _ => return Self::answer(req, "12"),
+                }
                 Self::answer(req, "00")
             }
             "0500" => {
                 let batch = k.1.clone();
                 let theirs = req.get_str(48).unwrap_or_default();
-                let their_totals = theirs.get(..30).unwrap_or(theirs).to_owned();
+                // Both halves without their result digits (offsets 30 and 61).
+                let their_totals: String =
+                    theirs.chars().enumerate().filter(|(i, _)| *i != 30 && *i != 61).map(|(_, c)| c).collect();
+                let with_results = |dom: char, forn: char| {
+                    let mut f48: Vec<char> = format!("{theirs:0<62}").chars().collect();
+                    f48[30] = dom;
+                    f48[61] = forn;
+                    f48.into_iter().collect::<String>()
+                };
                 if let Some(settled) = self.settled_totals.get(&(tid.clone(), batch.clone())) {
                     if *settled != their_totals {
                         self.ledger.double_settlements.push(Violation {
@@ -807,46 +850,40 @@ impl Acquirer {
                     }
                     // A repeat of a settlement the host already made: balanced again, once booked.
                     self.ledger.settlement_repeats += 1;
-                    let mut f48 = theirs.to_owned();
-                    if f48.len() >= 31 {
-                        f48.replace_range(30..31, "1");
-                    }
                     let mut r = Self::answer(req, "00");
-                    let _ = r.set_str(48, &f48);
+                    let _ = r.set_str(48, &with_results('1', '1'));
                     return r;
                 }
-                let mut t = (0u64, 0u32, 0u64, 0u32);
-                for b in self.ledger.bookings.values().filter(|b| b.tid == tid && b.batch == batch && !b.reversed) {
-                    match b.kind.as_str() {
-                        "sale" | "completion" => {
-                            t.0 += b.amount;
-                            t.1 += 1;
+                let half = |foreign: bool| {
+                    let mut t = (0u64, 0u32, 0u64, 0u32);
+                    for b in self.ledger.bookings.values().filter(|b| {
+                        b.tid == tid && b.batch == batch && !b.reversed && (card_org(&b.account) != "CUP") == foreign
+                    }) {
+                        match b.kind.as_str() {
+                            "sale" | "completion" => {
+                                t.0 += b.amount;
+                                t.1 += 1;
+                            }
+                            "void" | "refund" | "completion_void" => {
+                                t.2 += b.amount;
+                                t.3 += 1;
+                            }
+                            _ => {}
                         }
-                        "void" | "refund" | "completion_void" => {
-                            t.2 += b.amount;
-                            t.3 += 1;
-                        }
-                        _ => {}
                     }
-                }
-                let mine = format!("{:012}{:03}{:012}{:03}", t.0, t.1, t.2, t.3);
+                    format!("{:012}{:03}{:012}{:03}", t.0, t.1, t.2, t.3)
+                };
+                let (dom, forn) = (half(false), half(true));
                 let forced = fault == Some(&Fault::Unbalanced);
-                // After a batch upload the host settles on the terminal's data.
-                let uploaded = self.uploaded_batches.contains(&(tid.clone(), batch.clone()));
-                let balanced = !forced && (theirs.get(..30) == Some(mine.as_str()) || uploaded);
-                let mut f48 = theirs.to_owned();
-                if f48.len() >= 31 {
-                    f48.replace_range(30..31, if balanced { "1" } else { "2" });
-                }
+                let dom_ok = !forced && theirs.get(..30) == Some(dom.as_str());
+                let forn_ok = theirs.get(31..61) == Some(forn.as_str());
+                let digit = |ok: bool| if ok { '1' } else { '2' };
                 let mut r = Self::answer(req, "00");
-                let _ = r.set_str(48, &f48);
-                if balanced {
-                    self.ledger.settled.push((tid.clone(), batch.clone()));
-                    self.settled_totals.insert((tid.clone(), batch.clone()), their_totals);
-                    if let Some(tk) = self.terminals.get_mut(&tid) {
-                        let n: u32 = batch.parse().unwrap_or(0) % 999_999 + 1;
-                        tk.batch = format!("{n:06}");
-                    }
+                let _ = r.set_str(48, &with_results(digit(dom_ok), digit(forn_ok)));
+                if dom_ok && forn_ok {
+                    self.settle(&tid, &batch, their_totals);
+                } else {
+                    self.awaiting_upload.insert((tid.clone(), batch.clone()), their_totals);
                 }
                 r
             }
@@ -878,17 +915,29 @@ impl Acquirer {
                         r
                     }
                     "sale" | "completion" | "pre_auth" => {
-                        if amount > balance {
+                        let partial = match fault {
+                            Some(Fault::Partial { approved }) if kind != "completion" && *approved < amount => {
+                                Some(*approved)
+                            }
+                            _ => None,
+                        };
+                        let booked = partial.unwrap_or(amount);
+                        if booked > balance {
                             return Self::answer(req, "51");
                         }
                         let (rrn, auth) = self.new_rrn();
                         if kind != "pre_auth" {
-                            self.balances.insert(account.clone(), balance - amount);
+                            self.balances.insert(account.clone(), balance - booked);
                         }
-                        self.book(&k, kind, amount, &account, &rrn, &auth, None);
-                        let mut r = Self::answer(req, "00");
+                        self.book(&k, kind, booked, &account, &rrn, &auth, None);
+                        let mut r = Self::answer(req, if partial.is_some() { "10" } else { "00" });
+                        if partial.is_some() {
+                            let _ = r.set_str(4, &format!("{booked:012}"));
+                            let _ = r.set_str(54, &format!("1002156C{:012}", balance - booked));
+                        }
                         let _ = r.set_str(37, &rrn);
                         let _ = r.set_str(38, &auth);
+                        let _ = r.set_str(63, card_org(&account));
                         r
                     }
                     _ => {
@@ -924,11 +973,22 @@ impl Acquirer {
                         let mut r = Self::answer(req, "00");
                         let _ = r.set_str(37, &rrn);
                         let _ = r.set_str(38, &auth);
+                        let _ = r.set_str(63, card_org(&o.account));
                         r
                     }
                 }
             }
             _ => Self::answer(req, "12"),
+        }
+    }
+
+    /// The host settles `batch` of `tid`: recorded once, and the terminal's next batch opens.
+    fn settle(&mut self, tid: &str, batch: &str, totals: String) {
+        self.ledger.settled.push((tid.to_owned(), batch.to_owned()));
+        self.settled_totals.insert((tid.to_owned(), batch.to_owned()), totals);
+        if let Some(tk) = self.terminals.get_mut(tid) {
+            let n: u32 = batch.parse().unwrap_or(0) % 999_999 + 1;
+            tk.batch = format!("{n:06}");
         }
     }
 
@@ -959,6 +1019,25 @@ impl Acquirer {
                 original,
             },
         );
+    }
+}
+
+/// The card organisation the host names in 63.1 of an approval: UnionPay (`CUP`) for UnionPay
+/// BINs (62...) and payment codes, the international brand for the test cards of other schemes
+/// (`VIS` 4, `MCC` 51-55 and 2221-2720, `JCB` 3528-3589, `AEX` 34/37). Foreign cards (外卡) are
+/// settled in the second half of field 48.
+pub fn card_org(account: &str) -> &'static str {
+    let p = |n: usize| account.get(..n).and_then(|d| d.parse::<u32>().ok()).unwrap_or(0);
+    // An 18-digit WeChat Pay (10-15) or Alipay (25-30) payment code is not a card.
+    if account.len() == 18 && matches!(p(2), 10..=15 | 25..=30) {
+        return "CUP";
+    }
+    match account.len() {
+        13..=19 if account.starts_with('4') => "VIS",
+        13..=19 if (51..=55).contains(&p(2)) || (2221..=2720).contains(&p(4)) => "MCC",
+        13..=19 if (3528..=3589).contains(&p(4)) => "JCB",
+        13..=19 if matches!(p(2), 34 | 37) => "AEX",
+        _ => "CUP",
     }
 }
 

@@ -154,8 +154,64 @@ fn unbalanced_settlement_uploads_the_batch() {
     p.run(Request::Settle).unwrap();
     assert_eq!(p.events_of("settlement_unbalanced").len(), 1);
     assert_eq!(p.events_of("batch_uploaded")[0]["count"], 2);
-    assert_eq!(p.events_of("settlement_balanced").len(), 1, "{:#?}", p.events);
+    // Closed on the uploaded details: no second 0500 (openpos SERV_SettleBatchEnd2).
+    assert_eq!(p.events_of("settlement_closed_unbalanced").len(), 1, "{:#?}", p.events);
+    assert_eq!(p.events_of("settlement_balanced").len(), 0);
     assert_eq!(p.acquirer.ledger.uploaded, 2);
+    assert_eq!(p.acquirer.ledger.upload_ends, 1);
+    assert_eq!(p.acquirer.ledger.settled.len(), 1);
+    assert_ne!(p.terminal.batch(), "000001");
+}
+
+#[test]
+fn settlement_reports_foreign_cards_apart_and_uploads_by_entry_mode() {
+    let mut p = signed_on();
+    p.run(sale(100)).unwrap(); // chip, UnionPay
+    p.run(Request::Sale { amount: 250, card: poscore_sim::cards::magstripe(), pin: pin() }).unwrap(); // Visa
+    let t = p.terminal.totals(p.terminal.batch());
+    assert_eq!((t.debit_amount, t.debit_count, t.foreign_debit_amount, t.foreign_debit_count), (350, 2, 250, 1));
+    assert_eq!(&t.field48()[..31], "0000000001000010000000000000000");
+    assert_eq!(&t.field48()[31..], "0000000002500010000000000000000");
+    // Balanced: the chip transaction is uploaded (203), then the end (207) with the count.
+    p.sent.clear();
+    p.run(Request::Settle).unwrap();
+    assert_eq!(p.sent, ["0500", "0320", "0320"], "{:#?}", p.events);
+    assert_eq!(p.events_of("settlement_balanced").len(), 1);
+    assert_eq!(p.events_of("batch_uploaded")[0]["count"], 1);
+    assert_eq!((p.acquirer.ledger.uploaded, p.acquirer.ledger.upload_ends), (1, 1));
+    // Unbalanced: every transaction, the magnetic stripe one in a 201 list, then 202.
+    p.run(sale(300)).unwrap();
+    p.run(Request::Sale { amount: 400, card: poscore_sim::cards::magstripe(), pin: pin() }).unwrap();
+    p.acquirer.push_fault(Some("0500"), Fault::Unbalanced);
+    p.sent.clear();
+    p.run(Request::Settle).unwrap();
+    assert_eq!(p.sent, ["0500", "0320", "0320", "0320"], "{:#?}", p.events);
+    assert_eq!(p.events_of("settlement_closed_unbalanced").len(), 1);
+    assert_eq!((p.acquirer.ledger.uploaded, p.acquirer.ledger.upload_ends), (3, 2));
+    assert_eq!(p.acquirer.ledger.settled.len(), 2);
+    assert_eq!(p.terminal_net(), p.host_net());
+}
+
+#[test]
+fn a_partial_approval_books_the_approved_amount() {
+    let mut p = signed_on();
+    p.acquirer.push_fault(Some("0200"), Fault::Partial { approved: 600 });
+    p.run(sale(1_000)).unwrap();
+    let a = p.events_of("approved")[0].clone();
+    assert_eq!((a["amount"].as_u64(), a["requested_amount"].as_u64()), (Some(600), Some(1_000)), "{a:#}");
+    assert!(a["balance"].as_u64().is_some());
+    assert_eq!(a["diagnosis"]["entry"]["code"], "10");
+    let text = a["receipt"]["response_text"].as_str().unwrap();
+    assert!(text.contains("6.00") && text.contains("10.00") && text.contains("4.00"), "{text}");
+    assert!(p.terminal.pending().is_empty(), "not reversed as a mismatch");
+    assert_eq!(p.terminal_net(), 600);
+    assert_eq!(p.terminal_net(), p.host_net());
+    // A void cancels what was booked.
+    let stan = a["stan"].as_str().unwrap().to_owned();
+    p.run(Request::Void { original_stan: stan, card: chip(), pin: pin() }).unwrap();
+    assert_eq!(p.events_of("approved").len(), 2);
+    assert_eq!(p.terminal_net(), 0);
+    assert_eq!(p.terminal_net(), p.host_net());
 }
 
 #[test]

@@ -142,11 +142,20 @@ fn bookings_and_uploads_into_a_settled_batch_are_refused_with_77_and_recorded() 
     m.set_str(37, "000000000001").unwrap();
     assert_eq!(h.send(m, true).get_str(39), Some("77"));
 
-    // A batch upload record (0320) of it: refused and recorded too.
+    // A batch upload record (0320, 60.3 = 201: the unbalanced path, which comes before the
+    // host settles) of it: refused and recorded too.
     let mut m = h.request("0320", "00", "000001");
-    m.set_str(2, PAN).unwrap();
-    m.set_str(4, "000000001000").unwrap();
+    m.set_str(60, "00000001201").unwrap();
+    m.set_str(48, &format!("0100000123{:0>20}000000001000", PAN)).unwrap();
     assert_eq!(h.send(m, false).get_str(39), Some("77"));
+    // A chip upload after a balanced settlement (203) and the end of the upload (207) name the
+    // settled batch by design: answered 00, no violation.
+    for code in ["203", "207"] {
+        let mut m = h.request("0320", "00", "000001");
+        m.set_str(60, &format!("00000001{code}")).unwrap();
+        m.set_str(48, "0000").unwrap();
+        assert_eq!(h.send(m, false).get_str(39), Some("00"), "{code}");
+    }
     let v = &h.acq.ledger.booked_into_closed_batch;
     assert_eq!(v.iter().map(|v| v.mti.as_str()).collect::<Vec<_>>(), ["0200", "0220", "0320"]);
     assert!(v.iter().all(|v| v.tid == TID && v.batch == "000001"));

@@ -40,10 +40,11 @@ fn a_lost_settlement_answer_is_resent_before_the_next_sale() {
     assert_eq!((owed.batch.as_str(), owed.attempts, owed.exhausted), ("000001", 1, false));
     assert_eq!(p.events_of("failed").last().unwrap()["kind"], "settle");
 
-    // The next sale waits for the settlement's repeat; the host answers it idempotently.
+    // The next sale waits for the settlement's repeat (the host answers it idempotently), the
+    // chip upload (203) and the end of the upload (207).
+    p.sent.clear();
     p.run(sale(2_000)).unwrap();
-    let sent: Vec<_> = p.sent.iter().rev().take(2).rev().cloned().collect();
-    assert_eq!(sent, ["0500", "0200"], "{:?}", p.sent);
+    assert_eq!(p.sent, ["0500", "0320", "0320", "0200"]);
     assert_eq!(p.events_of("settlement_balanced").len(), 1);
     assert_eq!(p.terminal.batch(), "000002");
     assert!(p.terminal.settlement_owed().is_none());
@@ -68,7 +69,7 @@ fn a_restart_resends_the_owed_settlement_first() {
     assert!(p.terminal.settlement_owed().is_some(), "the settlement record survived");
     p.sent.clear();
     p.run(sale(700)).unwrap();
-    assert_eq!(p.sent, ["0500", "0200"]);
+    assert_eq!(p.sent, ["0500", "0320", "0320", "0200"]);
     assert_eq!(p.terminal.batch(), "000002");
     assert_host_books_agree(&p);
 }
@@ -140,9 +141,10 @@ fn an_interrupted_batch_upload_resumes_where_it_stopped() {
     assert!(p.terminal.settlement_owed().unwrap().uploading);
     p.sent.clear();
     p.quiesce();
-    assert_eq!(p.sent.first().map(String::as_str), Some("0320"), "resumed, not restarted: {:?}", p.sent);
-    assert_eq!(p.sent.last().map(String::as_str), Some("0500"));
+    assert!(p.sent.iter().all(|m| m == "0320"), "resumed, not restarted: {:?}", p.sent);
     assert!(p.acquirer.ledger.uploaded <= 4, "at most the one in flight is uploaded twice");
+    assert_eq!(p.acquirer.ledger.upload_ends, 1);
+    assert_eq!(p.events_of("settlement_closed_unbalanced").len(), 1);
     assert_eq!(p.terminal.batch(), "000002");
     assert_host_books_agree(&p);
 }
