@@ -16,6 +16,7 @@ use crate::rng::RngError;
 use crate::store::StoreError;
 use crate::terminal::TerminalError;
 use crate::tlv::TlvError;
+use crate::tms::TmsError;
 use crate::tr31::Tr31Error;
 
 /// Any error poscore returns.
@@ -61,6 +62,9 @@ pub enum Error {
     /// The transaction engine: refusals, journal failures, message building.
     #[error(transparent)]
     Terminal(#[from] TerminalError),
+    /// TMS downloads: field 62 of the parameter, CA public key and AID messages.
+    #[error(transparent)]
+    Tms(#[from] TmsError),
 }
 
 impl Error {
@@ -80,6 +84,7 @@ impl Error {
             Self::Receipt(_) => "receipt",
             Self::Store(_) => "store",
             Self::Terminal(_) => "terminal",
+            Self::Tms(_) => "tms",
         }
     }
 
@@ -99,6 +104,7 @@ impl Error {
             Self::Receipt(e) => e.code(),
             Self::Store(e) => e.code(),
             Self::Terminal(e) => e.code(),
+            Self::Tms(e) => e.code(),
         }
     }
 }

@@ -33,6 +33,7 @@ pub mod rng;
 pub mod store;
 pub mod terminal;
 pub mod tlv;
+pub mod tms;
 pub mod tr31;
 
 pub use error::{Error, Result};

@@ -134,7 +134,7 @@ proptest! {
             Ok(s) => {
                 prop_assert!(s.len() <= 9999);
                 let kb = tr31::unwrap(&kbpk, &s).unwrap();
-                prop_assert_eq!(kb.dangerous_key_bytes(), &k.dangerous_reveal()[..]);
+                prop_assert_eq!(kb.dangerous_key_bytes(), k.dangerous_reveal());
             }
             Err(e) => {
                 prop_assert_eq!(e.code(), "tr31.too_large");

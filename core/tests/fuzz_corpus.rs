@@ -44,3 +44,13 @@ fn frame_decoder() {
 fn tlv() {
     replay("tlv", bodies::tlv);
 }
+
+#[test]
+fn ascii_tlv() {
+    replay("ascii_tlv", bodies::ascii_tlv);
+}
+
+#[test]
+fn tms() {
+    replay("tms", bodies::tms);
+}

@@ -5,7 +5,8 @@ mod support;
 use support::{list, s};
 
 use poscore::iso8583::{
-    self, FrameConfig, FrameDecoder, Iso8583Error, LengthHeader, Message, MessageJson, MessageRef, Mti, Spec, Tpdu,
+    self, ascii_tlv, FrameConfig, FrameDecoder, Iso8583Error, LenDigits, LengthHeader, Message, MessageJson,
+    MessageRef, Mti, Spec, Tpdu,
 };
 use std::borrow::Cow;
 
@@ -58,6 +59,60 @@ fn pack_and_unpack() {
         assert_eq!(back.to_json(spec), message(v), "unpack {}", s(v, "name"));
         let r = MessageRef::unpack(spec, &bytes).unwrap();
         assert_eq!(r.to_message(), back);
+        for (key, want) in v["subfields"].as_object().into_iter().flatten() {
+            let (field, path) = key.split_once('.').unwrap();
+            let got = back.subfield_path(spec, field.parse().unwrap(), path);
+            assert_eq!(got, want.as_str(), "{} subfield {key}", s(v, "name"));
+        }
+    }
+}
+
+fn len_digits(v: &Value) -> LenDigits {
+    serde_json::from_value(v["len_digits"].clone()).unwrap()
+}
+
+fn nested(v: &Value) -> Vec<&str> {
+    v["nested"].as_array().unwrap().iter().map(|t| t.as_str().unwrap()).collect()
+}
+
+/// The vectors' JSON form of decoded entries: children only on nested tags.
+fn entries_json(entries: &[ascii_tlv::Entry<'_>], nested: &[&str]) -> Value {
+    Value::Array(
+        entries
+            .iter()
+            .map(|e| {
+                let mut o = serde_json::json!({"tag": e.tag, "value": e.value, "offset": e.offset});
+                if nested.contains(&e.tag) {
+                    o["children"] = entries_json(&e.children, &[]);
+                }
+                o
+            })
+            .collect(),
+    )
+}
+
+#[test]
+fn ascii_tlv_decode_and_encode() {
+    for v in list(&vectors(), "ascii_tlv") {
+        let (text, d, nested) = (s(v, "text"), len_digits(v), nested(v));
+        let entries = ascii_tlv::decode(text, d, &nested).unwrap_or_else(|e| panic!("{}: {e}", s(v, "name")));
+        assert_eq!(entries_json(&entries, &nested), v["entries"], "{}", s(v, "name"));
+        // Encoding is canonical: children re-encode to their parent's value, the entries to the text.
+        for e in entries.iter().filter(|e| nested.contains(&e.tag)) {
+            let kids: Vec<_> = e.children.iter().map(|c| (c.tag, c.value)).collect();
+            assert_eq!(ascii_tlv::encode(&kids, d).unwrap(), e.value);
+        }
+        let top: Vec<_> = entries.iter().map(|e| (e.tag, e.value)).collect();
+        assert_eq!(ascii_tlv::encode(&top, d).unwrap(), text, "{}", s(v, "name"));
+    }
+}
+
+#[test]
+fn ascii_tlv_errors() {
+    for v in list(&vectors(), "ascii_tlv_errors") {
+        let e = ascii_tlv::decode(s(v, "text"), len_digits(v), &nested(v)).expect_err(s(v, "name"));
+        check_error(v, &e);
+        assert_eq!(e.field(), None);
     }
 }
 

@@ -47,7 +47,7 @@ SOURCES = {
 }
 
 vectors = {"module": "iso8583",
-           "description": "ISO 8583 pack/unpack per bundled spec (message JSON <-> packed hex), malformed inputs with the expected error code/field/offset, MTI helpers, MAC block, framing. The message JSON shape is the CLI's: {\"mti\", \"fields\": {number: string}}; binary fields are uppercase hex.",
+           "description": "ISO 8583 pack/unpack per bundled spec (message JSON <-> packed hex), malformed inputs with the expected error code/field/offset, MTI helpers, MAC block, framing. The message JSON shape is the CLI's: {\"mti\", \"fields\": {number: string}}; binary fields are uppercase hex. A pack vector's optional \"subfields\" maps \"field.path\" (60.2, 59.A2.01) to the value Message::subfield_path reads. ascii_tlv / ascii_tlv_errors decode field-59 style ASCII TLV text (iso8583::ascii_tlv, Rust API only): entries are tag, raw value, offset of the tag in the text, and children for nested tags.",
            "sources": SOURCES, "pack": [], "unpack_errors": [], "pack_errors": [], "mti": [], "mac_block": [], "frame": [], "frame_errors": []}
 
 
@@ -323,6 +323,186 @@ vectors["frame_errors"].append({"length": "binary2", "tpdu": tpdu, "header_len":
                                 "hex": "0065" + "00" * 101, "error": "iso8583.frame_too_large", "offset": 0, "source": "frame_hand"})
 vectors["frame_errors"].append({"length": "binary2", "tpdu": tpdu, "header_len": 6, "max_frame": 8192,
                                 "hex": "0004" + "60000300", "error": "iso8583.bad_frame", "offset": 2, "source": "frame_hand"})
+
+# ---------------- field 59: UnionPay terminal information, ASCII TLV (spec kind "ascii_tlv")
+def ascii_tlv_decode(text, digits, nested=(), base=0):
+    """Independent reader for the vectors: [tag 2][length `digits` ASCII digits][value]."""
+    out, i = [], 0
+    while i < len(text):
+        tag, n = text[i:i + 2], text[i + 2:i + 2 + digits]
+        assert len(tag) == 2 and tag.isalnum() and len(n) == digits and n.isdigit(), (text, i)
+        v = text[i + 2 + digits:i + 2 + digits + int(n)]
+        assert len(v) == int(n), (text, i)
+        e = {"tag": tag, "value": v, "offset": base + i}
+        if tag in nested:
+            e["children"] = ascii_tlv_decode(v, digits, (), base + i + 2 + digits)
+        out.append(e)
+        i += 2 + digits + int(n)
+    return out
+
+
+def ascii_tlv_encode(entries, digits):
+    return "".join(t + str(len(v)).zfill(digits) + v for t, v in entries)
+
+
+SOURCES["csdn_0200_f59"] = (
+    "published capture: CSDN blog 'POS调试8583报文-消费' (MaxWoods, 2019), https://blog.csdn.net/MaxWoods/article/details/86490475 "
+    "(stored copy https://www.codetd.com/article/5053461): request hex as published, the 2-byte length 01AA, TPDU 6000060000 and "
+    "6-byte header 603100311003 stripped; PAN (fields 2, 35) replaced by the Luhn-valid test PAN 6212340000000118, "
+    "the track-2 discretionary digits by 1234567890 and field 59 A2 tag 03 (the PAN's last 6) by 000118, before committing; nothing "
+    "else changed, so the field 64 MAC (8F651B26 in ASCII hex) and the A2 tag 04 ciphertext no longer verify. The page publishes the "
+    "decode of the MTI, bitmap and fields 2-26 (22 shown as 0710 and 23 as 0000: n3 with their pad nibble); the rest is read here per "
+    "the cup-pos field table, and field 59 (153 chars) is ASCII TLV with 2-digit lengths at both levels: acquirer tags 12 13 14 15 17 "
+    "and A2 (01 device type 02, 02 serial, 03 random factor, 04 ciphertext, 05 app version)")
+SOURCES["go8583_log"] = (
+    "published field-by-field decode: yangyongzhen/go8583 log.txt (commit ebfe662b8d7b2aebb15a27083b34d40731d9eae5), the 0200 "
+    "payment-code sale and its 0210 (Len 0069 / 0095 with TPDU 6006010000 and header 613100311108); the body is re-assembled here "
+    "from the dumped field values (BCD numerics, BCD LL/LLL prefixes) and its length matches the logged frame length minus the 11 "
+    "header bytes. Field 59 = 'A3' + '019' + payment code 6211111111111111111 (a test code, kept as published), 3-digit length as "
+    "built by up8583/up8583.go (field[58] 'A','3','0','1','9'); field 64 MAC kept as logged")
+SOURCES["afc_tag_a2"] = (
+    "hand-assembled: field 59 from the decoded log comment 'Bit59=(70)A2 065 01 002 02 02 016 0000020254004318 03 006 000052 04 008 "
+    "EC7CD424 05 008 321702 ' in alon0808/ProjectAfcApp code/AfcCore/UnionPay/qpboc_8583.c (commit "
+    "9b5a5d710893cbdec8973fabd3353e011d2ea576, tag_A2: 3-digit lengths, BCD LLL 0070), with tag 05 space-padded to its stated 8 "
+    "characters (tag_A2 pads the version with spaces) and tag 03 (last 6 of the card number) set to the test PAN's 901232; the rest "
+    "of the message is the cup-pos 0200 sale above")
+SOURCES["adamhh_0100_f59"] = (
+    "published capture: adam-hh/8583MSG_DEC src/dec/test.c (commit 17bedfda7cf9e3521ff578f56b7c2af6f22c1e3e), a 0100 "
+    "payment-code pre-authorization as hex (7-byte header, field 47 outside cup-pos, so only its field 59 is used here): LLL 0096, "
+    "'A2' '068' (01 device type 02, 02 19-char TUSN, 03 random factor 000148 = the payment code's last 6, 04 ciphertext, "
+    "05 version) then 'A3' '018' + an 18-digit payment code, 3-digit lengths at both levels. The payment code's digits "
+    "between its prefix 13 and its last 6 are replaced by zeros (135325628417000148 -> 130000000000000148); nothing else changed")
+SOURCES["ascii_tlv_hand"] = "hand-made malformation of the named field-59 text; expected error and offset follow from the ASCII TLV layout (2-character tag, N-digit length, value)"
+
+# Capture 1: CSDN 0200 sale, hex exactly as published.
+CSDN_0200 = """
+01 AA 60 00 06 00 00 60 31 00 31 10 03 02 00 70 24 06 C0 20 C1 9A 31 16 62 12 34 00 00
+00 01 18 00 00 00 00 00 00 00 00 01 00 04 03 28 06 07 10 00 00 00 12 34 62 12 34 00 00
+00 01 18 D2 80 62 01 12 34 56 78 90 31 30 30 30 30 30 31 39 38 35 30 31 30 30 30 38 32
+34 31 30 30 30 32 00 01 00 31 35 36 D1 EE F4 19 D0 AE 26 09 26 00 00 00 00 00 00 00 01
+39 9F 26 08 95 BB E3 72 27 1D DA 7C 9F 27 01 80 9F 10 13 07 01 01 03 A0 00 00 01 0A 01
+00 00 00 00 00 ED 53 8F E4 9F 37 04 7F 9F 34 9E 9F 36 02 01 57 95 05 00 00 00 00 00 9A
+03 19 08 30 9C 01 00 9F 02 06 00 00 00 00 00 01 5F 2A 02 01 56 82 02 7C 00 9F 1A 02 01
+56 9F 03 06 00 00 00 00 00 00 9F 33 03 E0 E1 C8 9F 35 01 22 9F 1E 08 31 30 30 30 30 30
+31 39 84 08 A0 00 00 03 33 01 01 02 9F 09 02 00 8C 9F 41 04 00 00 04 03 01 53 31 32 32
+30 38 39 38 36 30 36 31 37 30 38 30 30 30 32 35 38 33 39 39 33 31 33 31 31 48 46 54 31
+37 30 38 30 33 30 31 31 34 31 34 32 30 31 39 30 38 33 30 30 39 33 34 33 35 31 35 30 32
+30 30 31 37 32 32 42 44 33 30 2E 36 32 31 35 35 35 2C 31 31 34 2E 33 36 31 39 35 34 41
+32 36 30 30 31 30 32 30 32 30 32 31 36 30 30 30 30 32 39 30 32 31 30 30 31 35 37 30 38
+30 33 30 36 30 30 30 31 31 38 30 34 30 38 30 34 32 34 37 32 39 32 30 35 30 38 48 37 30
+36 32 38 30 31 00 14 22 00 00 24 00 06 00 38 46 36 35 31 42 32 36
+"""
+wire = "".join(CSDN_0200.split())
+assert int(wire[:4], 16) == len(wire) // 2 - 2 == 426
+assert wire[4:26] == "6000060000" + "603100311003"
+body = wire[26:]
+# The published capture's PAN (fields 2 and 35), its track-2 discretionary digits and field 59's
+# A2.03 (the PAN's last 6) were replaced by test digits of the same length in the hex above,
+# before it was committed: nothing else differs from the page.
+PAN_TEST = "6212340000000118"
+assert body.count(PAN_TEST) == 2                      # fields 2 and 35
+assert body.count("D28062011234567890") == 1
+assert body.count(asc("0306000118")) == 1             # 59: A2 tag 03 = the test PAN's last 6
+i55 = body.index("01399F2608")
+f55 = body[i55 + 4:i55 + 4 + 2 * 139]
+i59 = i55 + 4 + 2 * 139
+assert body[i59:i59 + 4] == "0153"
+f59 = bytes.fromhex(body[i59 + 4:i59 + 4 + 2 * 153]).decode("ascii")
+f = [2, 3, 4, 11, 14, 22, 23, 25, 26, 35, 41, 42, 48, 49, 52, 53, 55, 59, 60, 64]
+h = ("0200" + bitmap(f) + "16" + PAN_TEST + "000000" + "000000000001" + "000403" + "2806"
+     + "0710"                                  # 22 n3 "071", right pad 0
+     + "0000"                                  # 23 n3 "000", left pad
+     + "00" + "12"
+     + "34" + PAN_TEST + "D28062011234567890"  # 35 z34
+     + asc("10000019") + asc("850100082410002")
+     + "0001" + "00"                           # 48 LLL 1 digit, right pad
+     + asc("156") + "D1EEF419D0AE2609" + "2600000000000000"
+     + "0139" + f55 + "0153" + asc(f59)
+     + "0014" + "22000024000600"               # 60 n14
+     + asc("8F651B26"))                        # 64: 8 bytes (the MAC printed as ASCII hex)
+assert h == body, "the field-by-field reading reproduces the published bytes"
+add("cup-pos", "published 0200 sale with field 59 (2-digit ASCII TLV, acquirer tags + A2)", "0200", {
+    "2": PAN_TEST, "3": "000000", "4": "000000000001", "11": "000403", "14": "2806", "22": "071", "23": "000", "25": "00",
+    "26": "12", "35": PAN_TEST + "D28062011234567890", "41": "10000019", "42": "850100082410002", "48": "0", "49": "156",
+    "52": "D1EEF419D0AE2609", "53": "2600000000000000", "55": f55, "59": f59, "60": "22000024000600",
+    "64": asc("8F651B26")}, body, "csdn_0200_f59")
+vectors["pack"][-1]["note"] = ("field 59 uses 2-digit TLV lengths; cup-pos reads 59 with 3 (the terminal-code majority), so this "
+                               "host needs a profile with len_digits 2 (see ascii_tlv[0]); packing does not depend on it")
+csdn59 = f59
+
+# go8583: 0200 payment-code sale and its 0210, from the logged field dump.
+GO_A3 = "A3" + "019" + "6211111111111111111"
+f = [3, 4, 11, 22, 25, 41, 42, 49, 59, 60, 64]
+h = ("0200" + bitmap(f) + "000000" + "000000000001" + "000001" + "0320" + "00" + asc("22003600")
+     + asc("104512541110001") + asc("156") + "0024" + asc(GO_A3) + "0013" + "22006603000600" + "4535383035454342")
+assert h[4:20] == "3020048000C08031" and len(h) // 2 == 0x69 - 11
+add("cup-pos", "published 0200 payment-code sale, field 59 A3 (3-digit ASCII TLV)", "0200", {
+    "3": "000000", "4": "000000000001", "11": "000001", "22": "032", "25": "00", "41": "22003600",
+    "42": "104512541110001", "49": "156", "59": GO_A3, "60": "2200660300060", "64": "4535383035454342"}, h, "go8583_log")
+vectors["pack"][-1]["subfields"] = {"59.A3": "6211111111111111111", "60.1": "22", "60.2": "006603"}
+f = [3, 4, 11, 12, 13, 15, 25, 32, 37, 39, 41, 42, 44, 49, 59, 60, 63]
+h = ("0210" + bitmap(f) + "000000" + "000000000001" + "000001" + "101236" + "0413" + "0413" + "00"
+     + "08" + "00096500" + asc("101236061130") + asc("94") + asc("22003600") + asc("104512541110001")
+     + "22" + asc("00000000   61046500   ") + asc("156") + "0024" + asc(GO_A3) + "0013" + "22006603000600"
+     + "0003" + asc("   "))
+assert h[4:20] == "303A00810AD08032" and len(h) // 2 == 0x95 - 11
+add("cup-pos", "published 0210 to the payment-code sale (39 = 94), field 59 echoed", "0210", {
+    "3": "000000", "4": "000000000001", "11": "000001", "12": "101236", "13": "0413", "15": "0413", "25": "00",
+    "32": "00096500", "37": "101236061130", "39": "94", "41": "22003600", "42": "104512541110001",
+    "44": "00000000   61046500   ", "49": "156", "59": GO_A3, "60": "2200660300060", "63": "   "}, h, "go8583_log")
+vectors["pack"][-1]["subfields"] = {"59.A3": "6211111111111111111"}
+
+# alon0808/ProjectAfcApp tag_A2 log line, 3-digit lengths, in the cup-pos sale.
+a2 = [("01", "02"), ("02", "0000020254004318"), ("03", "901232"), ("04", "EC7CD424"), ("05", "321702  ")]
+AFC59 = ascii_tlv_encode([("A2", ascii_tlv_encode(a2, 3))], 3)
+assert AFC59.startswith("A2065") and len(AFC59) == 70
+fields = dict(sale["message"]["fields"])
+fields["59"] = AFC59
+f = sorted(int(k) for k in fields)
+i60 = sale["hex"].index("0014" + "22000001000500")
+h = "0200" + bitmap(f) + sale["hex"][20:i60] + "0070" + asc(AFC59) + sale["hex"][i60:]
+add("cup-pos", "0200 chip sale with field 59 A2 (3-digit ASCII TLV)", "0200", fields, h, "afc_tag_a2")
+vectors["pack"][-1]["subfields"] = {"59.A2": AFC59[5:], "59.A2.01": "02", "59.A2.02": "0000020254004318",
+                                    "59.A2.03": "901232", "59.A2.04": "EC7CD424", "59.A2.05": "321702  ", "60.1": "22"}
+
+# ascii_tlv: the field-59 texts decoded on their own (tag, raw value, offset, children).
+vectors["ascii_tlv"] = []
+vectors["ascii_tlv_errors"] = []
+
+
+def tlv_ok(name, text, digits, nested, source):
+    vectors["ascii_tlv"].append({"name": name, "text": text, "len_digits": digits, "nested": nested,
+                                 "entries": ascii_tlv_decode(text, digits, nested), "source": source})
+
+
+def tlv_bad(name, text, digits, nested, error, offset, source="ascii_tlv_hand"):
+    vectors["ascii_tlv_errors"].append({"name": name, "text": text, "len_digits": digits, "nested": nested,
+                                        "error": error, "offset": offset, "source": source})
+
+
+tlv_ok("published field 59, 2-digit lengths, acquirer tags and A2", csdn59, 2, ["A2"], "csdn_0200_f59")
+assert [e["tag"] for e in vectors["ascii_tlv"][-1]["entries"]] == ["12", "13", "14", "15", "17", "A2"]
+assert [c["value"] for c in vectors["ascii_tlv"][-1]["entries"][-1]["children"]] == [
+    "02", "0000290210015708", "000118", "04247292", "H7062801"]
+ADAMHH59 = ("A2068" + "01002" + "02" + "02019" + "00000402G2100100048" + "03006" + "000148" + "04008" + "D0A6AA4D"
+            + "05008" + "320004  " + "A3018" + "130000000000000148")
+assert len(ADAMHH59) == 96
+tlv_ok("published field 59 A2 + A3 (payment-code pre-authorization), 3-digit lengths", ADAMHH59, 3, ["A2"], "adamhh_0100_f59")
+tlv_ok("published field 59 A3 payment code, 3-digit length", GO_A3, 3, ["A2"], "go8583_log")
+tlv_ok("field 59 A2 from the tag_A2 log line, 3-digit lengths", AFC59, 3, ["A2"], "afc_tag_a2")
+tlv_ok("A2 not listed as nested: its value stays raw", AFC59, 3, [], "afc_tag_a2")
+tlv_ok("empty text", "", 3, ["A2"], "ascii_tlv_hand")
+tlv_bad("2-digit text read with 3 digits: tag 12 announces 208", csdn59, 3, ["A2"], "iso8583.ascii_tlv_overrun", 0, "csdn_0200_f59")
+tlv_bad("3-digit text read with 2 digits: A2 announces 06, its nested tag 50 announces 10", AFC59, 2, ["A2"], "iso8583.ascii_tlv_overrun", 4, "afc_tag_a2")
+tlv_bad("cut inside a tag", AFC59[:1], 3, ["A2"], "iso8583.ascii_tlv_truncated", 0)
+tlv_bad("cut inside a length", AFC59[:4], 3, ["A2"], "iso8583.ascii_tlv_truncated", 2)
+tlv_bad("cut inside the value", AFC59[:40], 3, ["A2"], "iso8583.ascii_tlv_overrun", 0)
+tlv_bad("length not digits", "A2" + "06A" + AFC59[5:], 3, ["A2"], "iso8583.ascii_tlv_bad_length", 2)
+tlv_bad("nested length not digits", AFC59[:7] + "0x2" + AFC59[10:], 3, ["A2"], "iso8583.ascii_tlv_bad_length", 7)
+tlv_bad("nested value runs past A2", "A2" + "010" + "01" + "009" + "02" + "XYZ", 3, ["A2"], "iso8583.ascii_tlv_overrun", 5)
+tlv_bad("tag not letters or digits", GO_A3 + "*1" + "001" + "x", 3, [], "iso8583.ascii_tlv_bad_tag", 24)
+tlv_bad("same tag twice", GO_A3 + GO_A3, 3, [], "iso8583.ascii_tlv_duplicate_tag", 24)
+tlv_bad("control character in a value", "A3" + "003" + "1\t2", 3, [], "iso8583.ascii_tlv_bad_char", 6)
 
 with open(os.path.join(ROOT, "iso8583.json"), "w") as fh:
     json.dump(vectors, fh, indent=1, ensure_ascii=False)

@@ -25,9 +25,11 @@ export {
   RngError,
   StoreError,
   TerminalError,
+  TmsError,
 } from './errors.js';
 export { Key, PinBlock, Mac, Data, WorkingKeys, Dukpt, DukptTerminal, Tr31 } from './crypto.js';
 export { Terminal } from './terminal.js';
+export { Tms } from './tms.js';
 export { MemoryStore, IndexedDbStore, MAX_VALUE_LEN } from './store.js';
 
 // Card data and response codes come from the same code as the `poscore/checkout` entry.

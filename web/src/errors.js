@@ -72,6 +72,9 @@ export const StoreError = moduleError('StoreError');
 /** The terminal engine refused a request (`terminal.not_signed_on`, `terminal.reversal_unresolved`...). */
 export const TerminalError = moduleError('TerminalError');
 
+/** UnionPay TMS field 62 is malformed or refused (`tms.checksum_mismatch` for a corrupted CA public key; `offset` says where). */
+export const TmsError = moduleError('TmsError');
+
 const byModule = {
   card: CardError,
   response: ResponseError,
@@ -86,6 +89,7 @@ const byModule = {
   rng: RngError,
   store: StoreError,
   terminal: TerminalError,
+  tms: TmsError,
 };
 
 /** Convert an error thrown by the wasm layer to the right PoscoreError subclass. */

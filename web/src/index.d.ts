@@ -571,6 +571,10 @@ export interface TerminalConfig {
   keyScheme?: '003' | '004' | string;
   /** Closed batches kept in the journal after a balanced settlement (default 10; 0 keeps all). */
   keepBatches?: number;
+  /** Keep-alive: an echo test (0820, 301) after this many idle ms once signed on (default 0: off). */
+  echoIntervalMs?: number;
+  /** Field 59 terminal information sent in every financial request (default: none). */
+  terminalInfo?: TerminalInfo;
 }
 
 /** How the card or payment code was presented. */
@@ -600,11 +604,26 @@ export type TerminalRequest =
       pin?: PinInput;
     }
   | { type: 'preAuthVoid' | 'pre_auth_void' | 'completionVoid' | 'completion_void'; originalStan: string; card: CardInput; pin?: PinInput }
-  | { type: 'settle' };
+  | { type: 'settle' }
+  /** 回响测试 0820 (301): may go out before sign-on. */
+  | { type: 'echoTest' | 'echo_test' }
+  /** 参数下载 0800 (360). */
+  | { type: 'downloadParameters' | 'download_parameters' }
+  /** 状态上送 0820 (362). */
+  | { type: 'uploadStatus' | 'upload_status' }
+  /** IC 卡公钥下载: query 372, one 370 per key (SHA-1 verified), end 371. */
+  | { type: 'downloadCaPublicKeys' | 'download_ca_public_keys' }
+  /** IC 卡参数 (AID) 下载: 382 / 380 / 381. */
+  | { type: 'downloadAidParams' | 'download_aid_params' };
 
 export type TxnKind =
   | 'sign_on' | 'sign_off' | 'sale' | 'void' | 'refund' | 'pre_auth' | 'completion' | 'pre_auth_void'
-  | 'completion_void' | 'balance_inquiry' | 'settle';
+  | 'completion_void' | 'balance_inquiry' | 'settle' | 'echo_test' | 'parameter_download' | 'status_upload'
+  | 'capk_download' | 'aid_download';
+
+/** What a reply header's processing requirement nibble asks for (1-5). */
+export type HostTask =
+  | 'sign_on' | 'download_parameters' | 'upload_status' | 'download_ca_public_keys' | 'download_aid_params';
 
 /** A response-code diagnosis as the engine carries it in events (texts in both languages). */
 export interface EngineDiagnosis {
@@ -626,11 +645,36 @@ export interface EngineDiagnosis {
   profile: string;
 }
 
+/** All cards; the `foreign*` fields say how much of it is foreign cards (外卡). */
 export interface Totals {
   debitAmount: number;
   debitCount: number;
   creditAmount: number;
   creditCount: number;
+  foreignDebitAmount: number;
+  foreignDebitCount: number;
+  foreignCreditAmount: number;
+  foreignCreditCount: number;
+}
+
+/** Field 59 terminal information (config `terminalInfo`). */
+export interface TerminalInfo {
+  /** A2.01: 01 ATM, 02 traditional POS, 03 mPOS, 04 smart POS, ... 10 barcode-payment terminal. */
+  deviceType: string;
+  /** A2.02: hardware serial number. */
+  serialNumber: string;
+  /** A2.05: application version (8 characters, space-padded). */
+  appVersion: string;
+  /** Further entries after A2, tag → value. */
+  extra?: Record<string, string>;
+}
+
+/** What the host's TMS downloads brought (`Terminal.hostData()`). */
+export interface HostData {
+  params: Record<string, unknown> | null;
+  caPublicKeys: Array<{ rid: Hex; index: number; expiry: string; modulus: Hex; exponent: Hex; checksum: Hex } & Record<string, unknown>>;
+  aidParams: Array<{ aid: Hex } & Record<string, unknown>>;
+  hostTasks: HostTask[];
 }
 
 /** What happened, discriminated by `type`. */
@@ -648,6 +692,8 @@ export type TerminalEvent =
       rrn: string | null;
       authCode: string | null;
       balance: number | null;
+      /** Set on a partial approval (10): what was asked; `amount` is what was approved. */
+      requestedAmount?: number;
       /** The completed-transaction record for `receipt.render`, PAN masked. */
       receipt: Record<string, unknown> & { pan: string | null; voucherNo: string; batchNo: string };
       diagnosis: EngineDiagnosis;
@@ -671,7 +717,17 @@ export type TerminalEvent =
   | { type: 'garbage'; reason: string }
   | { type: 'settlement_balanced'; request: number; batch: string; totals: Totals; nextBatch: string }
   | { type: 'settlement_unbalanced'; request: number; batch: string; totals: Totals; uploading: number }
-  | { type: 'batch_uploaded'; request: number; count: number };
+  | { type: 'settlement_closed_unbalanced'; request: number; batch: string; totals: Totals; nextBatch: string }
+  | { type: 'batch_uploaded'; request: number; count: number }
+  | { type: 'echo_answered'; request: number; stan: string }
+  | {
+      type: 'downloaded';
+      request: number;
+      kind: 'parameter_download' | 'status_upload' | 'capk_download' | 'aid_download';
+      count: number;
+    }
+  | { type: 'host_requested'; task: HostTask }
+  | { type: 'software_update_available'; current: string; offered: string };
 
 /** A journal record still owed to the host, as a page may show it (the PAN masked). */
 export interface PendingRecord {
@@ -820,6 +876,10 @@ export class Terminal {
   static recover(options: TerminalOptions): { terminal: Terminal; damage: JournalDamage[] };
   /** The settlement owed to the host (its answer was lost, or the upload is under way), if any. */
   settlementOwed(): SettlementOwed | undefined;
+  /** The host's parameters, CA public keys and AIDs of the last complete downloads, and the tasks reply headers asked for. */
+  hostData(): HostData;
+  /** Sets (or, with `undefined`, removes) a field 59 entry after A2: location, SIM ICCID... */
+  setTerminalInfoEntry(tag: string, value?: string): void;
   start(request: TerminalRequest, now?: number): number;
   pollTransmit(): Transmit | undefined;
   handleReceived(bytes: Uint8Array, now?: number): void;
@@ -912,3 +972,124 @@ export class HttpTransport implements Transport {
   receive(timeoutMs: number): Promise<Uint8Array | null>;
   close(): void;
 }
+
+// ---- UnionPay TMS downloads (field 62 of 60.3 360/362, 370-372, 380-382) ---------------------
+
+/** TMS field 62 is malformed or refused (`tms.checksum_mismatch`, `tms.bad_tlv`, ...); `offset` says where. */
+export class TmsError extends PoscoreError {}
+
+/** The first byte of a reply's field 62: `0` last, `1` entries follow (list complete), `2` query again. */
+export type TmsContinuation = 'last' | 'more_packets' | 'more_query';
+
+/** A network management step and its 60.3 / request MTI. */
+export interface TmsStep {
+  step:
+    | 'param_download'
+    | 'status_upload'
+    | 'capk_query'
+    | 'capk_download'
+    | 'capk_end'
+    | 'aid_query'
+    | 'aid_download'
+    | 'aid_end';
+  nmi: string;
+  mti: string;
+}
+
+/** A CA public key as a query reply lists it. */
+export interface TmsKeyRef {
+  rid: Hex;
+  index: number;
+  /** `YYYYMMDD`; not needed for a download request. */
+  expiry?: string | null;
+}
+
+/** A CA public key as a 370 reply sends it. */
+export interface TmsCapk {
+  rid: Hex;
+  index: number;
+  expiry: string;
+  hashAlg: number | null;
+  pkAlg: number | null;
+  modulus: Hex;
+  exponent: Hex;
+  checksum: Hex;
+  /** Tags the core does not type: tag hex -> value hex. */
+  other?: Record<string, Hex>;
+}
+
+/** One AID's EMV parameters as a 380 reply sends them (amounts in minor units). */
+export interface TmsAidParams {
+  aid: Hex;
+  asi?: number | null;
+  appVersion?: Hex | null;
+  tacDefault?: Hex | null;
+  tacOnline?: Hex | null;
+  tacDenial?: Hex | null;
+  floorLimit?: number | null;
+  threshold?: number | null;
+  maxTargetPercent?: number | null;
+  targetPercent?: number | null;
+  defaultDdol?: Hex | null;
+  onlinePin?: boolean | null;
+  ecLimit?: number | null;
+  clFloorLimit?: number | null;
+  clTxnLimit?: number | null;
+  clCvmLimit?: number | null;
+  other?: Record<string, Hex>;
+}
+
+/** The terminal parameters of a 360 reply (items 11-26). */
+export interface TmsTerminalParams {
+  appType?: string | null;
+  receiveTimeout?: number | null;
+  dialRetries?: number | null;
+  hostPhone1?: string | null;
+  hostPhone2?: string | null;
+  hostPhone3?: string | null;
+  hostPhone4?: string | null;
+  tipEnabled?: boolean | null;
+  tipPercent?: number | null;
+  manualEntry?: boolean | null;
+  autoSignOff?: boolean | null;
+  merchantName?: string | null;
+  resendCount?: number | null;
+  offlineUpload?: string | null;
+  keyIndex?: number | null;
+  txnSwitches?: Hex | null;
+  /** Items without a typed field (or whose value did not fit it): item tag -> value hex. */
+  other?: Record<string, Hex>;
+  /** The bytes from an unknown item tag to the end, hex. */
+  unparsed?: Hex | null;
+}
+
+/** Item 51 of a status upload. */
+export interface TmsDialStats {
+  hours: number;
+  dials: number;
+  successPercent: number;
+}
+
+export const Tms: {
+  steps(): TmsStep[];
+  splitReply(field62: Bytes): { continuation: TmsContinuation; body: Hex };
+  queryRequest(startIndex: number): Hex;
+  parseCapkQuery(body: Bytes): TmsKeyRef[];
+  encodeCapkQuery(continuation: TmsContinuation, keys: TmsKeyRef[]): Hex;
+  capkDownloadRequest(key: TmsKeyRef): Hex;
+  parseCapk(entry: Bytes): TmsCapk;
+  newCapk(key: { rid: Hex; index: number; expiry: string; modulus: Hex; exponent: Hex }): TmsCapk;
+  capkToTlv(capk: TmsCapk): Hex;
+  encodeCapkDownload(capk: TmsCapk | null): Hex;
+  parseAidQuery(body: Bytes): Hex[];
+  encodeAidQuery(continuation: TmsContinuation, aids: Hex[]): Hex;
+  aidDownloadRequest(aid: Hex): Hex;
+  parseAid(entry: Bytes): TmsAidParams;
+  aidToTlv(params: TmsAidParams): Hex;
+  encodeAidDownload(params: TmsAidParams | null): Hex;
+  parseParams(field62: Bytes): TmsTerminalParams;
+  rawParamItems(field62: Bytes): { tag: string; value: Hex }[];
+  encodeParams(params: TmsTerminalParams): Hex;
+  statusUploadRequest(params: TmsTerminalParams, dialStats?: TmsDialStats | null): Hex;
+  parseStatusReport(field62: Bytes): { params: TmsTerminalParams; dialStats: TmsDialStats | null };
+};

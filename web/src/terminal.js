@@ -77,6 +77,14 @@ export class Terminal {
     const json = call(() => this.#inner.settlementOwed());
     return json === undefined ? undefined : fromCore(json);
   }
+  /** The host's parameters, CA public keys and AIDs, and the tasks reply headers asked for. */
+  hostData() {
+    return fromCore(call(() => this.#inner.hostData()));
+  }
+  /** Sets (or, with `undefined`, removes) a field 59 entry after A2 (location, SIM ICCID...). */
+  setTerminalInfoEntry(tag, value) {
+    call(() => this.#inner.setTerminalInfoEntry(tag, value));
+  }
   /** The journal store this terminal writes to. */
   get store() {
     return this.#store;

@@ -20,7 +20,8 @@ use poscore::response::{Diagnosis, Lang, Registry};
 use poscore::rng::SeededRng;
 use poscore::store::file::{FileStore, SealingKey};
 use poscore::terminal::driver::TcpDriver;
-use poscore::terminal::{CardInput, Config, Event, Request, Terminal, TxnStatus};
+use poscore::iso8583::ascii_tlv::{self, LenDigits};
+use poscore::terminal::{CardInput, Config, Event, Request, Terminal, TxnKind, TxnStatus};
 use poscore_sim::cards::{self, chip, contactless, magstripe, pin, qr, wechat, wrong_pin};
 use poscore_sim::{tcp, Acquirer, Fault};
 use serde_json::json;
@@ -89,6 +90,7 @@ impl Day {
         v
     }
 
+    #[allow(clippy::too_many_lines)] // one arm per event: the match is the table of what is shown
     fn event(&mut self, e: &Event) {
         if self.json {
             let v = json!({"step": self.step, "event": e});
@@ -106,7 +108,7 @@ impl Day {
                 vec![format!("  ✓ 签到成功 signed on: batch {batch}, PIK KCV {pik_kcv}, MAK KCV {mak_kcv} (verified)")]
             }
             Event::SignedOff { .. } => vec!["  ✓ 签退 signed off".into()],
-            Event::Approved { stan, amount, rrn, auth_code, balance, diagnosis, .. } => {
+            Event::Approved { stan, amount, rrn, auth_code, balance, diagnosis, requested_amount, .. } => {
                 let mut v = vec![format!(
                     "  ✓ {} 交易成功 / Approved · STAN {stan} · CNY {}.{:02} · RRN {} · auth {}",
                     diagnosis.entry.code,
@@ -115,6 +117,16 @@ impl Day {
                     rrn.as_deref().unwrap_or("-"),
                     auth_code.as_deref().unwrap_or("-")
                 )];
+                if let Some(asked) = requested_amount {
+                    let rest = asked.saturating_sub(*amount);
+                    v.push(format!(
+                        "     部分承兑 partially approved: asked CNY {}.{:02}, collect the remaining CNY {}.{:02} another way",
+                        asked / 100,
+                        asked % 100,
+                        rest / 100,
+                        rest % 100
+                    ));
+                }
                 if let Some(b) = balance {
                     v.push(format!("     余额 balance: CNY {}.{:02}", b / 100, b % 100));
                 }
@@ -166,6 +178,22 @@ impl Day {
             Event::SettlementClosedUnbalanced { batch, next_batch, .. } => vec![format!(
                 "  ⚠ 对账不平 batch {batch} closed on the uploaded details; next batch {next_batch}: compare the settlement report with the acquirer's"
             )],
+            Event::EchoAnswered { stan, .. } => vec![format!("  ✓ 回响测试 echo test answered (STAN {stan}): line and host work")],
+            Event::Downloaded { kind, count, .. } => vec![match kind {
+                TxnKind::ParameterDownload => format!("  ✓ 参数下载 {count} terminal parameters from the host, kept in the journal"),
+                TxnKind::CapkDownload => {
+                    format!("  ✓ IC卡公钥下载 {count} CA public keys, each SHA-1 checksum verified, stored in one write")
+                }
+                TxnKind::AidDownload => format!("  ✓ IC卡参数下载 {count} AIDs stored in one write"),
+                _ => "  ✓ 状态上送 status uploaded".to_owned(),
+            }],
+            Event::HostRequested { task } => vec![format!(
+                "  ⚑ 主机要求 the reply header asks for {}: it runs before the next transaction",
+                serde_json::to_value(task).ok().and_then(|v| v.as_str().map(str::to_owned)).unwrap_or_default()
+            )],
+            Event::SoftwareUpdateAvailable { current, offered } => {
+                vec![format!("  ⚑ 版本更新 the host offers application version {offered} (running {current})")]
+            }
             Event::BatchUploaded { count, .. } => {
                 vec![format!("  ✓ 批上送结束 end of batch upload acknowledged ({count} transactions uploaded)")]
             }
@@ -188,7 +216,9 @@ fn result_of(events: &[Event]) -> (String, String, String) {
             Event::Failed { stan, diagnosis, .. } => {
                 return (diagnosis.entry.code.clone(), String::new(), stan.clone().unwrap_or_default())
             }
-            Event::SignedOn { .. } => return ("00".into(), String::new(), String::new()),
+            Event::SignedOn { .. } | Event::EchoAnswered { .. } | Event::Downloaded { .. } => {
+                return ("00".into(), String::new(), String::new())
+            }
             Event::SettlementBalanced { totals, .. } => {
                 let n = totals.net();
                 return ("00".into(), format!("{}.{:02}", n / 100, n % 100), String::new());
@@ -197,6 +227,33 @@ fn result_of(events: &[Event]) -> (String, String, String) {
         }
     }
     ("-".into(), String::new(), String::new())
+}
+
+/// Field 59 with the value of `A2.03` (the random factor: the account's last six digits)
+/// replaced by `*`.
+fn mask_random_factor(text: &str) -> String {
+    let Ok(list) = ascii_tlv::decode(text, LenDigits::Three, &["A2"]) else { return "<unreadable>".into() };
+    let Some(e) = ascii_tlv::find(&list, "A2.03") else { return text.to_owned() };
+    let start = e.value.as_ptr() as usize - text.as_ptr() as usize;
+    let mut out = text.to_owned();
+    out.replace_range(start..start + e.value.len(), &"*".repeat(e.value.len()));
+    out
+}
+
+/// Field 59 decoded (`A2` nested, 3-digit lengths as the bundled spec), tag to value.
+fn field59_json(text: &str) -> serde_json::Value {
+    fn entries(list: &[ascii_tlv::Entry<'_>]) -> serde_json::Value {
+        let mut m = serde_json::Map::new();
+        for e in list {
+            let v = if e.children.is_empty() { json!(e.value) } else { entries(&e.children) };
+            m.insert(e.tag.to_string(), v);
+        }
+        serde_json::Value::Object(m)
+    }
+    match ascii_tlv::decode(text, LenDigits::Three, &["A2"]) {
+        Ok(list) => entries(&list),
+        Err(e) => json!({"error": e.to_string()}),
+    }
 }
 
 /// The fixed, public key the demo journal is sealed with (`poscore store list --key-file` opens
@@ -231,6 +288,7 @@ pub fn run(args: &DemoArgs, json_mode: bool, print: bool) -> poscore::Result<Out
         response_timeout_ms: 800,
         reversal_idle_delay_ms: 3_600_000,
         reversal_backoff_ms: 300,
+        terminal_info: Some(poscore::terminal::TerminalInfo::demo()),
         ..Config::demo()
     };
     // Sealed as a production journal must be (records hold the PAN and field 55). A real
@@ -240,6 +298,14 @@ pub fn run(args: &DemoArgs, json_mode: bool, print: bool) -> poscore::Result<Out
     let now = poscore::terminal::driver::now_ms();
     let tmk = poscore_sim::pair::tmk();
     let mut t = Terminal::new(config, tmk, Box::new(store), Box::new(SeededRng::new(args.seed)), now)?;
+    // Field 59's serial number ciphertext (A2.04) under a published test SM4 key: a real terminal
+    // computes it in its PIN pad with the key its acquirer loaded.
+    let sn_key = poscore::keys::Key::dangerous_from_hex(
+        poscore::keys::Algorithm::Sm4,
+        poscore::keys::KeyUsage::MacGenerate,
+        "0123456789ABCDEFFEDCBA9876543210",
+    )?;
+    t.set_sn_cipher(Some(Box::new(poscore::terminal::SoftSnCipher(sn_key))));
     // A reused --data-dir carries earlier days; this simulator only saw batches from here on.
     let first_batch = t.batch().to_owned();
     let mut driver = TcpDriver::new(addr);
@@ -266,15 +332,32 @@ pub fn run(args: &DemoArgs, json_mode: bool, print: bool) -> poscore::Result<Out
                         show_receipt: bool|
      -> Vec<Event> {
         day.step(title);
-        if let Some(f) = fault {
-            acquirer.lock().expect("simulator lock").push_fault(Some("0200"), f);
-        }
+        let seen59 = {
+            let mut a = acquirer.lock().expect("simulator lock");
+            if let Some(f) = fault {
+                a.push_fault(Some("0200"), f);
+            }
+            a.field59.len()
+        };
         let mut seen = Vec::new();
         match t.start(request, poscore::terminal::driver::now_ms()) {
             Ok(_) => driver.run_until_idle(t, &mut |e| seen.push(e.clone())),
             Err(e) => {
                 let line = format!("  ✗ refused: {e}");
                 day.out(line);
+            }
+        }
+        // Field 59 as the host received it in this step's financial requests.
+        let received: Vec<_> = acquirer.lock().expect("simulator lock").field59[seen59..].to_vec();
+        for (mti, stan, f59) in received {
+            // A2.03 is the last six digits of the account: shown masked, like any card digits.
+            let shown = f59.as_deref().map(mask_random_factor);
+            let decoded = shown.as_deref().map(field59_json);
+            if day.json {
+                let v = json!({"step": day.step, "field59": {"mti": mti, "stan": stan, "value": shown, "decoded": decoded}});
+                day.out(v.to_string());
+            } else {
+                day.out(format!("  · {mti} STAN {stan} field 59 终端信息: {}", shown.as_deref().unwrap_or("MISSING")));
             }
         }
         for e in &seen {
@@ -301,7 +384,28 @@ pub fn run(args: &DemoArgs, json_mode: bool, print: bool) -> poscore::Result<Out
         seen
     };
 
+    exchange(&mut day, &mut t, "回响测试 Echo test (0820, 60.3 = 301): the line works", Request::EchoTest, None, false);
     exchange(&mut day, &mut t, "签到 Sign-on (0800): working keys under the TMK", Request::SignOn, None, false);
+    exchange(
+        &mut day,
+        &mut t,
+        "参数下载 Parameter download (0800, 360): the host's terminal parameters",
+        Request::DownloadParameters,
+        None,
+        false,
+    );
+    exchange(
+        &mut day,
+        &mut t,
+        "IC卡公钥下载 CA public keys: query (0820, 372) in packets, one 0800 (370) per key, end (371)",
+        Request::DownloadCaPublicKeys,
+        None,
+        false,
+    );
+    // The host asks for the AID parameters in the header of its next reply (processing
+    // requirement 5): the terminal does it before the next transaction.
+    acquirer.lock().expect("simulator lock").ask.insert(t.config().terminal_id.clone(), 5);
+    exchange(&mut day, &mut t, "状态上送 Status upload (0820, 362); the reply header asks for AIDs", Request::UploadStatus, None, false);
     let first = exchange(
         &mut day,
         &mut t,
@@ -374,6 +478,14 @@ pub fn run(args: &DemoArgs, json_mode: bool, print: bool) -> poscore::Result<Out
     exchange(
         &mut day,
         &mut t,
+        "消费 Sale · CNY 200.00, the issuer approves CNY 150.00 (10, partial approval)",
+        Request::Sale { amount: 20_000, card: chip(), pin: pin() },
+        Some(Fault::Partial { approved: 15_000 }),
+        true,
+    );
+    exchange(
+        &mut day,
+        &mut t,
         "消费 Sale · host in maintenance",
         Request::Sale { amount: 2_000, card: chip(), pin: pin() },
         Some(Fault::Respond { code: "96".into() }),
@@ -424,7 +536,14 @@ pub fn run(args: &DemoArgs, json_mode: bool, print: bool) -> poscore::Result<Out
     );
     let batch = t.batch().to_owned();
     let totals = t.totals(&batch);
-    exchange(&mut day, &mut t, "结算 Settlement (0500 with the batch totals)", Request::Settle, None, false);
+    exchange(
+        &mut day,
+        &mut t,
+        "结算 Settlement: 0500 (domestic and foreign totals), chip uploads (0320, 203), end of upload (0320, 207)",
+        Request::Settle,
+        None,
+        false,
+    );
     server.shutdown();
 
     // Invariants against the simulator's ledger.
@@ -441,6 +560,9 @@ pub fn run(args: &DemoArgs, json_mode: bool, print: bool) -> poscore::Result<Out
     let reversals = acq.ledger.reversal_requests.len();
     let stan_reuse = acq.ledger.stan_reuse.len();
     let settled_once = acq.ledger.double_settlements.is_empty() && acq.ledger.booked_into_closed_batch.is_empty();
+    let financial = acq.field59.len();
+    let with59 = acq.field59.iter().filter(|(_, _, f)| f.is_some()).count();
+    let (keys, aids) = (t.ca_public_keys().len(), t.aid_params().len());
     let open_batch = t.batch().to_owned();
     drop(t); // releases the journal's lock: the scan below opens it as a tool would
     let leaks = journal_leaks(&data_dir.join("journal"), &open_batch)?;
@@ -454,6 +576,9 @@ pub fn run(args: &DemoArgs, json_mode: bool, print: bool) -> poscore::Result<Out
         "stan_never_reused": stan_reuse == 0,
         "settled_once_nothing_booked_into_a_closed_batch": settled_once,
         "journal_card_data_leaks": leaks,
+        "field59_in_every_financial_request": financial > 0 && with59 == financial,
+        "ca_public_keys": keys,
+        "aid_params": aids,
         "settled_totals": totals,
     });
     let elapsed = started.elapsed().as_millis();
@@ -507,6 +632,12 @@ pub fn run(args: &DemoArgs, json_mode: bool, print: bool) -> poscore::Result<Out
         );
         let _ = writeln!(text, "  {} STAN never reused within a batch", ok(stan_reuse == 0));
         let _ = writeln!(text, "  {} batch settled once, nothing booked into a closed batch", ok(settled_once));
+        let _ = writeln!(
+            text,
+            "  {} field 59 terminal information in every financial request ({with59} of {financial})",
+            ok(financial > 0 && with59 == financial)
+        );
+        let _ = writeln!(text, "  {} {keys} CA public keys and {aids} AIDs held, checksums verified", ok(keys > 0 && aids > 0));
         let _ = writeln!(
             text,
             "  {} journal keeps no track data, PIN block or PAN outside a template's field 2; files sealed{}",

@@ -49,9 +49,31 @@ fn demo_runs_a_terminal_day_with_invariants_held() {
         "reversal_sent",
         "reversal_cleared",
         "settlement_balanced",
+        "echo_answered",
+        "downloaded",
+        "host_requested",
+        "batch_uploaded",
     ] {
         assert!(types.iter().any(|x| x == t), "no {t} event");
     }
+    // The downloads: parameters, CA public keys (verified), status upload, then the AIDs the
+    // reply header asked for, before the next sale.
+    let downloads: Vec<&str> = lines
+        .iter()
+        .filter(|l| l["event"]["type"] == "downloaded")
+        .filter_map(|l| l["event"]["kind"].as_str())
+        .collect();
+    assert_eq!(downloads, ["parameter_download", "capk_download", "status_upload", "aid_download"]);
+    // Field 59 in every financial request, decoded: A2 with device type and serial number.
+    let f59: Vec<&serde_json::Value> = lines.iter().filter_map(|l| l.get("field59")).collect();
+    assert!(f59.len() >= 10, "{}", f59.len());
+    for f in &f59 {
+        assert_eq!(f["decoded"]["A2"]["01"], "04", "{f}");
+        assert!(f["decoded"]["A2"]["02"].as_str().is_some_and(|s| !s.is_empty()), "{f}");
+    }
+    // The partial approval: approved for less, the rest shown.
+    let partial = lines.iter().find(|l| l["event"]["requested_amount"].is_u64()).expect("a partial approval");
+    assert_eq!((partial["event"]["amount"].as_u64(), partial["event"]["requested_amount"].as_u64()), (Some(15_000), Some(20_000)));
     // The reversal goes out before the next sale.
     let sent = types.iter().position(|t| t == "reversal_sent").unwrap();
     let pending = types.iter().position(|t| t == "reversal_pending").unwrap();
@@ -63,6 +85,8 @@ fn demo_runs_a_terminal_day_with_invariants_held() {
     assert_eq!(inv["no_duplicate_reversal"], true);
     assert_eq!(inv["stan_never_reused"], true);
     assert_eq!(inv["settled_once_nothing_booked_into_a_closed_batch"], true);
+    assert_eq!(inv["field59_in_every_financial_request"], true);
+    assert!(inv["ca_public_keys"].as_u64().unwrap() >= 3 && inv["aid_params"].as_u64().unwrap() >= 1, "{inv}");
     // Every journal record of the day was scanned: no track data, PIN block or stray PAN.
     assert_eq!(inv["journal_card_data_leaks"], serde_json::json!([]), "{inv}");
     let html = summary["html_receipt"].as_str().unwrap();

@@ -34,6 +34,7 @@ mod iso8583;
 mod receipt;
 mod response;
 mod terminal;
+mod tms;
 
 pub use card::*;
 pub use crypto::*;
@@ -41,6 +42,7 @@ pub use iso8583::*;
 pub use receipt::*;
 pub use response::*;
 pub use terminal::*;
+pub use tms::*;
 
 /// Every error crossing into Kotlin. One variant per core module.
 #[derive(Debug, thiserror::Error, uniffi::Error)]
@@ -161,6 +163,18 @@ pub enum PoscoreError {
         /// Human-readable message.
         detail: String,
     },
+    /// TMS field 62 is malformed or refused (a CA public key whose checksum does not match).
+    #[error("{detail}")]
+    Tms {
+        /// Stable code, `tms.reason`.
+        code: String,
+        /// Human-readable message.
+        detail: String,
+        /// Byte offset, when known.
+        offset: Option<u32>,
+        /// The EMV tag (hex) or parameter item tag at fault, when known.
+        tag: Option<String>,
+    },
 }
 
 impl From<poscore::Error> for PoscoreError {
@@ -183,6 +197,7 @@ impl From<poscore::Error> for PoscoreError {
             poscore::Error::Rng(_) => Self::Rng { code, detail },
             poscore::Error::Store(_) => Self::Store { code, detail },
             poscore::Error::Terminal(_) => Self::Terminal { code, detail, diagnosis_json: None },
+            poscore::Error::Tms(e) => Self::Tms { code, detail, offset: e.offset().map(|o| o as u32), tag: e.tag() },
             _ => Self::Card { code, detail, offset: None },
         }
     }
@@ -211,7 +226,8 @@ via_core_error!(
     poscore::tr31::Tr31Error,
     poscore::rng::RngError,
     poscore::store::StoreError,
-    poscore::terminal::TerminalError
+    poscore::terminal::TerminalError,
+    poscore::tms::TmsError
 );
 
 /// A Kotlin `HostStore` threw something that is not a `PoscoreException`.

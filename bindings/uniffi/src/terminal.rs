@@ -403,6 +403,17 @@ impl Terminal {
         self.call(|t| t.settlement_owed().map(|s| serde_json::to_string(&s).unwrap_or_default()))
     }
 
+    /// JSON of what the host's TMS downloads brought and what reply headers asked for:
+    /// `{params, ca_public_keys, aid_params, host_tasks}`.
+    pub fn host_data_json(&self) -> Result<String, PoscoreError> {
+        self.call(|t| serde_json::to_string(&core::HostDataView::of(t)).unwrap_or_default())
+    }
+
+    /// Sets (or, with null, removes) a field 59 entry after A2 (location, SIM ICCID...).
+    pub fn set_terminal_info_entry(&self, tag: String, value: Option<String>) -> Result<(), PoscoreError> {
+        self.call(move |t| t.set_terminal_info_entry(&tag, value.as_deref()).map_err(|e| engine_error(t, e)))?
+    }
+
     /// Starts a request (core `Request` JSON, tagged by `type`); returns its id.
     pub fn start(&self, request_json: String, now: u64) -> Result<u64, PoscoreError> {
         let request: core::Request = serde_json::from_str(&request_json).map_err(|e| bad_json("request", &e))?;

@@ -23,6 +23,8 @@ mod response;
 mod store;
 #[cfg(feature = "full")]
 mod terminal;
+#[cfg(feature = "full")]
+mod tms;
 
 /// Map a poscore error to a JS `Error` with `module`, `code` and (when known) `offset`.
 pub(crate) fn js_error(e: impl Into<poscore::Error>) -> JsValue {
@@ -51,6 +53,7 @@ fn error_position(e: &poscore::Error) -> (Option<u8>, Option<usize>) {
         poscore::Error::Card(c) => (None, c.offset()),
         poscore::Error::Iso8583(i) => (i.field(), i.offset()),
         poscore::Error::Tlv(t) => (None, Some(t.offset())),
+        poscore::Error::Tms(t) => (None, t.offset()),
         _ => (None, None),
     }
 }

@@ -185,6 +185,19 @@ impl Terminal {
         self.inner.settlement_owed().map(|s| to_json(&s)).transpose()
     }
 
+    /// JSON of what the host's TMS downloads brought and what reply headers asked for:
+    /// `{params, ca_public_keys, aid_params, host_tasks}`.
+    #[wasm_bindgen(js_name = hostData)]
+    pub fn host_data(&self) -> Result<String, JsValue> {
+        to_json(&poscore::terminal::HostDataView::of(&self.inner))
+    }
+
+    /// Sets (or, with `undefined`, removes) a field 59 entry after A2.
+    #[wasm_bindgen(js_name = setTerminalInfoEntry)]
+    pub fn set_terminal_info_entry(&mut self, tag: &str, value: Option<String>) -> Result<(), JsValue> {
+        self.inner.set_terminal_info_entry(tag, value.as_deref()).map_err(|e| self.fail(e))
+    }
+
     /// Starts a request (JSON of `Request`); returns its id.
     pub fn start(&mut self, request: &str, now: f64) -> Result<f64, JsValue> {
         let request: Request = serde_json::from_str(request).map_err(|e| bad_json("request", &e))?;

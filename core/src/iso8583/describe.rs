@@ -2,6 +2,7 @@
 //! track data masked, PIN block, keys and MAC redacted, chip data decoded with its cryptograms
 //! redacted.
 
+use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
 use super::codec::hex_upper;
@@ -22,11 +23,15 @@ impl Message {
             let notation = f.map(super::FieldSpec::notation).unwrap_or_default();
             let sens = f.map_or(Sensitivity::Redact, |f| f.sensitivity_for(n));
             let binary = f.is_none_or(|f| f.content == Content::B);
+            let sub = f.and_then(|f| f.subfields.as_ref());
+            if let (Some(Subfields::AsciiTlv { names, mask, .. }), Sensitivity::None) = (sub, sens) {
+                self.describe_ascii_tlv(spec, n, (name, &notation), names, mask, &mut s);
+                continue;
+            }
             let shown = show(sens, v, binary);
             let _ = writeln!(s, "{n:>4}  {name:<52} {notation:<9} {shown}");
-            let Some(sub) = f.and_then(|f| f.subfields.as_ref()) else { continue };
             match sub {
-                Subfields::Composite { parts } if sens == Sensitivity::None => {
+                Some(Subfields::Composite { parts }) if sens == Sensitivity::None => {
                     for p in parts {
                         if let Some(val) = self.subfield(spec, n, p.id) {
                             let _ = writeln!(s, "{:>6}.{:<2} {:<50} {val}", n, p.id, p.name);
@@ -38,6 +43,51 @@ impl Message {
         }
         s
     }
+
+    /// An ASCII TLV field (UnionPay 59): a summary line, then one line per entry and nested
+    /// entry, paths as `59.A2.01`. Masked tags show first 6 / last 4; when the spec masks any tag,
+    /// the raw text is never shown (not even when it does not decode).
+    fn describe_ascii_tlv(
+        &self,
+        spec: &Spec,
+        n: u8,
+        (name, notation): (&str, &str),
+        names: &BTreeMap<String, String>,
+        mask: &[String],
+        s: &mut String,
+    ) {
+        let raw = self.get_bytes(n).unwrap_or_default();
+        let entries = match self.ascii_tlv(spec, n) {
+            Ok(Some(e)) => e,
+            Ok(None) => return,
+            Err(e) => {
+                let shown = if mask.is_empty() {
+                    format!("{} (not valid ASCII TLV: {e})", String::from_utf8_lossy(raw))
+                } else {
+                    format!("<{} chars, not valid ASCII TLV ({}); redacted>", raw.len(), e.code())
+                };
+                let _ = writeln!(s, "{n:>4}  {name:<52} {notation:<9} {shown}");
+                return;
+            }
+        };
+        let _ = writeln!(s, "{n:>4}  {name:<52} {notation:<9} ({} chars of ASCII TLV)", raw.len());
+        let line = |s: &mut String, path: &str, value: &str| {
+            let label = names.get(path).map_or("(not in spec)", String::as_str);
+            let shown = if mask.iter().any(|m| m == path) { masked(value) } else { value.to_owned() };
+            let _ = writeln!(s, "{n:>6}.{path:<5} {label:<47} {shown}");
+        };
+        for e in &entries {
+            line(s, e.tag, e.value);
+            for c in &e.children {
+                line(s, &format!("{}.{}", e.tag, c.tag), c.value);
+            }
+        }
+    }
+}
+
+/// A payment code or card number inside a text field: first 6 / last 4, else fully redacted.
+fn masked(value: &str) -> String {
+    card::mask_pan(value, &MaskPolicy::default()).unwrap_or_else(|_| format!("<{} chars redacted>", value.len()))
 }
 
 fn show(sens: Sensitivity, v: &[u8], binary: bool) -> String {

@@ -8,6 +8,7 @@ use std::fmt;
 use serde::{Deserialize, Serialize};
 use zeroize::Zeroize;
 
+use super::ascii_tlv;
 use super::bitmap::Bitmap;
 use super::codec::{self, hex_decode, hex_upper, take};
 use super::spec::{Content, MtiEncoding, Spec, Subfields};
@@ -353,6 +354,47 @@ impl Message {
             start += p.len;
         }
         None
+    }
+
+    /// A subfield by path, for any structured field: a composite part by number (`"2"` for 60.2)
+    /// or an ASCII TLV entry by tag (`"A2"`) or nested tag (`"A2.01"`, UnionPay 59.A2.01). `None`
+    /// when the field is absent, the path names nothing, or the field's text does not decode (use
+    /// [`Message::ascii_tlv`] to see why).
+    pub fn subfield_path(&self, spec: &Spec, field: u8, path: &str) -> Option<&str> {
+        match spec.field(field)?.subfields.as_ref()? {
+            Subfields::Composite { .. } => self.subfield(spec, field, path.parse().ok()?),
+            Subfields::AsciiTlv { .. } => {
+                let entries = self.ascii_tlv(spec, field).ok()??;
+                ascii_tlv::find(&entries, path).map(|e| e.value)
+            }
+            Subfields::Tlv {} => None,
+        }
+    }
+
+    /// The ASCII TLV entries of `field` (UnionPay 59), decoded as its spec row's `ascii_tlv`
+    /// subfields say: `Ok(None)` when the field is absent, an error naming the field and the
+    /// offset in its text when the text is malformed (see [`ascii_tlv::decode`]).
+    pub fn ascii_tlv(&self, spec: &Spec, field: u8) -> Result<Option<Vec<ascii_tlv::Entry<'_>>>> {
+        let row = spec.field(field).ok_or_else(|| Iso8583Error::UnknownField {
+            field,
+            spec: spec.name.clone(),
+            offset: None,
+        })?;
+        let Some(Subfields::AsciiTlv { len_digits, nested, .. }) = &row.subfields else {
+            return Err(Iso8583Error::BadSpec {
+                field: Some(field),
+                reason: "the field has no ascii_tlv subfields".into(),
+            });
+        };
+        let Some(bytes) = self.get_bytes(field) else { return Ok(None) };
+        let text = std::str::from_utf8(bytes).map_err(|e| Iso8583Error::AsciiTlvBadChar {
+            field: Some(field),
+            tag: String::new(),
+            offset: e.valid_up_to(),
+            found: format!("0x{:02X}", bytes.get(e.valid_up_to()).copied().unwrap_or_default()),
+        })?;
+        let nested: Vec<&str> = nested.iter().map(String::as_str).collect();
+        ascii_tlv::decode_in(text, *len_digits, &nested, Some(field)).map(Some)
     }
 
     /// Pack with `spec`: MTI, bitmap(s), then each field.
@@ -710,6 +752,38 @@ mod tests {
         assert_eq!(m.subfield(spec, 60, 1), Some("22"));
         assert_eq!(m.subfield(spec, 60, 2), Some("000123"));
         assert_eq!(m.subfield(spec, 60, 3), None);
+    }
+
+    #[test]
+    fn field_59_ascii_tlv_by_path_and_in_describe() {
+        let spec = Spec::bundled("cup-pos").unwrap();
+        let mut m = Message::new(Mti::FINANCIAL_REQUEST);
+        assert_eq!(m.ascii_tlv(spec, 59).unwrap(), None);
+        assert_eq!(m.subfield_path(spec, 59, "A2"), None);
+        m.set_str(59, "A2033010020202008SN00000105008V1.0    A30196212345678901234567").unwrap();
+        m.set_str(60, "22000123").unwrap();
+        assert_eq!(m.subfield_path(spec, 59, "A2.02"), Some("SN000001"));
+        assert_eq!(m.subfield_path(spec, 59, "A3"), Some("6212345678901234567"));
+        assert_eq!(m.subfield_path(spec, 59, "A2.09"), None);
+        assert_eq!(m.subfield_path(spec, 60, "2"), Some("000123"));
+        assert_eq!(m.subfield_path(spec, 60, "x"), None);
+        assert_eq!(m.ascii_tlv(spec, 59).unwrap().unwrap()[1].tag, "A3");
+        let d = m.describe(spec);
+        assert!(d.contains("59.A2.02 ") && d.contains("SN000001"), "{d}");
+        assert!(d.contains("(62 chars of ASCII TLV)"), "{d}");
+        assert!(d.contains("621234*********4567") && !d.contains("6212345678901234567"), "payment code shown: {d}");
+        // Malformed: the error names the field and the offset in its text; describe redacts it
+        // (cup-pos masks A3) instead of printing the raw text.
+        m.set_str(59, "A2033010020202008SN000001").unwrap();
+        let e = m.ascii_tlv(spec, 59).unwrap_err();
+        assert_eq!((e.code(), e.field(), e.offset()), ("iso8583.ascii_tlv_overrun", Some(59), Some(0)), "{e}");
+        assert!(e.to_string().starts_with("field 59: "), "{e}");
+        assert_eq!(m.subfield_path(spec, 59, "A2"), None);
+        assert!(m.describe(spec).contains("<25 chars, not valid ASCII TLV (iso8583.ascii_tlv_overrun); redacted>"));
+        assert_eq!(m.ascii_tlv(spec, 60).unwrap_err().code(), "iso8583.bad_spec");
+        assert_eq!(m.ascii_tlv(spec, 5).unwrap_err().code(), "iso8583.unknown_field");
+        m.set_bytes(59, vec![b'A', 0xFF]).unwrap();
+        assert_eq!(m.ascii_tlv(spec, 59).unwrap_err().offset(), Some(1));
     }
 
     #[test]

@@ -20,10 +20,15 @@
 //! # Ok::<(), poscore::iso8583::Iso8583Error>(())
 //! ```
 //!
+//! Structure inside a field is data too (`subfields` in a spec row): positional parts (field
+//! 60), EMV TLV (field 55, [`crate::tlv`]) and ASCII TLV ([`ascii_tlv`], UnionPay field 59
+//! terminal information, which the terminal builds with [`ascii_tlv::encode`]).
+//!
 //! Unpacking treats its input as hostile: it never panics, checks every length prefix against
 //! the spec's maximum before reading, and allocates no more than the input length justifies.
 //! Errors name the field, the byte offset and what was expected there.
 
+pub mod ascii_tlv;
 mod bitmap;
 mod codec;
 pub mod describe;
@@ -75,6 +80,7 @@ pub fn describe_bytes(spec: &str, bytes: &[u8]) -> Result<String, Iso8583Error> 
     Ok(Message::unpack(&spec, bytes)?.describe(&spec))
 }
 
+pub use ascii_tlv::LenDigits;
 pub use frame::{CupHeader, Frame, FrameConfig, FrameDecoder, LengthHeader, Tpdu};
 pub use message::{FieldRef, FieldValue, Message, MessageJson, MessageRef, Mti};
 pub use spec::{
@@ -251,10 +257,94 @@ pub enum Iso8583Error {
         /// What was expected.
         expected: &'static str,
     },
+    /// ASCII TLV text (UnionPay field 59) ends inside a tag or a length.
+    #[error("{}ASCII TLV: text ends at offset {offset}, expected {expected}", in_field(*field))]
+    AsciiTlvTruncated {
+        /// The field whose value was read, when reading a message.
+        field: Option<u8>,
+        /// Offset in the TLV text where the missing characters would start.
+        offset: usize,
+        /// What was being read.
+        expected: &'static str,
+    },
+    /// An ASCII TLV length is not all ASCII digits.
+    #[error("{}ASCII TLV: length {found:?} at offset {offset} is not {digits} ASCII digits", in_field(*field))]
+    AsciiTlvBadLength {
+        /// The field whose value was read, when reading a message.
+        field: Option<u8>,
+        /// Offset of the length in the TLV text.
+        offset: usize,
+        /// The length characters as found.
+        found: String,
+        /// Digits expected (the spec's `len_digits`).
+        digits: usize,
+    },
+    /// An ASCII TLV value runs past the end of the text (or of its enclosing entry).
+    #[error("{}ASCII TLV: tag {tag} at offset {offset} has length {len} but only {available} characters follow", in_field(*field))]
+    AsciiTlvOverrun {
+        /// The field whose value was read, when reading a message.
+        field: Option<u8>,
+        /// Offset of the entry's tag in the TLV text.
+        offset: usize,
+        /// The tag.
+        tag: String,
+        /// Length announced.
+        len: usize,
+        /// Characters available.
+        available: usize,
+    },
+    /// An ASCII TLV tag is not two ASCII letters or digits.
+    #[error("{}ASCII TLV: tag {found:?}{} is not two ASCII letters or digits", in_field(*field), at(*offset))]
+    AsciiTlvBadTag {
+        /// The field whose value was read, when reading a message.
+        field: Option<u8>,
+        /// Offset of the tag in the TLV text, when decoding.
+        offset: Option<usize>,
+        /// The tag as found.
+        found: String,
+    },
+    /// An ASCII TLV value holds a character outside printable ASCII (0x20-0x7E).
+    #[error("{}ASCII TLV: {found} in the value of tag {tag} at offset {offset} is not printable ASCII", in_field(*field))]
+    AsciiTlvBadChar {
+        /// The field whose value was read, when reading a message.
+        field: Option<u8>,
+        /// The entry's tag.
+        tag: String,
+        /// Offset in the TLV text when decoding; byte position in the value when encoding.
+        offset: usize,
+        /// The character (or byte, as `0xNN`).
+        found: String,
+    },
+    /// The same ASCII TLV tag twice at one level.
+    #[error("{}ASCII TLV: duplicate tag {tag}{}", in_field(*field), at(*offset))]
+    AsciiTlvDuplicateTag {
+        /// The field whose value was read, when reading a message.
+        field: Option<u8>,
+        /// Offset of the second occurrence in the TLV text, when decoding.
+        offset: Option<usize>,
+        /// The tag.
+        tag: String,
+    },
+    /// An ASCII TLV value is longer than its length digits can state.
+    #[error("{}ASCII TLV: value of tag {tag} has {len} characters, more than {max}", in_field(*field))]
+    AsciiTlvValueTooLong {
+        /// The field being built, when there is one.
+        field: Option<u8>,
+        /// The tag.
+        tag: String,
+        /// Length of the value.
+        len: usize,
+        /// The most the length digits can state (99 or 999).
+        max: usize,
+    },
 }
 
 fn at(offset: Option<usize>) -> String {
     offset.map(|o| format!(" at offset {o}")).unwrap_or_default()
+}
+
+fn in_field(field: Option<u8>) -> String {
+    field.map(|f| format!("field {f}: ")).unwrap_or_default()
 }
 
 fn what(field: u8) -> String {
@@ -286,13 +376,27 @@ impl Iso8583Error {
             Self::FrameTooLarge { .. } => "iso8583.frame_too_large",
             Self::BadFrame { .. } => "iso8583.bad_frame",
             Self::BadFrameConfig { .. } => "iso8583.bad_frame_config",
+            Self::AsciiTlvTruncated { .. } => "iso8583.ascii_tlv_truncated",
+            Self::AsciiTlvBadLength { .. } => "iso8583.ascii_tlv_bad_length",
+            Self::AsciiTlvOverrun { .. } => "iso8583.ascii_tlv_overrun",
+            Self::AsciiTlvBadTag { .. } => "iso8583.ascii_tlv_bad_tag",
+            Self::AsciiTlvBadChar { .. } => "iso8583.ascii_tlv_bad_char",
+            Self::AsciiTlvDuplicateTag { .. } => "iso8583.ascii_tlv_duplicate_tag",
+            Self::AsciiTlvValueTooLong { .. } => "iso8583.ascii_tlv_value_too_long",
         }
     }
 
     /// The field at fault (0 = MTI, 1 = bitmap), when there is one.
     pub fn field(&self) -> Option<u8> {
         match self {
-            Self::BadSpec { field, .. } => *field,
+            Self::BadSpec { field, .. }
+            | Self::AsciiTlvTruncated { field, .. }
+            | Self::AsciiTlvBadLength { field, .. }
+            | Self::AsciiTlvOverrun { field, .. }
+            | Self::AsciiTlvBadTag { field, .. }
+            | Self::AsciiTlvBadChar { field, .. }
+            | Self::AsciiTlvDuplicateTag { field, .. }
+            | Self::AsciiTlvValueTooLong { field, .. } => *field,
             Self::UnknownField { field, .. }
             | Self::Truncated { field, .. }
             | Self::BadLengthPrefix { field, .. }
@@ -305,7 +409,8 @@ impl Iso8583Error {
         }
     }
 
-    /// The byte offset in the input the error points at, when reading.
+    /// The byte offset in the input the error points at, when reading. For the `AsciiTlv*`
+    /// errors it is the offset in the TLV text (the field's value), not in the packed message.
     pub fn offset(&self) -> Option<usize> {
         match self {
             Self::BadBitmap { offset, .. }
@@ -313,12 +418,18 @@ impl Iso8583Error {
             | Self::BadLengthPrefix { offset, .. }
             | Self::TrailingData { offset, .. }
             | Self::BadFrame { offset, .. }
-            | Self::BadHex { offset, .. } => Some(*offset),
+            | Self::BadHex { offset, .. }
+            | Self::AsciiTlvTruncated { offset, .. }
+            | Self::AsciiTlvBadLength { offset, .. }
+            | Self::AsciiTlvOverrun { offset, .. }
+            | Self::AsciiTlvBadChar { offset, .. } => Some(*offset),
             Self::UnknownField { offset, .. }
             | Self::BadMti { offset, .. }
             | Self::TooLong { offset, .. }
             | Self::BadContent { offset, .. }
-            | Self::FrameTooLarge { offset, .. } => *offset,
+            | Self::FrameTooLarge { offset, .. }
+            | Self::AsciiTlvBadTag { offset, .. }
+            | Self::AsciiTlvDuplicateTag { offset, .. } => *offset,
             _ => None,
         }
     }

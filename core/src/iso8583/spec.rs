@@ -10,6 +10,7 @@ use std::sync::OnceLock;
 
 use serde::{Deserialize, Serialize};
 
+use super::ascii_tlv::LenDigits;
 use super::Iso8583Error;
 
 /// How a field's length is carried.
@@ -194,17 +195,68 @@ pub struct Subfield {
     pub len: usize,
 }
 
-/// Structure inside a field.
+/// Structure inside a field. Keys a kind does not define are refused.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(tag = "kind", rename_all = "snake_case")]
+#[serde(tag = "kind", rename_all = "snake_case", deny_unknown_fields)]
 pub enum Subfields {
     /// Fixed-width positional parts (UnionPay field 60: 60.1 n2, 60.2 n6, 60.3 n3...).
     Composite {
         /// The parts, in order.
         parts: Vec<Subfield>,
     },
-    /// EMV BER-TLV (field 55).
-    Tlv,
+    /// EMV BER-TLV (field 55). A struct variant with no keys, so that extra keys are refused.
+    Tlv {},
+    /// ASCII tag-length-value text (UnionPay field 59 terminal information): two-character tags,
+    /// lengths of `len_digits` ASCII digits; see [`super::ascii_tlv`].
+    AsciiTlv {
+        /// Digits in each length (2 or 3; hosts differ, see the module docs).
+        len_digits: LenDigits,
+        /// Tags whose value is itself ASCII TLV (`A2`), read one level deep.
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        nested: Vec<String>,
+        /// Names shown by `describe`, by path: `"A2"`, `"A2.01"`.
+        #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+        names: BTreeMap<String, String>,
+        /// Tags (or paths) whose value `describe` masks like a card number (first 6 / last 4):
+        /// a scanned payment code (`A3`). When any is set, the raw field is not shown either.
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        mask: Vec<String>,
+        /// Where the layout comes from.
+        #[serde(default, skip_serializing_if = "String::is_empty")]
+        source: String,
+    },
+}
+
+impl Subfields {
+    /// Check an ASCII TLV row: text content, two-character tags, names and masks on known paths.
+    fn validate(&self, f: &FieldSpec) -> Result<(), String> {
+        let Self::AsciiTlv { nested, names, mask, .. } = self else { return Ok(()) };
+        if !matches!(f.content, Content::An | Content::Ans)
+            || !matches!(f.encoding, DataEncoding::Ascii | DataEncoding::Ebcdic)
+        {
+            return Err("ascii_tlv subfields need an an/ans field in ascii or ebcdic encoding".into());
+        }
+        for (i, t) in nested.iter().enumerate() {
+            super::ascii_tlv::check_tag(t, None).map_err(|e| format!("nested: {e}"))?;
+            if nested[..i].contains(t) {
+                return Err(format!("nested: tag {t:?} listed twice"));
+            }
+        }
+        for path in names.keys().chain(mask) {
+            let ok = match path.split_once('.') {
+                None => super::ascii_tlv::check_tag(path, None).is_ok(),
+                Some((outer, inner)) => {
+                    nested.contains(&outer.to_owned()) && super::ascii_tlv::check_tag(inner, None).is_ok()
+                }
+            };
+            if !ok {
+                return Err(format!(
+                    "ascii_tlv path {path:?} is not a tag (\"A2\") or a nested tag under a tag listed in nested (\"A2.01\")"
+                ));
+            }
+        }
+        Ok(())
+    }
 }
 
 /// One field's row in a spec.
@@ -341,6 +393,9 @@ impl FieldSpec {
         }
         if self.content == Content::Xn && self.max_len < 2 && self.class == LengthClass::Fixed {
             return Err("x+n needs a sign and at least one digit".into());
+        }
+        if let Some(sub) = &self.subfields {
+            sub.validate(self)?;
         }
         let _ = field;
         Ok(())
@@ -532,6 +587,35 @@ mod tests {
         assert!(one_field(ok).is_ok());
         let field1 = r#"{"name": "t", "mti": "ascii", "bitmap": "binary", "fields": {"1": {"name": "x", "class": "fixed", "max_len": 8, "content": "b", "encoding": "binary"}}}"#;
         assert_eq!(Spec::from_json(field1).unwrap_err().field(), Some(1));
+    }
+
+    #[test]
+    fn ascii_tlv_rows_are_checked() {
+        let row = |sub: &str| {
+            format!(
+                r#"{{"name": "x", "class": "lllvar", "max_len": 999, "content": "ans", "encoding": "ascii", "subfields": {sub}}}"#
+            )
+        };
+        let ok = r#"{"kind": "ascii_tlv", "len_digits": 2, "nested": ["A2"], "names": {"A2": "a", "A2.01": "b", "12": "c"}, "mask": ["A3", "A2.03"]}"#;
+        let s = one_field(&row(ok)).unwrap();
+        assert_eq!(Spec::from_json(&s.to_json()).unwrap(), s);
+        let bad = [
+            r#"{"kind": "ascii_tlv", "len_digits": 4}"#,
+            r#"{"kind": "ascii_tlv"}"#,
+            r#"{"kind": "ascii_tlv", "len_digits": 3, "tag_len": 2}"#,
+            r#"{"kind": "ascii_tlv", "len_digits": 3, "nested": ["A"]}"#,
+            r#"{"kind": "ascii_tlv", "len_digits": 3, "nested": ["A2", "A2"]}"#,
+            r#"{"kind": "ascii_tlv", "len_digits": 3, "names": {"A2.01": "not nested"}}"#,
+            r#"{"kind": "ascii_tlv", "len_digits": 3, "nested": ["A2"], "names": {"A2.01.1": "too deep"}}"#,
+            r#"{"kind": "ascii_tlv", "len_digits": 3, "mask": ["A-"]}"#,
+            r#"{"kind": "tlv", "extra": 1}"#,
+            r#"{"kind": "composite", "parts": [], "extra": 1}"#,
+        ];
+        for sub in bad {
+            assert_eq!(one_field(&row(sub)).unwrap_err().code(), "iso8583.bad_spec", "{sub}");
+        }
+        let binary = r#"{"name": "x", "class": "lllvar", "max_len": 99, "content": "b", "encoding": "binary", "subfields": {"kind": "ascii_tlv", "len_digits": 3}}"#;
+        assert_eq!(one_field(binary).unwrap_err().field(), Some(2));
     }
 
     #[test]

@@ -158,6 +158,10 @@ pub enum Event {
     /// The journal failed its integrity checks (a record deleted, added, replaced by an older
     /// copy or copied from another terminal, or a rollback).
     JournalDamaged,
+    /// A TMS download (parameters, CA public keys, AIDs) brought data that failed its checks (a
+    /// key whose SHA-1 checksum does not match, a list that does not parse): the terminal keeps
+    /// its previous set.
+    DownloadRejected,
     /// A failure with no more detail (the 103 family).
     General,
 }
@@ -219,6 +223,7 @@ impl Event {
             Self::CannotVerify { reason } => format!("verify.{}", reason.as_str()),
             Self::ReversalExhausted => "reversal.exhausted".to_owned(),
             Self::JournalDamaged => "journal.damaged".to_owned(),
+            Self::DownloadRejected => "download.rejected".to_owned(),
             Self::General => "general".to_owned(),
         }
     }
@@ -293,12 +298,20 @@ impl Event {
                     Err(bad(1, "damaged"))
                 }
             }
+            "download" => {
+                want(2)?;
+                if segs[1] == "rejected" {
+                    Ok(Self::DownloadRejected)
+                } else {
+                    Err(bad(1, "rejected"))
+                }
+            }
             "general" => {
                 want(1)?;
                 Ok(Self::General)
             }
             _ => {
-                Err(bad(0, "code:XX, comm, card, printer, keys, response, verify, host, reversal, journal or general"))
+                Err(bad(0, "code:XX, comm, card, printer, keys, response, verify, host, reversal, journal, download or general"))
             }
         }
     }

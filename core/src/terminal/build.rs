@@ -23,7 +23,22 @@ pub(super) const REVERSAL_FIELDS: [u8; 16] = [2, 3, 4, 11, 14, 22, 23, 25, 38, 4
 
 /// Fields an advice repeat (0221) carries: the advice as sent, less what
 /// [`journal::minimal_template`] never keeps (track data 35, PIN 26/52/53, MAC 64).
-const ADVICE_FIELDS: [u8; 18] = [2, 3, 4, 11, 14, 22, 23, 25, 37, 38, 41, 42, 48, 49, 55, 60, 61, 63];
+const ADVICE_FIELDS: [u8; 19] = [2, 3, 4, 11, 14, 22, 23, 25, 37, 38, 41, 42, 48, 49, 55, 59, 60, 61, 63];
+
+/// The account a request's card names (for field 59's random factor).
+fn request_account(request: &Request) -> Option<&str> {
+    match request {
+        Request::Sale { card, .. }
+        | Request::PreAuth { card, .. }
+        | Request::Completion { card, .. }
+        | Request::Void { card, .. }
+        | Request::PreAuthVoid { card, .. }
+        | Request::CompletionVoid { card, .. }
+        | Request::Refund { card, .. }
+        | Request::BalanceInquiry { card, .. } => Some(card.account()),
+        _ => None,
+    }
+}
 
 /// A request's message and what the engine keeps beside it.
 struct Built {
@@ -145,6 +160,7 @@ impl Terminal {
         let mti = m.mti().to_string();
         let stan = m.get_str(11).unwrap_or_default().to_owned();
         let request = inflight.request;
+        self.last_sent = inflight.deadline.saturating_sub(self.cfg.response_timeout_ms);
         self.sent_stans.insert(stan.clone());
         self.decoder = FrameDecoder::new(self.frame.clone());
         self.inflight = Some(inflight);
@@ -208,12 +224,20 @@ impl Terminal {
                 card_summary = Some(self.card_fields(&mut m, card, pin.as_ref())?);
             }
             Request::Settle => unreachable!("settlement is built by the settlement flow"),
+            Request::EchoTest
+            | Request::DownloadParameters
+            | Request::UploadStatus
+            | Request::DownloadCaPublicKeys
+            | Request::DownloadAidParams => unreachable!("network management is built by its flow"),
         }
         if let Some(cond) = f.condition {
             m.set_str(25, cond)?;
         }
         if card_summary.is_some() {
             m.set_str(49, &self.cfg.currency)?;
+            if let Some(f59) = self.field59(request_account(request))? {
+                m.set_str(59, &f59)?;
+            }
         }
         m.set_str(60, &field60(f.type_code, &batch, &nmi))?;
         Ok(Built { message: m, amount: value, card: card_summary, original_stan: original })
@@ -227,6 +251,9 @@ impl Terminal {
         let f = facts(kind);
         if f.obligation == Obligation::Settlement {
             return self.start_settlement(id, now);
+        }
+        if super::manage::is_management(kind) {
+            return self.start_management(id, kind, now);
         }
         let stan = self.next_stan()?;
         let Built { message: mut m, amount, card, original_stan } = self.build(request, &stan)?;

@@ -6,6 +6,7 @@
 //! | `term/keys` | working keys as field 62 sent them: enciphered under the TMK, with check values | sign-on (same batch as `term/state`); deleted when the host asks for a new sign-on (77/A0) |
 //! | `term/stan` | end of the reserved STAN block | once per `stan_block` STANs |
 //! | `term/settle` | the settlement owed to the host: batch, totals, phase, uploads done | before the 0500 leaves; after each upload; deleted with the batch change |
+//! | `term/tms/params`, `term/tms/capk`, `term/tms/aid` | the host's parameters, CA public keys and AIDs of the last complete download | when a download's end is acknowledged (one put: an interrupted download keeps the previous set) |
 //! | `txn/<batch>/<stan>` | one [`TxnRecord`] per reversible request or advice | before send, after the answer |
 //!
 //! One record per transaction carries both the reversal record and the log entry: written
@@ -30,6 +31,12 @@ pub(crate) const KEY_KEYS: &str = "term/keys";
 pub(crate) const KEY_STAN: &str = "term/stan";
 pub(crate) const KEY_SETTLE: &str = "term/settle";
 pub(crate) const TXN_PREFIX: &str = "txn/";
+/// The host's terminal parameters (parameter download, 360).
+pub(crate) const KEY_TMS_PARAMS: &str = "term/tms/params";
+/// The CA public keys of the last complete download (372/370/371).
+pub(crate) const KEY_TMS_CAPK: &str = "term/tms/capk";
+/// The AID parameters of the last complete download (382/380/381).
+pub(crate) const KEY_TMS_AID: &str = "term/tms/aid";
 
 pub(crate) fn txn_key(batch: &str, stan: &str) -> String {
     format!("txn/{batch}/{stan}")

@@ -12,6 +12,7 @@
 use crate::iso8583::Mti;
 use crate::receipt::TxnType;
 use crate::response;
+use crate::tms::Step;
 
 use super::types::TxnKind;
 
@@ -94,14 +95,27 @@ pub(super) fn facts(kind: TxnKind) -> Facts {
         TxnKind::CompletionVoid => row(fin, Some("200000"), Some("06"), "21", Some("000"), Class::Financial, O::Reversal, false, true, Some(TxnKind::Completion), Some(TxnType::PreAuthCompletionVoid)),
         TxnKind::BalanceInquiry => row(fin, Some("310000"), Some("00"), "01", Some("000"), Class::Inquiry, O::None, true, true, None, Some(TxnType::BalanceInquiry)),
         TxnKind::Settle => row(Mti::RECONCILIATION_REQUEST, none, none, "00", Some("201"), Class::Settlement, O::Settlement, false, false, None, None),
+        // Network management (openpos `logon.c` `LOGON_Online`; see `crate::tms`): the row is the
+        // first message of the conversation.
+        TxnKind::EchoTest => row(Mti::NETWORK_MANAGEMENT_ADVICE, none, none, "00", Some("301"), Class::Management, O::None, true, false, None, None),
+        TxnKind::ParameterDownload => row(Step::ParamDownload.mti(), none, none, "00", Some(Step::ParamDownload.nmi()), Class::Management, O::None, true, false, None, None),
+        TxnKind::StatusUpload => row(Step::StatusUpload.mti(), none, none, "00", Some(Step::StatusUpload.nmi()), Class::Management, O::None, true, false, None, None),
+        TxnKind::CapkDownload => row(Step::CapkQuery.mti(), none, none, "00", Some(Step::CapkQuery.nmi()), Class::Management, O::None, true, false, None, None),
+        TxnKind::AidDownload => row(Step::AidQuery.mti(), none, none, "00", Some(Step::AidQuery.nmi()), Class::Management, O::None, true, false, None, None),
     }
+}
+
+/// Whether a request of `kind` needs working keys first. The echo test does not: it is how an
+/// installer checks the line before the first sign-on.
+pub(super) fn needs_sign_on(kind: TxnKind) -> bool {
+    !matches!(kind, TxnKind::SignOn | TxnKind::EchoTest)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    const ALL: [TxnKind; 11] = [
+    const ALL: [TxnKind; 16] = [
         TxnKind::SignOn,
         TxnKind::SignOff,
         TxnKind::Sale,
@@ -113,6 +127,11 @@ mod tests {
         TxnKind::CompletionVoid,
         TxnKind::BalanceInquiry,
         TxnKind::Settle,
+        TxnKind::EchoTest,
+        TxnKind::ParameterDownload,
+        TxnKind::StatusUpload,
+        TxnKind::CapkDownload,
+        TxnKind::AidDownload,
     ];
 
     #[test]

@@ -67,9 +67,11 @@ mod clock;
 #[cfg(feature = "std")]
 pub mod driver;
 mod error;
+mod info;
 pub mod integrity;
 pub mod journal;
 mod kinds;
+mod manage;
 mod open;
 mod outcome;
 mod receipt;
@@ -83,10 +85,13 @@ use std::borrow::Cow;
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
 
 pub use error::TerminalError;
+pub use info::{SnCipher, SoftSnCipher};
+pub use manage::HostDataView;
 pub use integrity::{Damage, RollbackGuard};
 pub use journal::{TxnRecord, TxnStatus, TxnSummary};
 pub use types::{
-    CardInput, CommFailure, Config, Event, PinInput, Request, Resolution, SettlementOwed, Totals, Transmit, TxnKind,
+    CardInput, CommFailure, Config, Event, HostTask, PinInput, Request, Resolution, SettlementOwed, TerminalInfo, Totals,
+    Transmit, TxnKind,
 };
 
 use crate::iso8583::{FrameConfig, FrameDecoder, Mti, Spec, Tpdu};
@@ -192,6 +197,20 @@ pub struct Terminal {
     manifest: integrity::Manifest,
     /// The host's monotonic counter, when it has one.
     guard: Option<Box<dyn RollbackGuard>>,
+    /// The host's parameters, CA public keys and AIDs (`term/tms/*`).
+    host: manage::HostData,
+    /// The key or AID download under way.
+    download: Option<manage::Download>,
+    /// What reply headers asked for, not done yet.
+    host_tasks: manage::HostTasks,
+    /// The newer application version a reply header offered (reported once).
+    update_offered: Option<String>,
+    /// Field 59's serial number cipher.
+    sn_cipher: Option<Box<dyn SnCipher>>,
+    /// Field 59's entries after `A2` (from the configuration, changed at run time).
+    info_extra: BTreeMap<String, String>,
+    /// When the last message left (unix ms), for the keep-alive echo test.
+    last_sent: u64,
 }
 
 impl std::fmt::Debug for Terminal {
@@ -387,7 +406,17 @@ impl Terminal {
             return Some(i.deadline);
         }
         self.keys.as_ref()?;
-        self.due.values().copied().min()
+        let due = self.due.values().copied().min();
+        match self.keep_alive_at() {
+            Some(at) => Some(due.map_or(at, |d| d.min(at))),
+            None => due,
+        }
+    }
+
+    /// When the keep-alive echo test is due, if it is on and the engine is idle.
+    fn keep_alive_at(&self) -> Option<u64> {
+        let interval = self.cfg.echo_interval_ms;
+        (interval > 0 && self.is_idle() && self.is_signed_on()).then(|| self.last_sent.saturating_add(interval))
     }
 
     /// Time has passed: fires the response timeout and due reversal attempts.
@@ -398,6 +427,11 @@ impl Terminal {
         if self.inflight.as_ref().is_some_and(|i| now >= i.deadline) {
             let event = response::Event::Comm { error: CommError::ReceiveTimeout, phase: Phase::AfterSend };
             self.fail_inflight(event, now);
+        }
+        if self.keep_alive_at().is_some_and(|at| now >= at) {
+            let id = self.next_id;
+            self.next_id += 1;
+            self.queue.push_back((id, Request::EchoTest));
         }
         self.pump(now);
     }

@@ -114,6 +114,7 @@ impl Terminal {
             ];
             manifest = manifest.write(&mut *store, guard.as_deref_mut(), &config.terminal_id, engine_ops, raw)?;
         }
+        let host = super::manage::load(&loaded.bodies)?;
         let decoder = FrameDecoder::new(frame.clone());
         let mut t = Self {
             tpdu: Tpdu { id: 0x60, destination: config.tpdu_destination, source: config.tpdu_source },
@@ -144,7 +145,15 @@ impl Terminal {
             halted: None,
             manifest,
             guard,
+            host,
+            download: None,
+            host_tasks: BTreeSet::new(),
+            update_offered: None,
+            sn_cipher: None,
+            info_extra: BTreeMap::new(),
+            last_sent: now,
         };
+        t.info_extra = t.cfg.terminal_info.as_ref().map(|i| i.extra.clone()).unwrap_or_default();
         t.pump(now);
         Ok((t, damage))
     }

@@ -52,6 +52,11 @@ impl Terminal {
                 }
             }
             TxnKind::Settle => unreachable!("settlement answers go to the settlement flow"),
+            TxnKind::EchoTest
+            | TxnKind::ParameterDownload
+            | TxnKind::StatusUpload
+            | TxnKind::CapkDownload
+            | TxnKind::AidDownload => self.on_management_response(&inf, kind, msg, diag, now),
             TxnKind::Sale
             | TxnKind::Void
             | TxnKind::Refund
@@ -271,6 +276,8 @@ impl Terminal {
             }
             Flight::Settlement | Flight::Upload | Flight::UploadEnd => self.settlement_failed(&inf, event, before_send, now),
             Flight::Request(kind) => {
+                // A download stops with its message: the journal keeps the previous set.
+                self.download = None;
                 let id = inf.request.unwrap_or(0);
                 let diag = self.diagnose(facts(kind).class, event);
                 let failed = |diag: Diagnosis| Event::Failed {

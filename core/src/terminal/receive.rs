@@ -34,6 +34,9 @@ fn response_mti(sent: Mti) -> [u8; 3] {
 impl Terminal {
     pub(super) fn on_frame(&mut self, frame: &Frame, now: u64) {
         let parsed = MessageRef::unpack(&self.spec, &frame.message);
+        if parsed.is_ok() {
+            self.on_reply_header(&frame.header);
+        }
         let msg = match parsed {
             Ok(ref r) => r.to_message(),
             Err(e) => {

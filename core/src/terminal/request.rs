@@ -61,7 +61,14 @@ impl Terminal {
                 card_ok(card, pin.as_ref())?;
                 self.void_original(original_stan, request.kind()).map(|_| ())
             }
-            Request::SignOn | Request::SignOff | Request::Settle => Ok(()),
+            Request::SignOn
+            | Request::SignOff
+            | Request::Settle
+            | Request::EchoTest
+            | Request::DownloadParameters
+            | Request::UploadStatus
+            | Request::DownloadCaPublicKeys
+            | Request::DownloadAidParams => Ok(()),
         }
     }
 

@@ -8,7 +8,7 @@ use crate::response::{self, Diagnosis};
 
 use super::error::{Result, TerminalError};
 use super::journal::{TxnStatus, KEY_SETTLE};
-use super::kinds::{facts, Obligation};
+use super::kinds::{facts, needs_sign_on, Obligation};
 use super::types::{Event, TxnKind};
 use super::{Flight, InFlight, Terminal, REASON_NO_ANSWER};
 
@@ -16,7 +16,7 @@ impl Terminal {
     /// Why a request of `kind` may not go out now, if it may not: not signed on, or something
     /// owed to the host that could not be delivered (sign-on and inquiries pass it).
     pub(super) fn refusal(&self, kind: TxnKind) -> Option<TerminalError> {
-        if kind != TxnKind::SignOn && !self.is_signed_on() {
+        if needs_sign_on(kind) && !self.is_signed_on() {
             return Some(TerminalError::NotSignedOn);
         }
         if facts(kind).passes_pending {
@@ -69,6 +69,16 @@ impl Terminal {
             }
             if front_waits && !self.due.is_empty() {
                 return false; // wait for the backoff timer
+            }
+        }
+        // What a reply header asked for runs before the next transaction (not before a request
+        // that is itself network management).
+        let transaction = |k: TxnKind| k != TxnKind::SignOn && !super::manage::is_management(k);
+        if self.queue.front().is_some_and(|(_, r)| transaction(r.kind())) {
+            if let Some(task) = self.take_host_task() {
+                let id = self.next_id;
+                self.next_id += 1;
+                self.queue.push_front((id, task));
             }
         }
         let Some((id, request)) = self.queue.pop_front() else { return false };

@@ -85,6 +85,54 @@ pub struct Config {
     /// `0` keeps everything. Default 10.
     #[serde(default = "config_defaults::keep_batches")]
     pub keep_batches: u32,
+    /// Keep-alive: when signed on and idle for this many ms since the last message, the engine
+    /// sends an echo test (0820, 60.3 = 301) on its own ([`super::Terminal::poll_timeout`] says
+    /// when), so a dead line is found before a customer is waiting. `0` (the default) turns it
+    /// off: dial-up and metered lines pay per connection.
+    #[serde(default)]
+    pub echo_interval_ms: u64,
+    /// Field 59 terminal information (终端信息), which acquirers have required in every
+    /// financial request since about 2019. `None` (the default) sends no field 59.
+    #[serde(default)]
+    pub terminal_info: Option<TerminalInfo>,
+}
+
+impl TerminalInfo {
+    /// The demo and test terminal: a smart POS (`04`), serial `POSCORE0000000001`, version
+    /// `poscore1`.
+    pub fn demo() -> Self {
+        Self {
+            device_type: "04".into(),
+            serial_number: "POSCORE0000000001".into(),
+            app_version: "poscore1".into(),
+            extra: std::collections::BTreeMap::new(),
+        }
+    }
+}
+
+/// What field 59 says about the terminal: usage tag `A2` with 01 device type, 02 hardware
+/// serial number, 03 encryption random factor and 04 serial number ciphertext (both only when a
+/// serial number cipher is set, [`super::Terminal::set_sn_cipher`]; without one 02 carries the
+/// plain serial number, as the acquiring apps in the field do) and 05 application version, then
+/// any entries the acquirer adds. Layout and lengths from the bundled spec's field 59
+/// (`core/data/specs/cup-pos.json` cites the sources).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TerminalInfo {
+    /// A2.01, two digits: 01 ATM, 02 traditional POS, 03 mPOS, 04 smart POS, 05 type II fixed
+    /// phone, 06 cloud QuickPass terminal, 08 mobile POS, 09 face-payment terminal, 10
+    /// barcode-payment terminal, 11 barcode auxiliary terminal (published device-type list of an
+    /// acquirer API, see `core/data/specs/cup-pos.json`).
+    pub device_type: String,
+    /// A2.02, the terminal's hardware serial number (TUSN), at most 50 characters.
+    pub serial_number: String,
+    /// A2.05, the application version: 8 characters, right-padded with spaces.
+    pub app_version: String,
+    /// More entries, tag (2 characters) to value, sent after `A2` in tag order: what the acquirer
+    /// asks for (SIM ICCID, location...). [`super::Terminal::set_terminal_info_entry`] changes
+    /// them at run time (a location from the device, for example).
+    #[serde(default)]
+    pub extra: std::collections::BTreeMap<String, String>,
 }
 
 /// The default of every [`Config`] field except the identity, which has none. One function per
@@ -162,6 +210,8 @@ impl Config {
             utc_offset_minutes: config_defaults::utc_offset_minutes(),
             key_scheme: config_defaults::key_scheme(),
             keep_batches: config_defaults::keep_batches(),
+            echo_interval_ms: 0,
+            terminal_info: None,
         }
     }
 }
@@ -380,9 +430,23 @@ pub enum Request {
         #[serde(default)]
         pin: Option<PinInput>,
     },
-    /// 结算: 0500 with the batch totals in field 48; batch upload (0320) and settle again when
-    /// the host is out of balance.
+    /// 结算: 0500 with the batch totals in field 48, the batch upload (0320s) and its end.
     Settle,
+    /// 回响测试: 0820, 60.3 = 301. Tests the line and the host; moves nothing and may go out
+    /// before sign-on.
+    EchoTest,
+    /// 参数下载: 0800, 60.3 = 360. The host's terminal parameters (field 62) are kept in the
+    /// journal ([`super::Terminal::host_params`]).
+    DownloadParameters,
+    /// 状态上送: 0820, 60.3 = 362, the terminal's parameters and dial statistics in field 62.
+    UploadStatus,
+    /// IC 卡公钥下载: query (0820, 372) until the list is complete, one download (0800, 370) per
+    /// key, SHA-1 checksum verified, then the end (0800, 371). The set replaces the journal's only
+    /// when the end is acknowledged ([`super::Terminal::ca_public_keys`]).
+    DownloadCaPublicKeys,
+    /// IC 卡参数 (AID) 下载: the same conversation with 382 / 380 / 381
+    /// ([`super::Terminal::aid_params`]).
+    DownloadAidParams,
 }
 
 /// The kind of a request, for events and the journal.
@@ -411,6 +475,16 @@ pub enum TxnKind {
     BalanceInquiry,
     /// Settlement (with batch upload).
     Settle,
+    /// Echo test.
+    EchoTest,
+    /// Parameter download.
+    ParameterDownload,
+    /// Status upload.
+    StatusUpload,
+    /// CA public key download.
+    CapkDownload,
+    /// AID (IC parameter) download.
+    AidDownload,
 }
 
 impl TxnKind {
@@ -428,6 +502,11 @@ impl TxnKind {
             Self::CompletionVoid => "completion_void",
             Self::BalanceInquiry => "balance_inquiry",
             Self::Settle => "settle",
+            Self::EchoTest => "echo_test",
+            Self::ParameterDownload => "parameter_download",
+            Self::StatusUpload => "status_upload",
+            Self::CapkDownload => "capk_download",
+            Self::AidDownload => "aid_download",
         }
     }
 
@@ -471,6 +550,11 @@ impl Request {
             Self::CompletionVoid { .. } => TxnKind::CompletionVoid,
             Self::BalanceInquiry { .. } => TxnKind::BalanceInquiry,
             Self::Settle => TxnKind::Settle,
+            Self::EchoTest => TxnKind::EchoTest,
+            Self::DownloadParameters => TxnKind::ParameterDownload,
+            Self::UploadStatus => TxnKind::StatusUpload,
+            Self::DownloadCaPublicKeys => TxnKind::CapkDownload,
+            Self::DownloadAidParams => TxnKind::AidDownload,
         }
     }
 }
@@ -785,6 +869,36 @@ pub enum Event {
         /// The new batch number.
         next_batch: String,
     },
+    /// The host answered an echo test (0830, 00): the line and the host work.
+    EchoAnswered {
+        /// Request id.
+        request: u64,
+        /// STAN.
+        stan: String,
+    },
+    /// A TMS download or the status upload finished and what it brought is in the journal.
+    Downloaded {
+        /// Request id.
+        request: u64,
+        /// Which (`parameter_download`, `status_upload`, `capk_download`, `aid_download`).
+        kind: TxnKind,
+        /// Items now held: parameters, keys or AIDs (0 for the status upload).
+        count: usize,
+    },
+    /// A reply's message header asked for a task (parameters, status, keys, AIDs, sign-on): it
+    /// runs before the next transaction.
+    HostRequested {
+        /// What.
+        task: HostTask,
+    },
+    /// A reply's message header carries a newer application version than the configured one
+    /// (`header_hex`): the terminal software should be updated (TMS).
+    SoftwareUpdateAvailable {
+        /// The configured version (header bytes 2 and 4-6, hex).
+        current: String,
+        /// The host's.
+        offered: String,
+    },
     /// Batch upload (批上送) finished: its end (0320, 60.3 = 207 / 202) was acknowledged. Comes
     /// just before the settlement's closing event.
     BatchUploaded {
@@ -793,6 +907,49 @@ pub enum Event {
         /// Transactions uploaded.
         count: usize,
     },
+}
+
+/// What the host asked for in the processing requirement nibble of a reply's message header
+/// (处理要求): done before the next transaction. Values as dsand20142014/openpos `trans.c`
+/// `EMV_PackgeHeadEveProcess` (commit 6280780, lines 3553-3580) acts on them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum HostTask {
+    /// 3: sign on again (new working keys).
+    SignOn,
+    /// 1: download the terminal parameters (360).
+    DownloadParameters,
+    /// 2: upload the terminal status (362).
+    UploadStatus,
+    /// 4: download the CA public keys (372/370/371).
+    DownloadCaPublicKeys,
+    /// 5: download the AID parameters (382/380/381).
+    DownloadAidParams,
+}
+
+impl HostTask {
+    /// The task a processing requirement nibble asks for (0 and unknown values: none).
+    pub fn from_nibble(n: u8) -> Option<Self> {
+        Some(match n {
+            1 => Self::DownloadParameters,
+            2 => Self::UploadStatus,
+            3 => Self::SignOn,
+            4 => Self::DownloadCaPublicKeys,
+            5 => Self::DownloadAidParams,
+            _ => return None,
+        })
+    }
+
+    /// The request that does it.
+    pub fn request(self) -> Request {
+        match self {
+            Self::SignOn => Request::SignOn,
+            Self::DownloadParameters => Request::DownloadParameters,
+            Self::UploadStatus => Request::UploadStatus,
+            Self::DownloadCaPublicKeys => Request::DownloadCaPublicKeys,
+            Self::DownloadAidParams => Request::DownloadAidParams,
+        }
+    }
 }
 
 /// The settlement owed to the host (see [`super::Terminal::settlement_owed`]).

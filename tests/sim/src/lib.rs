@@ -378,6 +378,65 @@ pub struct Acquirer {
     next_rrn: u64,
     /// Log of `(mti, stan, fault, answer code)` lines, for the demo and debugging.
     pub log: Vec<String>,
+    /// What the TMS downloads hand out (from `tests/vectors/tms.json`).
+    pub tms: TmsData,
+    /// Processing requirement nibble to put in the header of the next reply to each terminal
+    /// (1 parameters, 2 status, 3 sign on, 4 CA public keys, 5 AIDs), once.
+    pub ask: BTreeMap<String, u8>,
+    /// Field 59 (terminal information) of each financial request received (0100, 0200, 0220,
+    /// 0221), as `(mti, stan, field 59 or None)`, in arrival order.
+    pub field59: Vec<(String, String, Option<String>)>,
+    /// When set, every reply header carries this application version (header bytes 2 and 4-6)
+    /// instead of the terminal's own: a newer one tells the terminal to update.
+    pub software_version: Option<[u8; 4]>,
+}
+
+/// The simulator's TMS data: terminal parameters, CA public keys and AIDs, and how many entries
+/// a query reply lists at most (small, so the tests see multi-packet lists).
+#[derive(Debug, Clone)]
+pub struct TmsData {
+    /// Parameter download (360) reply.
+    pub params: poscore::tms::TerminalParams,
+    /// Keys the host lists and hands out.
+    pub capks: Vec<poscore::tms::Capk>,
+    /// AIDs.
+    pub aids: Vec<poscore::tms::AidParams>,
+    /// Entries per query reply.
+    pub per_query: usize,
+    /// Flip one modulus byte of the key with this index when it is downloaded (its checksum then
+    /// fails): how a terminal is tested to refuse a corrupted key.
+    pub corrupt_capk: Option<u8>,
+    /// Download requests (370/380) received.
+    pub downloads: u32,
+}
+
+impl TmsData {
+    /// The published keys, AIDs and parameters of `tests/vectors/tms.json` (the one set of
+    /// vectors every suite runs): the valid CA public keys with their published checksums, the
+    /// AID entries and the first parameter reply.
+    pub fn from_vectors() -> Self {
+        let v: serde_json::Value = serde_json::from_str(include_str!("../../vectors/tms.json")).expect("tms.json");
+        let hex = |x: &serde_json::Value| poscore::keys::hex_decode(x["hex"].as_str().unwrap_or_default()).unwrap_or_default();
+        // One entry per key and per AID (the vectors hold variants of the same AID).
+        let mut capks: Vec<poscore::tms::Capk> = Vec::new();
+        for c in v["capk"].as_array().into_iter().flatten().filter_map(|c| poscore::tms::Capk::parse(&hex(c)).ok()) {
+            if !capks.iter().any(|k| k.rid == c.rid && k.index == c.index) {
+                capks.push(c);
+            }
+        }
+        let mut aids: Vec<poscore::tms::AidParams> = Vec::new();
+        for a in v["aid"].as_array().into_iter().flatten().filter_map(|a| poscore::tms::AidParams::parse(&hex(a)).ok()) {
+            if !aids.iter().any(|x| x.aid == a.aid) {
+                aids.push(a);
+            }
+        }
+        let params = v["params"]
+            .as_array()
+            .and_then(|p| p.first())
+            .and_then(|p| poscore::tms::TerminalParams::parse(&hex(p)).ok())
+            .unwrap_or_default();
+        Self { params, capks, aids, per_query: 2, corrupt_capk: None, downloads: 0 }
+    }
 }
 
 impl std::fmt::Debug for Acquirer {
@@ -454,6 +513,10 @@ impl Acquirer {
             ledger_file: None,
             next_rrn: 1,
             log: Vec::new(),
+            tms: TmsData::from_vectors(),
+            ask: BTreeMap::new(),
+            software_version: None,
+            field59: Vec::new(),
         }
     }
 
@@ -567,6 +630,9 @@ impl Acquirer {
             _ => {}
         }
         *self.ledger.requests.entry(mti.clone()).or_insert(0) += 1;
+        if matches!(mti.as_str(), "0100" | "0200" | "0220" | "0221") {
+            self.field59.push((mti.clone(), stan.clone(), req.get_str(59).map(str::to_owned)));
+        }
         if matches!(mti.as_str(), "0400" | "0401") {
             *self.ledger.reversal_requests.entry(key(&req, self.spec)).or_insert(0) += 1;
         }
@@ -588,7 +654,18 @@ impl Acquirer {
                 *last ^= 0x01;
             }
         }
-        let Ok(bytes) = self.frame.encode(&frame.response(body)) else { return Reply::Nothing };
+        let mut reply = frame.response(body);
+        if reply.header.len() >= 6 {
+            let tid = req.get_str(41).unwrap_or_default();
+            if let Some(n) = self.ask.remove(tid) {
+                reply.header[2] = (reply.header[2] & 0xF0) | (n & 0x0F);
+            }
+            if let Some(v) = self.software_version {
+                reply.header[1] = v[0];
+                reply.header[3..6].copy_from_slice(&v[1..]);
+            }
+        }
+        let Ok(bytes) = self.frame.encode(&reply) else { return Reply::Nothing };
         match fault {
             Some(Fault::DropResponse) => Reply::Nothing,
             Some(Fault::LineDrop) => Reply::LineDrop,
@@ -701,6 +778,12 @@ impl Acquirer {
         let cond = req.get_str(25).unwrap_or_default().to_owned();
         let amount: u64 = req.get_str(4).and_then(|a| a.parse().ok()).unwrap_or(0);
         let account = Self::account(req);
+        let nmi = req.subfield(self.spec, 60, 3).unwrap_or_default().to_owned();
+        if matches!(mti.as_str(), "0800" | "0820")
+            && matches!(nmi.as_str(), "301" | "360" | "362" | "370" | "371" | "372" | "380" | "381" | "382")
+        {
+            return self.manage(req, &nmi);
+        }
         match mti.as_str() {
             "0800" => {
                 let mut keybytes = [0u8; 32];
@@ -980,6 +1063,78 @@ impl Acquirer {
             }
             _ => Self::answer(req, "12"),
         }
+    }
+
+    /// Network management other than sign-on and sign-off: echo test, TMS downloads, status
+    /// upload (see `poscore::tms`).
+    fn manage(&mut self, req: &Message, nmi: &str) -> Message {
+        use poscore::tms::{self, Continuation};
+        let f62 = req.get_bytes(62).unwrap_or_default().to_vec();
+        let mut r = Self::answer(req, "00");
+        let reply62: Option<Vec<u8>> = match nmi {
+            "301" | "362" | "371" | "381" => None,
+            "360" => self.tms.params.encode().ok(),
+            "372" | "382" => {
+                // "1" + the count already received.
+                let from: usize = std::str::from_utf8(f62.get(1..3).unwrap_or_default())
+                    .ok()
+                    .and_then(|n| n.parse().ok())
+                    .unwrap_or(0);
+                let total = if nmi == "372" { self.tms.capks.len() } else { self.tms.aids.len() };
+                let to = (from + self.tms.per_query.max(1)).min(total);
+                let cont = if from >= total {
+                    Continuation::Last
+                } else if to < total {
+                    Continuation::MoreQuery
+                } else {
+                    Continuation::MorePackets
+                };
+                if nmi == "372" {
+                    let keys: Vec<_> = self.tms.capks.get(from..to).unwrap_or_default().iter().map(poscore::tms::Capk::key_ref).collect();
+                    tms::encode_capk_query(cont, &keys).ok()
+                } else {
+                    let aids: Vec<String> = self.tms.aids.get(from..to).unwrap_or_default().iter().map(|a| a.aid.clone()).collect();
+                    tms::encode_aid_query(cont, &aids).ok()
+                }
+            }
+            "370" => {
+                self.tms.downloads += 1;
+                let wanted = poscore::tlv::decode(&f62).ok();
+                let find = |tag: &str| {
+                    let t = poscore::tlv::Tag::parse(tag)?;
+                    wanted.as_ref().and_then(|w| poscore::tlv::find(w, t)).and_then(|x| x.bytes()).map(<[u8]>::to_vec)
+                };
+                let (rid, index) = (find("9F06").map(|b| poscore::keys::hex_encode(&b)), find("9F22"));
+                let key = self
+                    .tms
+                    .capks
+                    .iter()
+                    .find(|k| Some(&k.rid) == rid.as_ref() && index.as_deref() == Some(&[k.index][..]))
+                    .cloned();
+                let mut out = tms::encode_capk_download(key.as_ref()).ok();
+                if let (Some(k), Some(bytes)) = (&key, out.as_mut()) {
+                    if self.tms.corrupt_capk == Some(k.index) {
+                        // Flip a byte inside the modulus (DF02), past the header tags.
+                        let at = bytes.len() / 2;
+                        bytes[at] ^= 0x01;
+                    }
+                }
+                out
+            }
+            "380" => {
+                self.tms.downloads += 1;
+                let aid = poscore::tlv::decode(&f62)
+                    .ok()
+                    .and_then(|w| w.first().and_then(|x| x.bytes()).map(poscore::keys::hex_encode));
+                let params = self.tms.aids.iter().find(|a| Some(&a.aid) == aid.as_ref()).cloned();
+                tms::encode_aid_download(params.as_ref()).ok()
+            }
+            _ => None,
+        };
+        if let Some(v) = reply62 {
+            let _ = r.set_bytes(62, v);
+        }
+        r
     }
 
     /// The host settles `batch` of `tid`: recorded once, and the terminal's next batch opens.

@@ -21,6 +21,8 @@ pub fn test_config() -> Config {
         stan_block: 10,
         // The invariants compare the host's ledger with every approval the terminal logged.
         keep_batches: 0,
+        // Field 59 in every financial request, as acquirers require.
+        terminal_info: Some(poscore::terminal::TerminalInfo::demo()),
         ..Config::demo()
     }
 }

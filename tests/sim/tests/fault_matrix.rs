@@ -21,6 +21,8 @@ enum Expect {
     Repeated,
     /// Inquiry with no usable answer: failed, nothing to reverse.
     Failed,
+    /// Network management done: echo answered, or downloaded (the set replaced).
+    Done,
 }
 
 fn mti_of(kind: TxnKind) -> &'static str {
@@ -32,20 +34,12 @@ fn mti_of(kind: TxnKind) -> &'static str {
     }
 }
 
-/// Runs one cell; returns a description of what went wrong, if anything.
-fn cell(
-    kind: TxnKind,
-    fault_name: &str,
-    fault: Option<Fault>,
-    want: Expect,
-    want_reversals: u32,
-) -> Result<(), String> {
-    let mut p = Pair::new(Box::new(MemoryStore::new()), 11, test_config()).map_err(|e| e.to_string())?;
-    p.run(Request::SignOn).map_err(|e| e.to_string())?;
+/// The request of `kind` to put through a cell, after the set-up transactions it needs.
+fn request_for(kind: TxnKind, p: &mut Pair) -> Result<Request, String> {
     // Set-up transactions (no faults).
     p.run(Request::Sale { amount: 10_000, card: chip(), pin: pin() }).map_err(|e| e.to_string())?;
     let sale = p.events_of("approved")[0].clone();
-    let request = match kind {
+    Ok(match kind {
         TxnKind::Sale => Request::Sale { amount: 2_345, card: magstripe(), pin: pin() },
         TxnKind::Void => {
             Request::Void { original_stan: sale["stan"].as_str().unwrap().into(), card: chip(), pin: pin() }
@@ -89,12 +83,36 @@ fn cell(
         }
         TxnKind::BalanceInquiry => Request::BalanceInquiry { card: chip(), pin: pin() },
         TxnKind::Settle => Request::Settle,
-        _ => unreachable!(),
-    };
+        TxnKind::EchoTest => Request::EchoTest,
+        TxnKind::ParameterDownload => Request::DownloadParameters,
+        TxnKind::StatusUpload => Request::UploadStatus,
+        TxnKind::CapkDownload => Request::DownloadCaPublicKeys,
+        TxnKind::AidDownload => Request::DownloadAidParams,
+        TxnKind::SignOn | TxnKind::SignOff => unreachable!(),
+    })
+}
+
+/// Runs one cell; returns a description of what went wrong, if anything.
+fn cell(
+    kind: TxnKind,
+    fault_name: &str,
+    fault: Option<(String, Fault)>,
+    want: Expect,
+    want_reversals: u32,
+) -> Result<(), String> {
+    let mut p = Pair::new(Box::new(MemoryStore::new()), 11, test_config()).map_err(|e| e.to_string())?;
+    p.run(Request::SignOn).map_err(|e| e.to_string())?;
+    let request = request_for(kind, &mut p)?;
+    // A download that fails must leave the previous complete set: have one first.
+    if matches!(kind, TxnKind::CapkDownload | TxnKind::AidDownload) {
+        p.run(request.clone()).map_err(|e| e.to_string())?;
+    }
+    let sets = |p: &Pair| (p.terminal.ca_public_keys().to_vec(), p.terminal.aid_params().to_vec());
+    let sets_before = sets(&p);
     let before_events = p.events.len();
     let before_reversals: u32 = p.acquirer.ledger.reversal_requests.values().sum();
-    if let Some(f) = fault {
-        p.acquirer.push_fault(Some(mti_of(kind)), f);
+    if let Some((mti, f)) = fault {
+        p.acquirer.push_fault(Some(&mti), f);
     }
     p.run(request).map_err(|e| e.to_string())?;
     p.quiesce();
@@ -118,15 +136,18 @@ fn cell(
             Expect::NotSent => count("failed") == 1 && reversals == 0 && count("reversal_pending") == 0,
             Expect::Repeated => count("approved") == 1 && reversals == 0 && p.sent.iter().any(|m| m == "0221"),
             Expect::Failed => count("failed") == 1 && reversals == 0 && count("approved") == 0,
+            Expect::Done => (count("downloaded") == 1 || count("echo_answered") == 1) && count("failed") == 0,
         };
+    // Whatever happened, a key or AID set is the previous one or a complete new one.
+    let sets_ok = !matches!(kind, TxnKind::CapkDownload | TxnKind::AidDownload) || sets(&p) == sets_before;
     let ledger_ok = p.host_net() == p.terminal_net();
     let pending_ok = p.terminal.pending().is_empty();
     let stan_ok = p.acquirer.ledger.stan_reuse.is_empty();
-    if ok && ledger_ok && pending_ok && stan_ok {
+    if ok && ledger_ok && pending_ok && stan_ok && sets_ok {
         Ok(())
     } else {
         Err(format!(
-            "{kind:?} × {fault_name}: expected {want:?}; outcome ok {ok}, ledger {} vs {} ({ledger_ok}), pending empty {pending_ok}, stan ok {stan_ok}, reversals {reversals}\n  events: {}",
+            "{kind:?} × {fault_name}: expected {want:?}; outcome ok {ok}, ledger {} vs {} ({ledger_ok}), pending empty {pending_ok}, stan ok {stan_ok}, sets kept {sets_ok}, reversals {reversals}\n  events: {}",
             p.host_net(),
             p.terminal_net(),
             new.iter().map(|e| e["type"].as_str().unwrap_or("?").to_owned()).collect::<Vec<_>>().join(", ")
@@ -147,7 +168,8 @@ fn every_fault_times_every_transaction_type() {
         assert!(sources.contains_key(source), "unknown source {source}");
         let kind: TxnKind = serde_json::from_value(v["kind"].clone()).unwrap();
         let name = v["fault"].as_str().unwrap();
-        let fault = if name == "none" { None } else { Some(Fault::parse(name).expect("a fault spelling")) };
+        let mti = v["mti"].as_str().unwrap_or_else(|| mti_of(kind)).to_owned();
+        let fault = if name == "none" { None } else { Some((mti, Fault::parse(name).expect("a fault spelling"))) };
         let want: Expect = serde_json::from_value(v["expect"].clone()).unwrap();
         let reversals = u32::try_from(v["reversals"].as_u64().unwrap()).unwrap();
         if let Err(e) = cell(kind, name, fault, want, reversals) {

@@ -146,7 +146,7 @@ fn bookings_and_uploads_into_a_settled_batch_are_refused_with_77_and_recorded() 
     // host settles) of it: refused and recorded too.
     let mut m = h.request("0320", "00", "000001");
     m.set_str(60, "00000001201").unwrap();
-    m.set_str(48, &format!("0100000123{:0>20}000000001000", PAN)).unwrap();
+    m.set_str(48, &format!("0100000123{PAN:0>20}000000001000")).unwrap();
     assert_eq!(h.send(m, false).get_str(39), Some("77"));
     // A chip upload after a balanced settlement (203) and the end of the upload (207) name the
     // settled batch by design: answered 00, no violation.

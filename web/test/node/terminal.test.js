@@ -121,7 +121,10 @@ test('settlement balances against the simulator', async () => {
   const [s] = of(events, 'settlement_balanced');
   assert.ok(s, JSON.stringify(events));
   assert.equal(s.batch, batch);
-  assert.deepEqual(s.totals, { debitAmount: 12_345 + 700 + 1_100, debitCount: 3, creditAmount: 0, creditCount: 0 });
+  const none = { foreignDebitAmount: 0, foreignDebitCount: 0, foreignCreditAmount: 0, foreignCreditCount: 0 };
+  assert.deepEqual(s.totals, { debitAmount: 12_345 + 700 + 1_100, debitCount: 3, creditAmount: 0, creditCount: 0, ...none });
+  // The chip sales' uploads (0320, 203) and the end of the upload (0320, 207) close the batch.
+  assert.equal(of(events, 'batch_uploaded')[0].count, 3);
   assert.notEqual(s.nextBatch, batch);
   assert.ok(terminal.isIdle());
 });

@@ -5,6 +5,7 @@ import { responseCases } from './response-vectors.js';
 import { receiptCases } from './receipt-vectors.js';
 import { iso8583Cases, tlvCases } from './iso8583-vectors.js';
 import { pinCases, macCases, kcvCases, dukptCases, tr31Cases, cryptoApiCases } from './crypto-vectors.js';
+import { tmsCases } from './tms-vectors.js';
 
 const json = async (load, file) => JSON.parse(await load(file));
 
@@ -20,6 +21,7 @@ export const suites = {
   dukpt: async (poscore, load) => dukptCases(poscore, await json(load, 'dukpt.json')),
   tr31: async (poscore, load) => tr31Cases(poscore, await json(load, 'tr31.json')),
   crypto: async (poscore) => cryptoApiCases(poscore),
+  tms: async (poscore, load) => tmsCases(poscore, await json(load, 'tms.json')),
 };
 
 export async function allCases(poscore, load) {

@@ -8,6 +8,8 @@ import * as checkout from 'poscore/checkout';
 import { Terminal, MemoryStore, IndexedDbStore, StoreError, TerminalError, MAX_VALUE_LEN, HttpTransport, WebSocketTransport } from 'poscore';
 import type { TerminalConfig, TerminalStore, TerminalRequest, TerminalEvent, Transmit, Transport, TransportError, SettlementOwed, JournalDamage } from 'poscore';
 import type { KeyAlgorithm, KeyUsage, Hex, TdesDukptKeys, DukptTransaction, Tr31Header } from 'poscore';
+import { Tms, TmsError } from 'poscore';
+import type { TmsCapk, TmsContinuation, TmsKeyRef } from 'poscore';
 
 function assert(cond: boolean, what: string): asserts cond {
   if (!cond) throw new Error(`usage.ts: ${what}`);
@@ -238,6 +240,22 @@ for (const t of [http, ws]) {
     (e: TransportError) => assert(e.commFailure === 'connect_failed', 'connect_failed'),
   );
   t.close?.();
+}
+
+// UnionPay TMS field 62: a key query reply, its entries, a refused corrupted key.
+{
+  const q: string = Tms.queryRequest(0);
+  const reply = Tms.splitReply('31' + '9F0605A0000003339F220108DF05083230333031323330');
+  const keys: TmsKeyRef[] = Tms.parseCapkQuery(reply.body);
+  const c: TmsContinuation = reply.continuation;
+  assert(q === '313030' && c === 'more_packets' && keys[0].index === 8 && keys[0].expiry === '20301230', 'Tms query');
+  const key: TmsCapk = Tms.newCapk({ rid: 'A000000333', index: 8, expiry: '20301230', modulus: 'C0FFEE', exponent: '03' });
+  try {
+    Tms.parseCapk(Tms.capkToTlv({ ...key, modulus: 'C0FFEF' }));
+    assert(false, 'a corrupted key is refused');
+  } catch (e) {
+    assert(e instanceof TmsError && e.code === 'tms.checksum_mismatch', 'TmsError');
+  }
 }
 
 // The checkout entry: same card/response API and types on the small wasm module.

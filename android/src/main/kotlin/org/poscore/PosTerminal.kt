@@ -137,6 +137,14 @@ class PosTerminal(
     @Throws(PoscoreException::class)
     fun settlementOwedJson(): String? = engine.settlementOwedJson()
 
+    /** What the host's TMS downloads brought and what reply headers asked for (JSON: params, ca_public_keys, aid_params, host_tasks). */
+    @Throws(PoscoreException::class)
+    fun hostDataJson(): String = engine.hostDataJson()
+
+    /** Sets (or, with null, removes) a field 59 entry after A2: location, SIM ICCID... */
+    @Throws(PoscoreException::class)
+    fun setTerminalInfoEntry(tag: String, value: String?) = engine.setTerminalInfoEntry(tag, value)
+
     private fun now() = clock().toULong()
 
     /** Starts [request] (core `Request` JSON) and runs until idle; returns every event. */

@@ -26,6 +26,7 @@ class TerminalE2ETest {
         .put("reversal_backoff_ms", 200)
         .put("reversal_idle_delay_ms", 600_000)
         .put("stan_block", 10)
+        .put("terminal_info", JSONObject().put("device_type", "04").put("serial_number", "JVM00000000000001").put("app_version", "jvm1"))
 
     private class Sim(script: String) : AutoCloseable {
         val process: Process
@@ -150,6 +151,30 @@ class TerminalE2ETest {
                 assertTrue(sent.any { JSONObject(it).optString("mti") == "0400" }, "reversal sent: $sent")
                 assertTrue(t.engine.pendingStans().isEmpty())
             }
+        }
+    }
+
+    @Test
+    fun `echo test, TMS downloads with verified CA public keys, field 59 entries, settlement with its upload`() {
+        Sim("").use { sim ->
+            val t = terminal(sim)
+            assertTrue("echo_answered" in types(t.run(JSONObject().put("type", "echo_test"))))
+            signOn(t)
+            val keys = t.run(JSONObject().put("type", "download_ca_public_keys"))
+            val count = one(keys, "downloaded").getInt("count")
+            assertTrue(count >= 3, "keys: $count")
+            assertEquals(count + 1, sent(keys).count { it == "0800" }, "one download per key and the end")
+            val held = JSONObject(t.hostDataJson()).getJSONArray("ca_public_keys")
+            assertEquals(count, held.length())
+            assertEquals(40, held.getJSONObject(0).getString("checksum").length)
+            t.run(JSONObject().put("type", "download_parameters"))
+            assertFalse(JSONObject(t.hostDataJson()).isNull("params"))
+            t.setTerminalInfoEntry("17", "+31.2304+121.4737")
+            assertEquals("approved", types(t.run(sale(1_000))).first { it == "approved" })
+            val settle = t.run(JSONObject().put("type", "settle"))
+            assertEquals(listOf("0500", "0320", "0320"), sent(settle))
+            assertEquals(1, one(settle, "batch_uploaded").getInt("count"))
+            assertEquals(0, one(settle, "settlement_balanced").getJSONObject("totals").getInt("foreign_debit_count"))
         }
     }
 

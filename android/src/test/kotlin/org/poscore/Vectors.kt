@@ -55,12 +55,14 @@ object Vectors {
         is PoscoreException.Rng -> e.code
         is PoscoreException.Store -> e.code
         is PoscoreException.Terminal -> e.code
+        is PoscoreException.Tms -> e.code
     }
 
     fun errorOffset(e: PoscoreException): Int? = when (e) {
         is PoscoreException.Card -> e.offset?.toInt()
         is PoscoreException.Iso8583 -> e.offset?.toInt()
         is PoscoreException.Tlv -> e.offset.toInt()
+        is PoscoreException.Tms -> e.offset?.toInt()
         else -> null
     }
 
