@@ -203,6 +203,62 @@ impl Tlv {
 /// Deepest template nesting accepted (EMV uses at most 3: 70 / 77 / 71-72 scripts).
 pub const MAX_DEPTH: usize = 8;
 
+/// Reads the tag and length of the object at `start` of `input` (EMV Book 3 Annex B: tags of up
+/// to 4 bytes, definite lengths of at most 4 bytes, no 00/FF padding before an object) and checks
+/// that its value fits. Returns the tag, where the value starts and its length. Error offsets
+/// are `base` plus the offset in `input`. Shared by [`decode`] and the flat lists of TMS
+/// downloads (`crate::tms`), so both fail alike on the same bytes.
+pub(crate) fn read_header(input: &[u8], start: usize, base: usize) -> Result<(Tag, usize, usize), TlvError> {
+    let mut pos = start;
+    if matches!(input.get(pos), Some(0x00 | 0xFF)) {
+        return Err(TlvError::TrailingGarbage { offset: base + pos, count: input.len() - pos });
+    }
+    let Some(&first) = input.get(pos) else {
+        return Err(TlvError::Truncated { offset: base + pos, expected: "a tag" });
+    };
+    pos += 1;
+    let mut tag = u32::from(first);
+    if first & 0x1f == 0x1f {
+        loop {
+            let Some(&b) = input.get(pos) else {
+                return Err(TlvError::Truncated { offset: base + pos, expected: "the next tag byte" });
+            };
+            if pos - start >= 4 {
+                return Err(TlvError::TagTooLong { offset: base + start });
+            }
+            tag = tag << 8 | u32::from(b);
+            pos += 1;
+            if b & 0x80 == 0 {
+                break;
+            }
+        }
+    }
+    let tag = Tag(tag);
+    let Some(&l0) = input.get(pos) else {
+        return Err(TlvError::Truncated { offset: base + pos, expected: "a length" });
+    };
+    let len_off = pos;
+    pos += 1;
+    let len = if l0 < 0x80 {
+        usize::from(l0)
+    } else {
+        let n = usize::from(l0 & 0x7f);
+        if n == 0 || n > 4 {
+            return Err(TlvError::BadLength { offset: base + len_off, byte: l0 });
+        }
+        let Some(lb) = input.get(pos..pos + n) else {
+            return Err(TlvError::Truncated { offset: base + input.len(), expected: "long-form length bytes" });
+        };
+        pos += n;
+        lb.iter().fold(0usize, |acc, &b| acc << 8 | usize::from(b))
+    };
+    let available = input.len() - pos;
+    if len > available {
+        return Err(TlvError::LengthOverrun { offset: base + start, tag, len, available });
+    }
+    Ok((tag, pos, len))
+}
+
 /// Decode a list of objects filling the whole input.
 pub fn decode(input: &[u8]) -> Result<Vec<Tlv>, TlvError> {
     decode_level(input, 0, 0)
@@ -216,52 +272,8 @@ fn decode_level(input: &[u8], base: usize, depth: usize) -> Result<Vec<Tlv>, Tlv
     let mut pos = 0;
     while pos < input.len() {
         let start = pos;
-        if matches!(input[pos], 0x00 | 0xFF) {
-            return Err(TlvError::TrailingGarbage { offset: base + pos, count: input.len() - pos });
-        }
-        // Tag.
-        let first = input[pos];
-        pos += 1;
-        let mut tag = u32::from(first);
-        if first & 0x1f == 0x1f {
-            loop {
-                let Some(&b) = input.get(pos) else {
-                    return Err(TlvError::Truncated { offset: base + pos, expected: "the next tag byte" });
-                };
-                if pos - start >= 4 {
-                    return Err(TlvError::TagTooLong { offset: base + start });
-                }
-                tag = tag << 8 | u32::from(b);
-                pos += 1;
-                if b & 0x80 == 0 {
-                    break;
-                }
-            }
-        }
-        let tag = Tag(tag);
-        // Length.
-        let Some(&l0) = input.get(pos) else {
-            return Err(TlvError::Truncated { offset: base + pos, expected: "a length" });
-        };
-        let len_off = pos;
-        pos += 1;
-        let len = if l0 < 0x80 {
-            usize::from(l0)
-        } else {
-            let n = usize::from(l0 & 0x7f);
-            if n == 0 || n > 4 {
-                return Err(TlvError::BadLength { offset: base + len_off, byte: l0 });
-            }
-            let Some(lb) = input.get(pos..pos + n) else {
-                return Err(TlvError::Truncated { offset: base + input.len(), expected: "long-form length bytes" });
-            };
-            pos += n;
-            lb.iter().fold(0usize, |acc, &b| acc << 8 | usize::from(b))
-        };
-        let available = input.len() - pos;
-        if len > available {
-            return Err(TlvError::LengthOverrun { offset: base + start, tag, len, available });
-        }
+        let (tag, value_at, len) = read_header(input, start, base)?;
+        pos = value_at;
         let body = &input[pos..pos + len];
         let value = if tag.is_constructed() {
             if depth + 1 > MAX_DEPTH {

@@ -310,9 +310,10 @@ impl Event {
                 want(1)?;
                 Ok(Self::General)
             }
-            _ => {
-                Err(bad(0, "code:XX, comm, card, printer, keys, response, verify, host, reversal, journal, download or general"))
-            }
+            _ => Err(bad(
+                0,
+                "code:XX, comm, card, printer, keys, response, verify, host, reversal, journal, download or general",
+            )),
         }
     }
 }

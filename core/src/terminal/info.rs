@@ -92,7 +92,10 @@ impl Terminal {
         }
         a2.push(("05", version));
         let refs: Vec<(&str, &str)> = a2.iter().map(|(t, v)| (*t, v.as_str())).collect();
-        let bad = |e: crate::iso8583::Iso8583Error| TerminalError::BadConfig { field: "terminal_info", reason: e.to_string() };
+        let bad = |e: crate::iso8583::Iso8583Error| TerminalError::BadConfig {
+            field: "terminal_info",
+            reason: e.to_string(),
+        };
         let inner = ascii_tlv::encode(&refs, digits).map_err(bad)?;
         let mut top: BTreeMap<&str, &str> = self.info_extra.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
         top.remove("A2");

@@ -88,7 +88,9 @@ impl Terminal {
             (Some(a), Some(b)) if a == b => true,
             // Code 10, partial approval: the answer's field 4 is the approved amount, smaller
             // than asked and not zero; only for a kind that may be partly approved.
-            (Some(a), Some(b)) => code.as_deref() == Some(PARTIAL_APPROVAL) && partial_amount(inf.flight, a, b).is_some(),
+            (Some(a), Some(b)) => {
+                code.as_deref() == Some(PARTIAL_APPROVAL) && partial_amount(inf.flight, a, b).is_some()
+            }
             (Some(_), None) => !approved,
             _ => true,
         };
@@ -120,7 +122,9 @@ impl Terminal {
         match inf.flight {
             Flight::Request(kind) => self.on_response(inf, kind, &msg, &code, now),
             Flight::Reversal | Flight::Repeat => self.on_pending_response(&inf, &msg, &code, now),
-            Flight::Settlement | Flight::Upload | Flight::UploadEnd => self.on_settlement_response(&inf, &msg, &code, now),
+            Flight::Settlement | Flight::Upload | Flight::UploadEnd => {
+                self.on_settlement_response(&inf, &msg, &code, now)
+            }
         }
     }
 }

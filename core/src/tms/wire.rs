@@ -44,51 +44,7 @@ impl<'a> Reader<'a> {
         if start >= input.len() {
             return Ok(None);
         }
-        if matches!(input[start], 0x00 | 0xFF) {
-            return Err(TlvError::TrailingGarbage { offset: start, count: input.len() - start });
-        }
-        let mut pos = start;
-        let first = input[pos];
-        pos += 1;
-        let mut tag = u32::from(first);
-        if first & 0x1f == 0x1f {
-            loop {
-                let Some(&b) = input.get(pos) else {
-                    return Err(TlvError::Truncated { offset: pos, expected: "the next tag byte" });
-                };
-                if pos - start >= 4 {
-                    return Err(TlvError::TagTooLong { offset: start });
-                }
-                tag = tag << 8 | u32::from(b);
-                pos += 1;
-                if b & 0x80 == 0 {
-                    break;
-                }
-            }
-        }
-        let tag = Tag(tag);
-        let Some(&l0) = input.get(pos) else {
-            return Err(TlvError::Truncated { offset: pos, expected: "a length" });
-        };
-        let len_at = pos;
-        pos += 1;
-        let len = if l0 < 0x80 {
-            usize::from(l0)
-        } else {
-            let n = usize::from(l0 & 0x7f);
-            if n == 0 || n > 4 {
-                return Err(TlvError::BadLength { offset: len_at, byte: l0 });
-            }
-            let Some(bytes) = input.get(pos..pos + n) else {
-                return Err(TlvError::Truncated { offset: input.len(), expected: "long-form length bytes" });
-            };
-            pos += n;
-            bytes.iter().fold(0usize, |acc, &b| acc << 8 | usize::from(b))
-        };
-        let available = input.len() - pos;
-        if len > available {
-            return Err(TlvError::LengthOverrun { offset: start, tag, len, available });
-        }
+        let (tag, pos, len) = crate::tlv::read_header(input, start, 0)?;
         let value = &input[pos..pos + len];
         self.pos = pos + len;
         Ok(Some(Obj { offset: start, tag, value }))

@@ -4,29 +4,21 @@
 // information from the config, and the settlement with its chip upload and end of upload.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import { createInterface } from 'node:readline';
 import { Terminal, TcpTransport } from 'poscore';
 import { TMK, sale, config, of, sent, MapStore } from '../shared/fixtures.js';
-import { simBinary } from '../../gateway/gateway.js';
+import { startSim, stopSim } from '../shared/sim.js';
 
 let sim;
 let transport;
 
 before(async () => {
-  sim = spawn(simBinary(), ['--port', '0', '--seed', '9', '--stdin-lifetime'], { stdio: ['pipe', 'pipe', 'inherit'] });
-  const line = await new Promise((resolve, reject) => {
-    sim.once('error', reject);
-    sim.once('exit', (code) => reject(new Error(`poscore-sim exited with ${code}`)));
-    createInterface({ input: sim.stdout }).once('line', resolve);
-  });
-  transport = new TcpTransport({ port: JSON.parse(line).port });
+  sim = await startSim(['--seed', '9']);
+  transport = new TcpTransport({ port: sim.port });
 });
 
 after(() => {
   transport?.close();
-  sim?.stdin.end();
-  sim?.kill();
+  stopSim(sim);
 });
 
 const terminalInfo = { deviceType: '04', serialNumber: 'NODE0000000000001', appVersion: 'node1' };

@@ -4,11 +4,9 @@
 // (`cargo build -q -p poscore-sim`); POSCORE_SIM overrides the binary's path.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import { createInterface } from 'node:readline';
 import { Terminal, TcpTransport } from 'poscore';
 import { TMK, PAN, sale, config, of, sent, MapStore } from '../shared/fixtures.js';
-import { simBinary } from '../../gateway/gateway.js';
+import { startSim, stopSim } from '../shared/sim.js';
 
 let sim;
 let transport;
@@ -16,21 +14,13 @@ let transport;
 const SCRIPT = '0200:delay:0,0200:timeout,0200:delay:0,0200:timeout,0200:delay:0,0200:code:51';
 
 before(async () => {
-  sim = spawn(simBinary(), ['--port', '0', '--seed', '7', '--script', SCRIPT, '--stdin-lifetime'], {
-    stdio: ['pipe', 'pipe', 'inherit'],
-  });
-  const line = await new Promise((resolve, reject) => {
-    sim.once('error', reject);
-    sim.once('exit', (code) => reject(new Error(`poscore-sim exited with ${code}`)));
-    createInterface({ input: sim.stdout }).once('line', resolve);
-  });
-  transport = new TcpTransport({ port: JSON.parse(line).port });
+  sim = await startSim(['--seed', '7', '--script', SCRIPT]);
+  transport = new TcpTransport({ port: sim.port });
 });
 
 after(() => {
   transport?.close();
-  sim?.stdin.end();
-  sim?.kill();
+  stopSim(sim);
 });
 
 const store = new MapStore();
