@@ -619,7 +619,37 @@ export type TerminalRequest =
 export type TxnKind =
   | 'sign_on' | 'sign_off' | 'sale' | 'void' | 'refund' | 'pre_auth' | 'completion' | 'pre_auth_void'
   | 'completion_void' | 'balance_inquiry' | 'settle' | 'echo_test' | 'parameter_download' | 'status_upload'
-  | 'capk_download' | 'aid_download';
+  | 'capk_download' | 'aid_download' | 'script_advice';
+
+/** What the issuer sent for the card (answer field 55), for its second GENERATE AC. */
+export interface IssuerResponse {
+  /** 91: issuer authentication data (ARPC ...). */
+  authData: Hex | null;
+  /** 8A: authorisation response code. */
+  arc: Hex | null;
+  /** 71/72 script templates as received. */
+  scripts: Hex[];
+}
+
+/** The card's answer to the second GENERATE AC (hex). */
+export interface ChipCompletion {
+  cryptogram: Hex;
+  /** 9F27: `40` TC, `00` AAC. */
+  cid: Hex;
+  tvr?: Hex;
+  tsi?: Hex;
+  atc?: Hex;
+  /** DF31, when issuer scripts ran. */
+  scriptResults?: Hex;
+}
+
+/** What `completeChip` did. */
+export interface ChipOutcome {
+  completed: boolean;
+  reversalPending: boolean;
+  scriptAdvice: boolean;
+  diagnosis: EngineDiagnosis | null;
+}
 
 /** What a reply header's processing requirement nibble asks for (1-5). */
 export type HostTask =
@@ -692,13 +722,24 @@ export type TerminalEvent =
       rrn: string | null;
       authCode: string | null;
       balance: number | null;
+      /** Chip: what the issuer sent for the card; then call `completeChip`. */
+      issuerResponse?: IssuerResponse;
       /** Set on a partial approval (10): what was asked; `amount` is what was approved. */
       requestedAmount?: number;
       /** The completed-transaction record for `receipt.render`, PAN masked. */
       receipt: Record<string, unknown> & { pan: string | null; voucherNo: string; batchNo: string };
       diagnosis: EngineDiagnosis;
     }
-  | { type: 'declined'; request: number; kind: TxnKind; stan: string; diagnosis: EngineDiagnosis }
+  | {
+      type: 'declined';
+      request: number;
+      kind: TxnKind;
+      stan: string;
+      diagnosis: EngineDiagnosis;
+      issuerResponse?: IssuerResponse;
+    }
+  | { type: 'chip_completed'; stan: string; tc: boolean; scriptAdvice: boolean }
+  | { type: 'script_advice_delivered'; stan: string; code: string }
   | {
       type: 'failed';
       request: number;
@@ -905,6 +946,11 @@ export class Terminal {
     error: 'chip_fallback' | 'magstripe_bad_read' | 'card_removed' | 'chip_declined' | 'cardRemoved' | 'chipDeclined',
     now?: number,
   ): EngineDiagnosis;
+  /**
+   * The card's second GENERATE AC result for the chip transaction `stan`: a TC completes it, an AAC
+   * after an approval is reversed, script results become a script result advice (0620).
+   */
+  completeChip(stan: string, result: ChipCompletion, now?: number): ChipOutcome;
   /** The operator's decision on an exhausted reversal (T701) after reconciling with the acquirer. */
   resolveExhaustedReversal(
     stan: string,

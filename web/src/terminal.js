@@ -147,6 +147,15 @@ export class Terminal {
     return fromCore(call(() => this.#inner.cardFailedAfterApproval(String(stan), snakeTag(String(error)), now)));
   }
   /**
+   * The card's second GENERATE AC result for the chip transaction `stan`
+   * (`{ cryptogram, cid, tvr, tsi, atc, scriptResults }`, hex): a TC completes it, an AAC after an
+   * approval is reversed, script results become a script result advice (0620) sent before the
+   * next transaction. Returns `{ completed, reversalPending, scriptAdvice, diagnosis }`.
+   */
+  completeChip(stan, result, now = Date.now()) {
+    return fromCore(call(() => this.#inner.completeChip(String(stan), toCore(result), now)));
+  }
+  /**
    * The operator's decision on an exhausted reversal (T701) after reconciling with the acquirer:
    * `'retry'` sends it again, `'reconciledNotCharged'` closes it without sending.
    */

@@ -178,6 +178,14 @@ impl Day {
             Event::SettlementClosedUnbalanced { batch, next_batch, .. } => vec![format!(
                 "  ⚠ 对账不平 batch {batch} closed on the uploaded details; next batch {next_batch}: compare the settlement report with the acquirer's"
             )],
+            Event::ChipCompleted { stan, tc, script_advice } => vec![format!(
+                "  ✓ 二次授权 card's second GENERATE AC for STAN {stan}: {}{}",
+                if *tc { "TC, the sale stands (its TC goes up with the settlement)" } else { "AAC, the approval is reversed" },
+                if *script_advice { "; script results journaled as a 0620, sent before the next transaction" } else { "" }
+            )],
+            Event::ScriptAdviceDelivered { stan, code } => {
+                vec![format!("  ✓ 脚本通知 script result advice for STAN {stan} acknowledged ({code})")]
+            }
             Event::EchoAnswered { stan, .. } => vec![format!("  ✓ 回响测试 echo test answered (STAN {stan}): line and host work")],
             Event::Downloaded { kind, count, .. } => vec![match kind {
                 TxnKind::ParameterDownload => format!("  ✓ 参数下载 {count} terminal parameters from the host, kept in the journal"),
@@ -255,6 +263,10 @@ fn field59_json(text: &str) -> serde_json::Value {
         Err(e) => json!({"error": e.to_string()}),
     }
 }
+
+/// The demo's issuer script: template 72 with script id 00000001 (9F18) and one command (86),
+/// APPLICATION UNBLOCK with a made-up 4-byte MAC.
+const DEMO_SCRIPT: &str = "72129F1804000000018609841800000411223344";
 
 /// The fixed, public key the demo journal is sealed with (`poscore store list --key-file` opens
 /// it with a file holding these 32 bytes).
@@ -507,6 +519,45 @@ pub fn run(args: &DemoArgs, json_mode: bool, print: bool) -> poscore::Result<Out
         None,
         false,
     );
+    // An issuer script for the card: the kernel runs it in the second GENERATE AC and the
+    // terminal owes the host its result (0620), before the next transaction.
+    acquirer.lock().expect("simulator lock").issuer_script = Some(DEMO_SCRIPT.into());
+    let scripted = exchange(
+        &mut day,
+        &mut t,
+        "消费 Sale · chip · the issuer sends a script (72) for the card",
+        Request::Sale { amount: 1_200, card: chip(), pin: pin() },
+        None,
+        false,
+    );
+    for e in &scripted {
+        if let Event::Approved { stan, issuer_response: Some(ir), .. } = e {
+            if !day.json {
+                let arc = ir.arc.as_deref().unwrap_or("-");
+                day.out(format!("  · 发卡行数据 issuer data for the card: 8A {arc} · scripts {:?}", ir.scripts));
+            }
+            let done = poscore::terminal::ChipCompletion {
+                cryptogram: "5C3A9E1D7B2F4068".into(),
+                cid: "40".into(),
+                tvr: Some("0000000000".into()),
+                tsi: Some("F800".into()),
+                atc: Some("0002".into()),
+                script_results: Some("2000000001".into()),
+            };
+            match t.complete_chip(stan, &done, poscore::terminal::driver::now_ms()) {
+                Ok(_) => {
+                    while let Some(ev) = t.poll_event() {
+                        day.event(&ev);
+                    }
+                }
+                Err(e) => day.out(if day.json {
+                    json!({"step": day.step, "error": e.to_string()}).to_string()
+                } else {
+                    format!("  ✗ complete_chip: {e}")
+                }),
+            }
+        }
+    }
     let (void_stan, _) = day.sales.first().cloned().unwrap_or_default();
     exchange(
         &mut day,

@@ -53,6 +53,8 @@ fn demo_runs_a_terminal_day_with_invariants_held() {
         "downloaded",
         "host_requested",
         "batch_uploaded",
+        "chip_completed",
+        "script_advice_delivered",
     ] {
         assert!(types.iter().any(|x| x == t), "no {t} event");
     }

@@ -216,6 +216,36 @@ pub enum CardFailure {
     ChipDeclined,
 }
 
+/// The card's answer to the second GENERATE AC, from the kernel (uppercase hex).
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct ChipResult {
+    /// 9F26, the TC or AAC.
+    pub cryptogram: String,
+    /// 9F27: `40` TC, `00` AAC.
+    pub cid: String,
+    /// 95.
+    pub tvr: Option<String>,
+    /// 9B.
+    pub tsi: Option<String>,
+    /// 9F36.
+    pub atc: Option<String>,
+    /// DF31, when issuer scripts ran.
+    pub script_results: Option<String>,
+}
+
+/// What `complete_chip` did.
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct ChipOutcome {
+    /// The card accepted the approval (TC).
+    pub completed: bool,
+    /// A reversal now stands for it (the card declined what the host approved).
+    pub reversal_pending: bool,
+    /// A script result advice (0620) is journaled and on its way.
+    pub script_advice: bool,
+    /// The diagnosis of a card decline after approval, as JSON.
+    pub diagnosis_json: Option<String>,
+}
+
 /// Bytes to write to a NEW connection to the acquirer.
 #[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
 pub struct Transmit {
@@ -495,6 +525,26 @@ impl Terminal {
         let diagnosis =
             self.call(move |t| t.card_failed_after_approval(&stan, error, now).map_err(|e| engine_error(t, e)))??;
         Ok(serde_json::to_string(&diagnosis).unwrap_or_default())
+    }
+
+    /// The card's second GENERATE AC result for the chip transaction `stan`: a TC completes it,
+    /// an AAC after an approval is reversed, script results become a 0620 (core `complete_chip`).
+    pub fn complete_chip(&self, stan: String, result: ChipResult, now: u64) -> Result<ChipOutcome, PoscoreError> {
+        let result = core::ChipCompletion {
+            cryptogram: result.cryptogram,
+            cid: result.cid,
+            tvr: result.tvr,
+            tsi: result.tsi,
+            atc: result.atc,
+            script_results: result.script_results,
+        };
+        let out = self.call(move |t| t.complete_chip(&stan, &result, now).map_err(|e| engine_error(t, e)))??;
+        Ok(ChipOutcome {
+            completed: out.completed,
+            reversal_pending: out.reversal_pending,
+            script_advice: out.script_advice,
+            diagnosis_json: out.diagnosis.map(|d| serde_json::to_string(&d).unwrap_or_default()),
+        })
     }
 
     /// The operator's decision on an exhausted reversal (T701).

@@ -215,6 +215,16 @@ impl Terminal {
         to_json(&diagnosis)
     }
 
+    /// The card's second GENERATE AC result (JSON of `ChipCompletion`) for the chip transaction
+    /// `stan`; returns JSON of `ChipOutcome`.
+    #[wasm_bindgen(js_name = completeChip)]
+    pub fn complete_chip(&mut self, stan: &str, result: &str, now: f64) -> Result<String, JsValue> {
+        let result: poscore::terminal::ChipCompletion =
+            serde_json::from_str(result).map_err(|e| bad_json("chip completion", &e))?;
+        let out = self.inner.complete_chip(stan, &result, ms(now)).map_err(|e| self.fail(e))?;
+        to_json(&out)
+    }
+
     /// Operator resolution of an exhausted reversal: `retry` or `reconciled_not_charged`.
     #[wasm_bindgen(js_name = resolveExhaustedReversal)]
     pub fn resolve_exhausted_reversal(&mut self, stan: &str, resolution: &str, now: f64) -> Result<(), JsValue> {

@@ -102,6 +102,8 @@ pub(super) fn facts(kind: TxnKind) -> Facts {
         TxnKind::StatusUpload => row(Step::StatusUpload.mti(), none, none, "00", Some(Step::StatusUpload.nmi()), Class::Management, O::None, true, false, None, None),
         TxnKind::CapkDownload => row(Step::CapkQuery.mti(), none, none, "00", Some(Step::CapkQuery.nmi()), Class::Management, O::None, true, false, None, None),
         TxnKind::AidDownload => row(Step::AidQuery.mti(), none, none, "00", Some(Step::AidQuery.nmi()), Class::Management, O::None, true, false, None, None),
+        // Script result advice: the 0620 is built whole by `chip`, resent as it is.
+        TxnKind::ScriptAdvice => row(Mti::ADMINISTRATIVE_ADVICE, none, none, "00", Some("951"), Class::Advice, O::Repeat, false, true, None, None),
     }
 }
 
@@ -115,7 +117,7 @@ pub(super) fn needs_sign_on(kind: TxnKind) -> bool {
 mod tests {
     use super::*;
 
-    const ALL: [TxnKind; 16] = [
+    const ALL: [TxnKind; 17] = [
         TxnKind::SignOn,
         TxnKind::SignOff,
         TxnKind::Sale,
@@ -132,6 +134,7 @@ mod tests {
         TxnKind::StatusUpload,
         TxnKind::CapkDownload,
         TxnKind::AidDownload,
+        TxnKind::ScriptAdvice,
     ];
 
     #[test]
@@ -139,7 +142,8 @@ mod tests {
         for k in ALL {
             let f = facts(k);
             let journaled = matches!(f.obligation, Obligation::Reversal | Obligation::Repeat);
-            assert_eq!(journaled, k.is_financial(), "{k:?}");
+            // The script result advice moves no money but is owed to the host like an advice.
+            assert_eq!(journaled, k.is_financial() || k == TxnKind::ScriptAdvice, "{k:?}");
             // Whatever moves money or closes a batch waits for what is owed to the host.
             if f.obligation != Obligation::None {
                 assert!(!f.passes_pending, "{k:?}");

@@ -188,6 +188,7 @@ impl Terminal {
                     kind,
                     stan: inf.stan.clone(),
                     diagnosis: Box::new(diag),
+                    issuer_response: None,
                 });
             }
             return;
@@ -198,7 +199,8 @@ impl Terminal {
             // that does not parse) or the next message could not be built: nothing is replaced.
             self.download = None;
             let d = self.diagnose(response::Request::Management, response::Event::DownloadRejected);
-            self.events.push_back(Event::Garbage { reason: format!("{} (STAN {}): {reason}", kind.as_str(), inf.stan) });
+            self.events
+                .push_back(Event::Garbage { reason: format!("{} (STAN {}): {reason}", kind.as_str(), inf.stan) });
             self.events.push_back(Event::Failed {
                 request: id,
                 kind,

@@ -63,6 +63,7 @@
 //! ```
 
 mod build;
+mod chip;
 mod clock;
 #[cfg(feature = "std")]
 pub mod driver;
@@ -84,14 +85,15 @@ mod types;
 use std::borrow::Cow;
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
 
+pub use chip::{ChipCompletion, ChipOutcome, IssuerResponse};
 pub use error::TerminalError;
 pub use info::{SnCipher, SoftSnCipher};
-pub use manage::HostDataView;
 pub use integrity::{Damage, RollbackGuard};
 pub use journal::{TxnRecord, TxnStatus, TxnSummary};
+pub use manage::HostDataView;
 pub use types::{
-    CardInput, CommFailure, Config, Event, HostTask, PinInput, Request, Resolution, SettlementOwed, TerminalInfo, Totals,
-    Transmit, TxnKind,
+    CardInput, CommFailure, Config, Event, HostTask, PinInput, Request, Resolution, SettlementOwed, TerminalInfo,
+    Totals, Transmit, TxnKind,
 };
 
 use crate::iso8583::{FrameConfig, FrameDecoder, Mti, Spec, Tpdu};
@@ -374,7 +376,10 @@ impl Terminal {
         if kind == TxnKind::Settle && self.settlement.is_some() {
             // A settlement is already owed: this request resends it now (after exhausted retries
             // too) instead of starting a second one.
-            if matches!(self.inflight.as_ref().map(|i| i.flight), Some(Flight::Settlement | Flight::Upload | Flight::UploadEnd)) {
+            if matches!(
+                self.inflight.as_ref().map(|i| i.flight),
+                Some(Flight::Settlement | Flight::Upload | Flight::UploadEnd)
+            ) {
                 return Err(TerminalError::Duplicate { kind: kind.as_str() });
             }
             self.start_settlement(id, now)?;

@@ -6,10 +6,11 @@ use crate::keys::KcvMethod;
 use crate::response::{self, Diagnosis, NextAction, Phase};
 use crate::store::Op;
 
+use super::chip::IssuerResponse;
 use super::journal::{State, StoredKeys, TxnStatus, KEY_KEYS, KEY_STATE};
 use super::kinds::{facts, Obligation};
-use super::types::{Event, TxnKind};
 use super::receive::{partial_amount, PARTIAL_APPROVAL};
+use super::types::{Event, TxnKind};
 use super::{receipt, Flight, InFlight, Terminal, REASON_NO_ANSWER};
 
 impl Terminal {
@@ -38,6 +39,7 @@ impl Terminal {
                         rrn: msg.get_str(37).map(str::to_owned),
                         auth_code: msg.get_str(38).map(str::to_owned),
                         balance,
+                        issuer_response: None,
                         requested_amount: None,
                         receipt: Box::new(receipt),
                         diagnosis: Box::new(diag),
@@ -48,6 +50,7 @@ impl Terminal {
                         kind,
                         stan: inf.stan,
                         diagnosis: Box::new(diag),
+                        issuer_response: None,
                     });
                 }
             }
@@ -57,6 +60,7 @@ impl Terminal {
             | TxnKind::StatusUpload
             | TxnKind::CapkDownload
             | TxnKind::AidDownload => self.on_management_response(&inf, kind, msg, diag, now),
+            TxnKind::ScriptAdvice => unreachable!("a script result advice is sent as an owed record"),
             TxnKind::Sale
             | TxnKind::Void
             | TxnKind::Refund
@@ -70,7 +74,13 @@ impl Terminal {
     fn on_sign_on(&mut self, id: u64, inf: InFlight, msg: &Message, diag: Diagnosis) {
         let kind = TxnKind::SignOn;
         if diag.action != NextAction::Complete {
-            self.events.push_back(Event::Declined { request: id, kind, stan: inf.stan, diagnosis: Box::new(diag) });
+            self.events.push_back(Event::Declined {
+                request: id,
+                kind,
+                stan: inf.stan,
+                diagnosis: Box::new(diag),
+                issuer_response: None,
+            });
             return;
         }
         let field62 = msg.get_bytes(62).unwrap_or_default().to_vec();
@@ -136,6 +146,7 @@ impl Terminal {
                         kind,
                         stan: inf.stan,
                         diagnosis: Box::new(diag),
+                        issuer_response: msg.get_bytes(55).and_then(IssuerResponse::from_field55),
                     });
                 }
             }
@@ -185,6 +196,7 @@ impl Terminal {
             rrn: r.rrn.clone(),
             auth_code: r.auth_code.clone(),
             balance: msg.get_str(54).and_then(receipt::parse_balance).filter(|_| partial.is_some()),
+            issuer_response: msg.get_bytes(55).and_then(IssuerResponse::from_field55),
             requested_amount,
             receipt: Box::new(receipt),
             diagnosis: Box::new(diag),
@@ -211,6 +223,16 @@ impl Terminal {
     pub(super) fn on_pending_response(&mut self, inf: &InFlight, msg: &Message, code: &str, now: u64) {
         let Some(key) = inf.key.clone() else { return };
         let mut r = self.records[&key].clone();
+        if inf.flight == Flight::Repeat && r.kind == TxnKind::ScriptAdvice {
+            let diag =
+                self.diagnose(response::Request::Advice, response::Event::HostResponse { code: code.to_owned() });
+            if matches!(diag.action, NextAction::Complete | NextAction::Decline) {
+                self.script_advice_answered(&key, code, &diag);
+            } else if self.after_decline(&diag).is_ok() {
+                self.pending_attempt_failed(&key, diag, now);
+            }
+            return;
+        }
         if inf.flight == Flight::Repeat {
             // Advice repeat: an answer is final either way.
             let diag =
@@ -228,6 +250,7 @@ impl Terminal {
                             kind: TxnKind::Refund,
                             stan,
                             diagnosis: Box::new(diag),
+                            issuer_response: None,
                         });
                     }
                 }
@@ -274,7 +297,9 @@ impl Terminal {
                     self.pending_attempt_failed(&key, diag, now);
                 }
             }
-            Flight::Settlement | Flight::Upload | Flight::UploadEnd => self.settlement_failed(&inf, event, before_send, now),
+            Flight::Settlement | Flight::Upload | Flight::UploadEnd => {
+                self.settlement_failed(&inf, event, before_send, now);
+            }
             Flight::Request(kind) => {
                 // A download stops with its message: the journal keeps the previous set.
                 self.download = None;

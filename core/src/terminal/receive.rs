@@ -123,7 +123,7 @@ impl Terminal {
             Flight::Request(kind) => self.on_response(inf, kind, &msg, &code, now),
             Flight::Reversal | Flight::Repeat => self.on_pending_response(&inf, &msg, &code, now),
             Flight::Settlement | Flight::Upload | Flight::UploadEnd => {
-                self.on_settlement_response(&inf, &msg, &code, now)
+                self.on_settlement_response(&inf, &msg, &code, now);
             }
         }
     }

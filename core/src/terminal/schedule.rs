@@ -104,7 +104,9 @@ impl Terminal {
         let repeat = facts(r.kind).obligation == Obligation::Repeat;
         let built = (|| -> Result<(Message, Vec<u8>)> {
             let mut m = Message::from_json(&self.spec, &r.template)?;
-            if repeat {
+            if r.kind == TxnKind::ScriptAdvice {
+                // Resent as built: UnionPay terminals repeat the 0620 itself.
+            } else if repeat {
                 m.set_mti(Mti::new("0221")?);
             } else {
                 m.set_mti(Mti::REVERSAL_REQUEST);

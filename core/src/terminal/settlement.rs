@@ -172,7 +172,8 @@ impl Terminal {
             let mut f48 = format!("{:02}", records.len());
             for r in &records {
                 let t = Message::from_json(&self.spec, &r.template)?;
-                let account: String = t.get_str(2).or_else(|| t.get_str(48)).unwrap_or_default().chars().take(20).collect();
+                let account: String =
+                    t.get_str(2).or_else(|| t.get_str(48)).unwrap_or_default().chars().take(20).collect();
                 let class = if r.is_foreign() { "01" } else { "00" };
                 let _ = write!(f48, "{class}{}{account:0>20}{:012}", r.stan, r.amount);
             }
@@ -279,6 +280,7 @@ impl Terminal {
                     kind: TxnKind::Settle,
                     stan: inf.stan.clone(),
                     diagnosis: Box::new(diag),
+                    issuer_response: None,
                 });
             }
             return;

@@ -485,6 +485,9 @@ pub enum TxnKind {
     CapkDownload,
     /// AID (IC parameter) download.
     AidDownload,
+    /// Script result advice (0620), journaled by [`super::Terminal::complete_chip`]: never
+    /// started by a request.
+    ScriptAdvice,
 }
 
 impl TxnKind {
@@ -507,6 +510,7 @@ impl TxnKind {
             Self::StatusUpload => "status_upload",
             Self::CapkDownload => "capk_download",
             Self::AidDownload => "aid_download",
+            Self::ScriptAdvice => "script_advice",
         }
     }
 
@@ -645,8 +649,12 @@ impl Totals {
             self.credit_amount.saturating_sub(self.foreign_credit_amount),
             self.credit_count.saturating_sub(self.foreign_credit_count),
         );
-        let foreign =
-            half(self.foreign_debit_amount, self.foreign_debit_count, self.foreign_credit_amount, self.foreign_credit_count);
+        let foreign = half(
+            self.foreign_debit_amount,
+            self.foreign_debit_count,
+            self.foreign_credit_amount,
+            self.foreign_credit_count,
+        );
         domestic + &foreign
     }
 }
@@ -732,6 +740,10 @@ pub enum Event {
         auth_code: Option<String>,
         /// Balance (balance inquiry, or field 54 of a partial approval), minor units.
         balance: Option<u64>,
+        /// What the issuer sent for the card (field 55: 91, 8A, scripts 71/72): give it to the
+        /// card in the second GENERATE AC, then call [`super::Terminal::complete_chip`].
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        issuer_response: Option<super::chip::IssuerResponse>,
         /// Set on a partial approval (code 10): what was asked. `amount` is what the host
         /// approved and booked; the difference is for the operator to collect another way.
         #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -751,6 +763,9 @@ pub enum Event {
         stan: String,
         /// Why, what to tell whom, and what to do.
         diagnosis: Box<Diagnosis>,
+        /// What the issuer sent for the card (a chip card still completes with an AAC).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        issuer_response: Option<super::chip::IssuerResponse>,
     },
     /// The request failed without a usable host answer (timeout, connection, bad response).
     /// `reversal_pending` says whether a reversal now stands for it.
@@ -868,6 +883,22 @@ pub enum Event {
         totals: Totals,
         /// The new batch number.
         next_batch: String,
+    },
+    /// [`super::Terminal::complete_chip`] recorded the card's second GENERATE AC.
+    ChipCompleted {
+        /// The transaction's STAN.
+        stan: String,
+        /// The card accepted (TC); `false`: it declined (AAC).
+        tc: bool,
+        /// Scripts ran: a script result advice (0620) is journaled and on its way.
+        script_advice: bool,
+    },
+    /// The host acknowledged the script result advice of the transaction `stan`.
+    ScriptAdviceDelivered {
+        /// The original transaction's STAN.
+        stan: String,
+        /// The host's field 39.
+        code: String,
     },
     /// The host answered an echo test (0830, 00): the line and the host work.
     EchoAnswered {

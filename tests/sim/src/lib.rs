@@ -274,6 +274,13 @@ pub struct Ledger {
     /// batch upload (0320) naming a batch the host already settled for that terminal (must stay
     /// empty). Answered `77` (batch differs from the host: sign on again), nothing booked.
     pub booked_into_closed_batch: Vec<Violation>,
+    /// Script result advices (0620) received per original `(tid, batch, stan)` (61): more than
+    /// one is a repeat after a lost answer, answered the same.
+    #[serde(with = "triple_keys")]
+    pub script_advices: BTreeMap<(String, String, String), u32>,
+    /// The application cryptogram (9F26) and its information data (9F27) of each chip upload
+    /// (0320, 60.3 203/205), hex: the TC upload the host receives.
+    pub uploaded_cryptograms: Vec<(String, String)>,
 }
 
 /// Serde for maps keyed by `(tid, batch, stan)`: JSON object keys `"tid/batch/stan"`.
@@ -383,6 +390,9 @@ pub struct Acquirer {
     /// Processing requirement nibble to put in the header of the next reply to each terminal
     /// (1 parameters, 2 status, 3 sign on, 4 CA public keys, 5 AIDs), once.
     pub ask: BTreeMap<String, u8>,
+    /// An issuer script template (71 or 72, hex) the issuer sends with its next chip approval,
+    /// once (the demo's card update).
+    pub issuer_script: Option<String>,
     /// Field 59 (terminal information) of each financial request received (0100, 0200, 0220,
     /// 0221), as `(mti, stan, field 59 or None)`, in arrival order.
     pub field59: Vec<(String, String, Option<String>)>,
@@ -517,6 +527,7 @@ impl Acquirer {
             ask: BTreeMap::new(),
             software_version: None,
             field59: Vec::new(),
+            issuer_script: None,
         }
     }
 
@@ -681,7 +692,7 @@ impl Acquirer {
     }
 
     fn mac(&self, req: &Message, resp: &mut Message) {
-        let maced = matches!(req.mti().as_str(), "0100" | "0200" | "0220" | "0221" | "0400" | "0401");
+        let maced = matches!(req.mti().as_str(), "0100" | "0200" | "0220" | "0221" | "0400" | "0401" | "0620");
         let tid = req.get_str(41).unwrap_or_default();
         if !maced || resp.get_str(39) == Some("A0") {
             return;
@@ -740,7 +751,7 @@ impl Acquirer {
             self.seen.insert(k.clone(), mti.clone());
         }
         // MAC check under the MAK issued at sign-on.
-        if matches!(mti.as_str(), "0100" | "0200" | "0220" | "0221" | "0400" | "0401") {
+        if matches!(mti.as_str(), "0100" | "0200" | "0220" | "0221" | "0400" | "0401" | "0620") {
             let ok = match (self.mak(&tid), req.get_bytes(64), MessageRef::unpack(self.spec, raw)) {
                 (Some(mak), Some(mac), Ok(r)) => r.mac_block(self.spec).ok().is_some_and(|mab| {
                     poscore::mac::verify(mak, MacAlgorithm::CupEcb, mab, Padding::Method1, mac, 8).is_ok()
@@ -890,13 +901,31 @@ impl Acquirer {
                 }
                 r
             }
+            "0620" => {
+                // Script result advice: 61 = the original's batch + STAN + MMDD.
+                let f61 = req.get_str(61).unwrap_or_default();
+                let original = (tid.clone(), f61.get(..6).unwrap_or("").to_owned(), f61.get(6..12).unwrap_or("").to_owned());
+                *self.ledger.script_advices.entry(original).or_insert(0) += 1;
+                Self::answer(req, "00")
+            }
             "0320" => {
                 match upload_code.as_str() {
                     "201" => {
                         let n: u32 = req.get_str(48).and_then(|f| f.get(..2)).and_then(|n| n.parse().ok()).unwrap_or(0);
                         self.ledger.uploaded += n;
                     }
-                    "203" | "205" => self.ledger.uploaded += 1,
+                    "203" | "205" => {
+                        self.ledger.uploaded += 1;
+                        if let Some(items) = req.get_bytes(55).and_then(|f| poscore::tlv::decode(f).ok()) {
+                            let get = |t: u32| {
+                                poscore::tlv::find(&items, poscore::tlv::Tag(t))
+                                    .and_then(|x| x.bytes())
+                                    .map(poscore::keys::hex_encode)
+                                    .unwrap_or_default()
+                            };
+                            self.ledger.uploaded_cryptograms.push((get(0x9F26), get(0x9F27)));
+                        }
+                    }
                     "202" | "207" => {
                         self.ledger.upload_ends += 1;
                         let bk = (tid.clone(), k.1.clone());
@@ -1021,6 +1050,15 @@ impl Acquirer {
                         let _ = r.set_str(37, &rrn);
                         let _ = r.set_str(38, &auth);
                         let _ = r.set_str(63, card_org(&account));
+                        if req.has(55) {
+                            // The issuer's answer for the card: the response code (8A) and any
+                            // script.
+                            let mut f55 = poscore::keys::hex_decode("8A023030").unwrap_or_default();
+                            if let Some(s) = self.issuer_script.take().and_then(|s| poscore::keys::hex_decode(&s).ok()) {
+                                f55.extend(s);
+                            }
+                            let _ = r.set_bytes(55, f55);
+                        }
                         r
                     }
                     _ => {
@@ -1072,7 +1110,6 @@ impl Acquirer {
         let f62 = req.get_bytes(62).unwrap_or_default().to_vec();
         let mut r = Self::answer(req, "00");
         let reply62: Option<Vec<u8>> = match nmi {
-            "301" | "362" | "371" | "381" => None,
             "360" => self.tms.params.encode().ok(),
             "372" | "382" => {
                 // "1" + the count already received.
@@ -1129,6 +1166,7 @@ impl Acquirer {
                 let params = self.tms.aids.iter().find(|a| Some(&a.aid) == aid.as_ref()).cloned();
                 tms::encode_aid_download(params.as_ref()).ok()
             }
+            // 301 echo, 362 status, 371/381 ends: nothing in 62.
             _ => None,
         };
         if let Some(v) = reply62 {

@@ -88,6 +88,20 @@ fn request_for(kind: TxnKind, p: &mut Pair) -> Result<Request, String> {
         TxnKind::StatusUpload => Request::UploadStatus,
         TxnKind::CapkDownload => Request::DownloadCaPublicKeys,
         TxnKind::AidDownload => Request::DownloadAidParams,
+        TxnKind::ScriptAdvice => {
+            // The card ran the issuer's script: its results are owed (0620), then the next sale.
+            let stan = sale["stan"].as_str().unwrap().to_owned();
+            let done = poscore::terminal::ChipCompletion {
+                cryptogram: "1122334455667788".into(),
+                cid: "40".into(),
+                tvr: None,
+                tsi: None,
+                atc: None,
+                script_results: Some("2000000001".into()),
+            };
+            p.terminal.complete_chip(&stan, &done, p.now).map_err(|e| e.to_string())?;
+            Request::Sale { amount: 2_345, card: magstripe(), pin: pin() }
+        }
         TxnKind::SignOn | TxnKind::SignOff => unreachable!(),
     })
 }
@@ -102,6 +116,14 @@ fn cell(
 ) -> Result<(), String> {
     let mut p = Pair::new(Box::new(MemoryStore::new()), 11, test_config()).map_err(|e| e.to_string())?;
     p.run(Request::SignOn).map_err(|e| e.to_string())?;
+    // The script result advice leaves during the set-up: its fault must be armed first.
+    let advice = kind == TxnKind::ScriptAdvice;
+    let mut fault = fault;
+    if advice {
+        if let Some((mti, f)) = fault.take() {
+            p.acquirer.push_fault(Some(&mti), f);
+        }
+    }
     let request = request_for(kind, &mut p)?;
     // A download that fails must leave the previous complete set: have one first.
     if matches!(kind, TxnKind::CapkDownload | TxnKind::AidDownload) {
@@ -124,7 +146,8 @@ fn cell(
             Expect::Approved => {
                 let done =
                     if kind == TxnKind::Settle { count("settlement_balanced") == 1 } else { count("approved") == 1 };
-                done && reversals == 0
+                let delivered = !advice || p.events.iter().filter(|e| matches!(e, poscore::terminal::Event::ScriptAdviceDelivered { .. })).count() == 1;
+                done && delivered && reversals == 0
             }
             Expect::Declined => count("declined") == 1 && reversals == 0 && count("approved") == 0,
             Expect::Reversed => {

@@ -64,3 +64,16 @@ test('field 59 entries can be set at run time; settlement reports foreign totals
   assert.equal(done.totals.foreignDebitCount, 0);
   assert.equal(of(events, 'batch_uploaded')[0].count, 1);
 });
+
+test('chip completion: the issuer data reaches the app; script results go to the host (0620) before the next sale', async () => {
+  const [ok] = of(await t.run(sale(2_000), transport), 'approved');
+  assert.equal(ok.issuerResponse.arc, '3030', JSON.stringify(ok));
+  const out = t.completeChip(ok.stan, { cryptogram: '1122334455667788', cid: '40', scriptResults: '2000000001' });
+  assert.deepEqual(out, { completed: true, reversalPending: false, scriptAdvice: true, diagnosis: null });
+  assert.equal(t.pending().length, 1);
+  const events = await t.run(sale(300), transport);
+  assert.deepEqual(sent(events), ['0620', '0200'], JSON.stringify(events));
+  assert.equal(of(events, 'script_advice_delivered')[0].stan, ok.stan);
+  assert.deepEqual(t.pending(), []);
+  assert.throws(() => t.completeChip('999999', { cryptogram: '1122334455667788', cid: '40' }), /999999/);
+});

@@ -174,6 +174,14 @@ class PosTerminal(
     fun cardFailedAfterApproval(stan: String, failure: CardFailure): String =
         engine.cardFailedAfterApproval(stan, failure, now())
 
+    /**
+     * The card's second GENERATE AC result for the chip transaction [stan]: a TC completes it, an
+     * AAC after an approval is reversed, script results become a script result advice (0620) sent
+     * before the next transaction.
+     */
+    @Throws(PoscoreException::class)
+    fun completeChip(stan: String, result: ChipResult): ChipOutcome = engine.completeChip(stan, result, now())
+
     /** The operator's decision on an exhausted reversal (T701) after reconciling with the acquirer. */
     @Throws(PoscoreException::class)
     fun resolveExhaustedReversal(stan: String, resolution: ReversalResolution) =

@@ -175,6 +175,17 @@ class TerminalE2ETest {
             assertEquals(listOf("0500", "0320", "0320"), sent(settle))
             assertEquals(1, one(settle, "batch_uploaded").getInt("count"))
             assertEquals(0, one(settle, "settlement_balanced").getJSONObject("totals").getInt("foreign_debit_count"))
+            // Chip completion: the issuer's data for the card, then the card's TC and script results.
+            val approved = one(t.run(sale(2_000)), "approved")
+            assertEquals("3030", approved.getJSONObject("issuer_response").getString("arc"))
+            val out = t.completeChip(
+                approved.getString("stan"),
+                ChipResult("1122334455667788", "40", null, null, null, "2000000001"),
+            )
+            assertTrue(out.completed && out.scriptAdvice && !out.reversalPending)
+            val next = t.run(sale(300))
+            assertEquals(listOf("0620", "0200"), sent(next))
+            assertEquals(approved.getString("stan"), one(next, "script_advice_delivered").getString("stan"))
         }
     }
 
