@@ -6,6 +6,7 @@
 
 use crate::card::CardError;
 use crate::dukpt::DukptError;
+use crate::emv::EmvError;
 use crate::iso8583::Iso8583Error;
 use crate::keys::KeyError;
 use crate::mac::MacError;
@@ -65,6 +66,9 @@ pub enum Error {
     /// TMS downloads: field 62 of the parameter, CA public key and AID messages.
     #[error(transparent)]
     Tms(#[from] TmsError),
+    /// EMV issuer cryptograms: ICC master keys, session keys, ARQC and ARPC.
+    #[error(transparent)]
+    Emv(#[from] EmvError),
 }
 
 impl Error {
@@ -85,6 +89,7 @@ impl Error {
             Self::Store(_) => "store",
             Self::Terminal(_) => "terminal",
             Self::Tms(_) => "tms",
+            Self::Emv(_) => "emv",
         }
     }
 
@@ -105,6 +110,7 @@ impl Error {
             Self::Store(e) => e.code(),
             Self::Terminal(e) => e.code(),
             Self::Tms(e) => e.code(),
+            Self::Emv(e) => e.code(),
         }
     }
 }

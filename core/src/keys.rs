@@ -204,10 +204,14 @@ pub enum KeyUsage {
     /// An intermediate DUKPT key (TDES transaction key, AES intermediate derivation key): it only
     /// derives working keys and can do nothing else.
     KeyDerivation,
+    /// EMV issuer master key (IMK, TR-31 `E0`): it only derives ICC master keys
+    /// ([`crate::emv::derive_icc_master_key`]) and can do nothing else.
+    IssuerMasterKey,
 }
 
 impl KeyUsage {
-    const ALL: [Self; 9] = [
+    // Append only: the index is the stored form (`Key::dangerous_export`).
+    const ALL: [Self; 10] = [
         Self::PinEncryption,
         Self::MacGenerate,
         Self::MacVerify,
@@ -217,6 +221,7 @@ impl KeyUsage {
         Self::Bdk,
         Self::DukptInitialKey,
         Self::KeyDerivation,
+        Self::IssuerMasterKey,
     ];
 }
 
@@ -238,6 +243,8 @@ pub enum Operation {
     DeriveFromBdk,
     /// Load a terminal from an initial key.
     LoadInitialKey,
+    /// Derive ICC master keys from an EMV issuer master key.
+    DeriveIccMasterKey,
 }
 
 impl Operation {
@@ -250,6 +257,7 @@ impl Operation {
             Self::WrapKey => "wrap keys",
             Self::DeriveFromBdk => "derive DUKPT keys (needs a BDK)",
             Self::LoadInitialKey => "load a DUKPT terminal (needs an initial key)",
+            Self::DeriveIccMasterKey => "derive EMV ICC master keys (needs an issuer master key)",
         }
     }
 }
@@ -356,6 +364,7 @@ impl Key {
                 | (KeyUsage::KeyEncryption, Operation::WrapKey)
                 | (KeyUsage::Bdk, Operation::DeriveFromBdk)
                 | (KeyUsage::DukptInitialKey, Operation::LoadInitialKey)
+                | (KeyUsage::IssuerMasterKey, Operation::DeriveIccMasterKey)
         );
         if ok {
             Ok(())

@@ -12,15 +12,17 @@
 //! what a response code or a local failure means and what the terminal must do next. Payment
 //! cryptography lives in [`keys`] (typed keys, check values, UnionPay sign-on working keys),
 //! [`pin`] (ISO 9564 PIN blocks), [`mac`], [`dukpt`] (TDES and AES) and [`tr31`] key blocks, with
-//! randomness injected through [`rng`]. [`terminal`] is the transaction engine (sign-on, sales,
-//! reversals, settlement) that journals its state in a [`store`]; [`receipt`] renders the slip
-//! (text, ESC/POS, HTML, JSON) and drives the print job. See `ARCHITECTURE.md`
-//! in the repository for the layers and the flow of a sale.
+//! randomness injected through [`rng`]; [`emv`] is the issuer side of chip cryptograms (ICC
+//! master keys, ARQC, ARPC). [`terminal`] is the transaction engine (sign-on, sales, reversals,
+//! settlement) that journals its state in a [`store`]; [`receipt`] renders the slip (text,
+//! ESC/POS, HTML, JSON) and drives the print job. See `ARCHITECTURE.md` in the repository for
+//! the layers and the flow of a sale.
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
 pub mod card;
 pub mod dukpt;
+pub mod emv;
 pub mod error;
 mod gbk;
 pub mod iso8583;

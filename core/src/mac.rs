@@ -221,7 +221,13 @@ pub fn verify(
     }
 }
 
-fn compute(key: &Key, algorithm: MacAlgorithm, data: &[u8], padding: Padding) -> Result<Vec<u8>, crate::Error> {
+/// The MAC without the usage check: for modules that check a usage of their own (EMV cryptograms).
+pub(crate) fn compute(
+    key: &Key,
+    algorithm: MacAlgorithm,
+    data: &[u8],
+    padding: Padding,
+) -> Result<Vec<u8>, crate::Error> {
     algorithm.check_key(key)?;
     let c = key.cipher();
     Ok(match algorithm {

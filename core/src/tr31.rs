@@ -353,6 +353,8 @@ impl KeyBlock {
             ("K0" | "K1" | "K2" | "K3", _) => KeyUsage::KeyEncryption,
             ("B0", _) => KeyUsage::Bdk,
             ("B1", _) => KeyUsage::DukptInitialKey,
+            // EMV/chip issuer master key: application cryptograms (ANSI X9.143 / TR-31 E0).
+            ("E0", _) => KeyUsage::IssuerMasterKey,
             (other, _) => return Err(Tr31Error::UnsupportedKey { what: "usage", found: other.to_owned() }.into()),
         };
         Ok(Key::dangerous_from_bytes(alg, usage, &self.key)?)

@@ -8,8 +8,12 @@ pub const CHIP_PAN: &str = "6212345678901232";
 pub const MAG_PAN: &str = "4761739001010010";
 
 /// Field 55 of a UnionPay chip sale: AC, CID, IAD, unpredictable number, ATC, TVR, date, type,
-/// amount, currency, AIP, country, AID, label.
-pub const ICC_DATA: &str = "9F2608A1B2C3D4E5F607089F2701809F1007070101030000009F37045A3B2C1D9F36020001950500000000009A032611239C01009F02060000000000005F2A02015682027C009F1A0201564F08A0000003330101015008556E696F6E506179";
+/// amount, currency, AIP, country, AID, label. The IAD (9F10) is Visa CVN 10 and the ARQC is real:
+/// computed under the card's ICC master key (option A from the published test IMK
+/// [`crate::issuer::TEST_IMK`], PAN [`CHIP_PAN`], PSN 01), and pyemv 1.5 (`kd.derive_icc_mk_a`,
+/// `ac.generate_ac` with Visa padding) computes the same `7D06967842784042`
+/// (`tests/sim/tests/issuer.rs` checks the constant).
+pub const ICC_DATA: &str = "9F26087D069678427840429F2701809F100706010A03A000009F37045A3B2C1D9F36020001950500000000009A032611239C01009F02060000000000005F2A02015682027C009F1A0201564F08A0000003330101015008556E696F6E506179";
 
 /// A chip card (contact).
 pub fn chip() -> CardInput {

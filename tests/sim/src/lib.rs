@@ -28,6 +28,7 @@ use poscore::rng::{Rng, SeededRng};
 use serde::{Deserialize, Serialize};
 
 pub mod cards;
+pub mod issuer;
 pub mod journal_scan;
 pub mod pair;
 pub mod tcp;
@@ -278,6 +279,8 @@ pub struct Ledger {
     /// one is a repeat after a lost answer, answered the same.
     #[serde(with = "triple_keys")]
     pub script_advices: BTreeMap<(String, String, String), u32>,
+    /// Chip requests whose ARQC did not verify (answered [`issuer::ARQC_FAILED`]).
+    pub arqc_failures: u32,
     /// The application cryptogram (9F26) and its information data (9F27) of each chip upload
     /// (0320, 60.3 203/205), hex: the TC upload the host receives.
     pub uploaded_cryptograms: Vec<(String, String)>,
@@ -390,6 +393,8 @@ pub struct Acquirer {
     /// Processing requirement nibble to put in the header of the next reply to each terminal
     /// (1 parameters, 2 status, 3 sign on, 4 CA public keys, 5 AIDs), once.
     pub ask: BTreeMap<String, u8>,
+    /// The issuer: its master key (the published test IMK) derives each card's keys.
+    pub issuer: poscore::emv::Issuer,
     /// An issuer script template (71 or 72, hex) the issuer sends with its next chip approval,
     /// once (the demo's card update).
     pub issuer_script: Option<String>,
@@ -528,6 +533,7 @@ impl Acquirer {
             software_version: None,
             field59: Vec::new(),
             issuer_script: None,
+            issuer: issuer::test_issuer(),
         }
     }
 
@@ -1019,6 +1025,18 @@ impl Acquirer {
                     ("0200", "310000", _) => "balance",
                     _ => return Self::answer(req, "12"),
                 };
+                // The issuer checks the card's ARQC (CVN 10 and 18) before anything else.
+                let chip = match req.get_bytes(55) {
+                    Some(f55) => match issuer::check(&self.issuer, &account, req.get_str(23), f55) {
+                        issuer::Check::Verified(c) => Some(c),
+                        issuer::Check::Unverifiable => None,
+                        issuer::Check::Failed => {
+                            self.ledger.arqc_failures += 1;
+                            return Self::answer(req, issuer::ARQC_FAILED);
+                        }
+                    },
+                    _ => None,
+                };
                 let balance = *self.balances.get(&account).unwrap_or(&self.default_balance);
                 match kind {
                     "balance" => {
@@ -1051,9 +1069,10 @@ impl Acquirer {
                         let _ = r.set_str(38, &auth);
                         let _ = r.set_str(63, card_org(&account));
                         if req.has(55) {
-                            // The issuer's answer for the card: the response code (8A) and any
-                            // script.
-                            let mut f55 = poscore::keys::hex_decode("8A023030").unwrap_or_default();
+                            // The issuer's answer for the card: the ARPC (91), the response code
+                            // (8A) and any script.
+                            let mut f55 = chip.as_ref().and_then(|c| issuer::arpc_91(&self.issuer, c)).unwrap_or_default();
+                            f55.extend(poscore::keys::hex_decode("8A023030").unwrap_or_default());
                             if let Some(s) = self.issuer_script.take().and_then(|s| poscore::keys::hex_decode(&s).ok()) {
                                 f55.extend(s);
                             }

@@ -13,7 +13,7 @@
 use std::collections::BTreeMap;
 
 use poscore::store::MemoryStore;
-use poscore::terminal::{Request, Resolution, TxnKind, TxnStatus};
+use poscore::terminal::{ChipCompletion, Event, Request, Resolution, TxnKind, TxnStatus};
 use poscore_sim::cards::{self, chip, pin};
 use poscore_sim::pair::{test_config, Pair, SharedStore};
 use poscore_sim::{FaultRates, SplitMix as Dice};
@@ -180,6 +180,32 @@ fn schedule(seed: u64, stats: &mut Stats) {
                 break;
             }
         }
+        // Sometimes the card answers the second GENERATE AC of the last chip approval: a TC, an
+        // AAC (reversed), with or without issuer script results (a 0620 is then owed).
+        if d.percent(30) && !store.0.borrow().is_crashed() {
+            let last = p.events.iter().rev().find_map(|e| match e {
+                Event::Approved { stan, kind: TxnKind::Sale, .. } => Some(stan.clone()),
+                _ => None,
+            });
+            if let Some(stan) = last {
+                let done = ChipCompletion {
+                    cryptogram: "1122334455667788".into(),
+                    cid: if d.percent(15) { "00" } else { "40" }.into(),
+                    tvr: None,
+                    tsi: None,
+                    atc: None,
+                    script_results: d.percent(60).then(|| "2000000001".into()),
+                };
+                if d.percent(10) {
+                    store.0.borrow_mut().crash_after_writes(d.below(2));
+                }
+                let _ = p.terminal.complete_chip(&stan, &done, p.now);
+                if store.0.borrow().is_crashed() {
+                    crash(&mut p, &mut store, seed, stats, "in_journal_write (store died mid-call)");
+                    continue;
+                }
+            }
+        }
         store.0.borrow_mut().crash_after_writes(u64::MAX / 2);
     }
     // Power back for good, faults off: drive to quiescence, resolving exhausted reversals.
@@ -237,6 +263,17 @@ fn schedule(seed: u64, stats: &mut Stats) {
         p.acquirer.ledger.booked_into_closed_batch,
         ctx()
     );
+    // Every script result advice the journal holds reached the host: none lost, none pending.
+    for r in p.terminal.records().filter(|r| r.kind == TxnKind::ScriptAdvice) {
+        let original = (tid.clone(), r.batch.clone(), r.original_stan.clone().unwrap_or_default());
+        assert!(
+            p.acquirer.ledger.script_advices.get(&original).is_some_and(|n| *n >= 1),
+            "script result advice of {}/{:?} never reached the host ({})",
+            r.batch,
+            r.original_stan,
+            ctx()
+        );
+    }
     for ((batch, stan), n) in &acked {
         let now =
             p.acquirer.ledger.reversal_requests.get(&(tid.clone(), batch.clone(), stan.clone())).copied().unwrap_or(0);
