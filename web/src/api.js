@@ -26,8 +26,10 @@ export {
   StoreError,
   TerminalError,
   TmsError,
+  EmvError,
 } from './errors.js';
 export { Key, PinBlock, Mac, Data, WorkingKeys, Dukpt, DukptTerminal, Tr31 } from './crypto.js';
+export { Emv, EmvIssuer } from './emv.js';
 export { Terminal } from './terminal.js';
 export { Tms } from './tms.js';
 export { MemoryStore, IndexedDbStore, MAX_VALUE_LEN } from './store.js';

@@ -334,3 +334,5 @@ export const Tr31 = Object.freeze({
 
 /** The wasm handle behind a `Key`, for other modules of this package (not exported publicly). */
 export const rawKey = raw;
+/** A `Key` around a wasm key handle, for other modules of this package (not exported publicly). */
+export const keyFromHandle = wrapKey;

@@ -75,6 +75,9 @@ export const TerminalError = moduleError('TerminalError');
 /** UnionPay TMS field 62 is malformed or refused (`tms.checksum_mismatch` for a corrupted CA public key; `offset` says where). */
 export const TmsError = moduleError('TmsError');
 
+/** An EMV cryptogram input is malformed or unsupported (`emv.bad_length`, `emv.unsupported_cvn`...); `verifyArqc` and `checkArqc` answer `false` instead of throwing `emv.arqc_mismatch`. */
+export const EmvError = moduleError('EmvError');
+
 const byModule = {
   card: CardError,
   response: ResponseError,
@@ -90,6 +93,7 @@ const byModule = {
   store: StoreError,
   terminal: TerminalError,
   tms: TmsError,
+  emv: EmvError,
 };
 
 /** Convert an error thrown by the wasm layer to the right PoscoreError subclass. */

@@ -343,7 +343,8 @@ export type KeyUsage =
   | 'key_encryption'
   | 'bdk'
   | 'dukpt_initial_key'
-  | 'key_derivation';
+  | 'key_derivation'
+  | 'issuer_master_key';
 export type KcvMethod = 'encrypt_zeros' | 'cmac';
 
 /** An opaque secret key. `toString()` / `toJSON()` show algorithm, usage and check value, never the key. */
@@ -539,6 +540,66 @@ export const Tr31: {
   /** The MAC is verified before anything else; the key's algorithm and usage come from the header. */
   unwrap(kbpk: Key, block: string): { header: Required<Tr31Header>; key: Key };
 };
+
+// ---- EMV issuer cryptograms (EMV Book 2 Annex A1, sections 8.1-8.2; Visa CVN 10 and 18) -----
+
+/**
+ * An EMV cryptogram input is malformed or unsupported (`emv.bad_length`, `emv.not_digits`,
+ * `emv.unsupported_cvn`, `emv.missing_input`...); the message names the input (`pan`, `atc`...).
+ * A cryptogram that does not verify is `false` from `verifyArqc` / `checkArqc`, not an error.
+ */
+export class EmvError extends PoscoreError {}
+
+/** A Cryptogram Version Number poscore computes: Visa CVN 10 or 18. */
+export type Cvn = 10 | 18;
+/** ICC master key derivation, EMV Book 2 A1.4.1 / A1.4.2 (B is A for PANs of up to 16 digits). */
+export type MasterKeyOption = 'option_a' | 'option_b';
+/** AC data padding: `visa` zeros (CVN 10), `emv` 80 then zeros (CVN 18). */
+export type AcPadding = 'visa' | 'emv';
+
+/** The building blocks, one per pyemv function (`kd.derive_icc_mk_a`, `ac.generate_ac`, ...). */
+export const Emv: {
+  /** The ICC master key (2TDEA, usage `mac_both`) from an `issuer_master_key`; `option` defaults to `option_a`. */
+  iccMasterKey(imk: Key, pan: string, psn: string, options?: { option?: MasterKeyOption }): Key;
+  /** The EMV common session key for an 8-byte diversification value (it keeps the master key's usage). */
+  commonSessionKey(masterKey: Key, r: Bytes): Key;
+  /** The AC key of a CVN for the ATC (CVN 10: the master key itself). */
+  sessionKey(masterKey: Key, cvn: Cvn, atc: Bytes): Key;
+  /** An ARQC / TC / AAC, 8 bytes; `padding` defaults to `emv`. */
+  applicationCryptogram(key: Key, data: Bytes, options?: { padding?: AcPadding }): Hex;
+  /** The ARQC a CVN computes over `data` under its AC key. */
+  arqc(key: Key, cvn: Cvn, data: Bytes): Hex;
+  /** Constant time; false when the ARQC does not match. */
+  verifyArqc(key: Key, cvn: Cvn, data: Bytes, arqc: Bytes): boolean;
+  /** ARPC method 1, 8 bytes: 3DES(key)[ARQC xor (ARC || 00..00)]. */
+  arpcMethod1(key: Key, arqc: Bytes, arc: Bytes): Hex;
+  /** ARPC method 2, 4 bytes: MAC over ARQC || CSU || proprietary authentication data (0-8 bytes). */
+  arpcMethod2(key: Key, arqc: Bytes, csu: Bytes, options?: { propAuthData?: Bytes }): Hex;
+};
+
+/** A card and transaction as an issuer sees them. `psn`: 2 digits, `00` when the card has none. */
+export interface EmvCard {
+  pan: string;
+  psn: string;
+  cvn: Cvn;
+}
+
+/** An issuer (or a simulator acting as one) holding an `issuer_master_key`. */
+export class EmvIssuer {
+  constructor(imk: Key);
+  iccMasterKey(card: EmvCard): Key;
+  acKey(card: EmvCard & { atc: Bytes }): Key;
+  /** True when the ARQC verifies (constant time), false when it does not; throws `EmvError` for bad input. */
+  checkArqc(card: EmvCard & { atc: Bytes; data: Bytes; arqc: Bytes }): boolean;
+  /** `arc` for CVN 10 (method 1), `csu` and optional `propAuthData` for CVN 18 (method 2); `issuerAuthenticationData` is tag 91. */
+  arpc(
+    card: EmvCard & { atc: Bytes; arqc: Bytes; arc?: Bytes; csu?: Bytes; propAuthData?: Bytes },
+  ): { arpc: Hex; issuerAuthenticationData: Hex };
+  /** Wipe the issuer master key now. */
+  free(): void;
+  /** Algorithm, usage and check value of the issuer master key, never the key. */
+  toString(): string;
+}
 
 // ---- terminal: the transaction engine ----
 

@@ -12,6 +12,7 @@ use clap::{Parser, Subcommand};
 mod card;
 mod crypto;
 mod demo;
+mod emv;
 mod explain;
 mod input;
 mod iso8583;
@@ -55,6 +56,9 @@ enum Command {
     /// TR-31 key blocks (versions B and D).
     #[command(subcommand)]
     Tr31(crypto::Tr31Cmd),
+    /// EMV issuer cryptograms: check an ARQC, compute an ARPC (Visa CVN 10 and 18).
+    #[command(subcommand)]
+    Emv(emv::EmvCmd),
     /// Run many commands from stdin, one JSON array of arguments per line, answering one JSON
     /// object per line (for differential tests).
     #[command(hide = true)]
@@ -97,6 +101,7 @@ fn run(command: Command) -> poscore::Result<Output> {
         Command::Mac(a) => crypto::run_mac(&a),
         Command::Dukpt(c) => crypto::run_dukpt(c),
         Command::Tr31(c) => crypto::run_tr31(c),
+        Command::Emv(c) => emv::run(c),
         Command::Store(c) => store::run(c),
         Command::Batch | Command::Sim(_) => unreachable!("handled in main"),
     }

@@ -26,7 +26,7 @@ mirror_enum! {
     /// What a key may be used for.
     KeyUsage from keys::KeyUsage {
         PinEncryption, MacGenerate, MacVerify, MacBoth, DataEncryption, KeyEncryption, Bdk, DukptInitialKey,
-        KeyDerivation
+        KeyDerivation, IssuerMasterKey
     } else KeyDerivation
 }
 

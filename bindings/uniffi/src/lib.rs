@@ -30,6 +30,7 @@ macro_rules! mirror_enum {
 
 mod card;
 mod crypto;
+mod emv;
 mod iso8583;
 mod receipt;
 mod response;
@@ -38,6 +39,7 @@ mod tms;
 
 pub use card::*;
 pub use crypto::*;
+pub use emv::*;
 pub use iso8583::*;
 pub use receipt::*;
 pub use response::*;
@@ -175,6 +177,14 @@ pub enum PoscoreError {
         /// The EMV tag (hex) or parameter item tag at fault, when known.
         tag: Option<String>,
     },
+    /// EMV cryptogram input malformed or unsupported (`emv.bad_length`, `emv.unsupported_cvn`, ...).
+    #[error("{detail}")]
+    Emv {
+        /// Stable code, `emv.reason`.
+        code: String,
+        /// Human-readable message (names the input: `pan`, `atc`, ...).
+        detail: String,
+    },
 }
 
 impl From<poscore::Error> for PoscoreError {
@@ -198,6 +208,7 @@ impl From<poscore::Error> for PoscoreError {
             poscore::Error::Store(_) => Self::Store { code, detail },
             poscore::Error::Terminal(_) => Self::Terminal { code, detail, diagnosis_json: None },
             poscore::Error::Tms(e) => Self::Tms { code, detail, offset: e.offset().map(|o| o as u32), tag: e.tag() },
+            poscore::Error::Emv(_) => Self::Emv { code, detail },
             _ => Self::Card { code, detail, offset: None },
         }
     }
@@ -227,7 +238,8 @@ via_core_error!(
     poscore::rng::RngError,
     poscore::store::StoreError,
     poscore::terminal::TerminalError,
-    poscore::tms::TmsError
+    poscore::tms::TmsError,
+    poscore::emv::EmvError
 );
 
 /// A Kotlin `HostStore` threw something that is not a `PoscoreException`.

@@ -15,6 +15,8 @@ mod card;
 #[cfg(feature = "full")]
 mod crypto;
 #[cfg(feature = "full")]
+mod emv;
+#[cfg(feature = "full")]
 mod iso8583;
 #[cfg(feature = "full")]
 mod receipt;

@@ -6,6 +6,7 @@ import { receiptCases } from './receipt-vectors.js';
 import { iso8583Cases, tlvCases } from './iso8583-vectors.js';
 import { pinCases, macCases, kcvCases, dukptCases, tr31Cases, cryptoApiCases } from './crypto-vectors.js';
 import { tmsCases } from './tms-vectors.js';
+import { emvCases } from './emv-vectors.js';
 
 const json = async (load, file) => JSON.parse(await load(file));
 
@@ -22,6 +23,7 @@ export const suites = {
   tr31: async (poscore, load) => tr31Cases(poscore, await json(load, 'tr31.json')),
   crypto: async (poscore) => cryptoApiCases(poscore),
   tms: async (poscore, load) => tmsCases(poscore, await json(load, 'tms.json')),
+  emv: async (poscore, load) => emvCases(poscore, await json(load, 'emv.json')),
 };
 
 export async function allCases(poscore, load) {

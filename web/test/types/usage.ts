@@ -10,6 +10,8 @@ import type { TerminalConfig, TerminalStore, TerminalRequest, TerminalEvent, Tra
 import type { KeyAlgorithm, KeyUsage, Hex, TdesDukptKeys, DukptTransaction, Tr31Header } from 'poscore';
 import { Tms, TmsError } from 'poscore';
 import type { TmsCapk, TmsContinuation, TmsKeyRef } from 'poscore';
+import { Emv, EmvIssuer, EmvError } from 'poscore';
+import type { Cvn, EmvCard } from 'poscore';
 
 function assert(cond: boolean, what: string): asserts cond {
   if (!cond) throw new Error(`usage.ts: ${what}`);
@@ -163,6 +165,24 @@ for (const [fn, Cls, code] of [
     assert(e instanceof Cls && e instanceof PoscoreError && e.code === code, code);
   }
 }
+// EMV issuer cryptograms: pyemv's HSM-checked Visa CVN 10 transaction (tests/vectors/emv.json).
+const issuer = new EmvIssuer(Key.dangerousFromHex('tdes2', 'issuer_master_key', '0123456789ABCDEFFEDCBA9876543210'));
+const cvn: Cvn = 10;
+const emvCard: EmvCard = { pan: '1234567890123456', psn: '00', cvn };
+const arqcData = '0000000040000000000000000124800004800001241911050152BF45851800001C03A06010';
+assert(issuer.checkArqc({ ...emvCard, atc: '001C', data: arqcData, arqc: '29CCA15AE665FA2E' }), 'ARQC verifies');
+assert(Emv.arqc(issuer.acKey({ ...emvCard, atc: '001C' }), cvn, arqcData) === '29CCA15AE665FA2E', 'ARQC');
+const { arpc, issuerAuthenticationData } = issuer.arpc({ ...emvCard, atc: '001C', arqc: '29CCA15AE665FA2E', arc: '3030' });
+assert(arpc === '28993816AFAE4AEB' && issuerAuthenticationData === arpc + '3030', 'ARPC and tag 91');
+// @ts-expect-error poscore computes Visa CVN 10 and 18 only
+const cvn22: Cvn = 22;
+try {
+  issuer.iccMasterKey({ ...emvCard, cvn: cvn22 });
+  assert(false, 'emv.unsupported_cvn expected');
+} catch (e) {
+  assert(e instanceof EmvError && e.code === 'emv.unsupported_cvn', 'EmvError');
+}
+issuer.free();
 // The engine, without a network: sign-on hands out an 0800 frame; events narrow on `type`.
 const PAN_NEVER = '6212345678901232';
 const store: TerminalStore = new MemoryStore();

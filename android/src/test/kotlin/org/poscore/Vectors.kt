@@ -56,6 +56,7 @@ object Vectors {
         is PoscoreException.Store -> e.code
         is PoscoreException.Terminal -> e.code
         is PoscoreException.Tms -> e.code
+        is PoscoreException.Emv -> e.code
     }
 
     fun errorOffset(e: PoscoreException): Int? = when (e) {
