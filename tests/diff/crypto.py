@@ -12,12 +12,11 @@ Peers: psec (PIN blocks 0/2/3/4, ISO 9797-1 MACs, TR-31), pyemv (KCV, X9.19), cr
 steps), TDES DUKPT (ANSI X9.24-1) and AES DUKPT (ANSI X9.24-3-2017).
 """
 
-import argparse
-import json
-import random
-import subprocess
 import sys
 import warnings
+
+import batch  # noqa: E402  (tests/diff/batch.py)
+from batch import Cases  # noqa: E402
 
 warnings.filterwarnings("ignore")
 
@@ -132,14 +131,6 @@ def aes_dukpt_ref(bdk, ksn, usage, key_type):
 
 
 # ---- cases ----
-
-class Cases:
-    def __init__(self):
-        self.items = []  # (label, argv, check(answer) -> None or message)
-
-    def add(self, label, argv, check):
-        self.items.append((label, [str(a) for a in argv], check))
-
 
 def expect(field, want):
     def check(ans):
@@ -272,36 +263,5 @@ def build(n, rnd):
     return c
 
 
-def main():
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--cli", required=True, help="path to the poscore binary")
-    ap.add_argument("--n", type=int, default=250, help="random rounds (each is ~25 cases)")
-    ap.add_argument("--seed", type=int, default=1)
-    args = ap.parse_args()
-    cases = build(args.n, random.Random(args.seed))
-    stdin = "".join(json.dumps(argv) + "\n" for _, argv, _ in cases.items)
-    proc = subprocess.run([args.cli, "batch"], input=stdin, capture_output=True, text=True, check=False)
-    answers = proc.stdout.splitlines()
-    if proc.returncode != 0 or len(answers) != len(cases.items):
-        print(f"poscore batch failed: exit {proc.returncode}, {len(answers)}/{len(cases.items)} answers\n{proc.stderr}")
-        print(f"0 passed, {len(cases.items)} failed")
-        return 1
-    passed = failed = 0
-    by_label = {}
-    for (label, argv, check), line in zip(cases.items, answers):
-        msg = check(json.loads(line))
-        if msg is None:
-            passed += 1
-        else:
-            failed += 1
-            if failed <= 20:
-                print(f"FAIL {label}: {msg}\n  poscore {' '.join(argv)}")
-        by_label.setdefault(label, [0, 0])[msg is not None] += 1
-    for label, (ok, bad) in sorted(by_label.items()):
-        print(f"  {label:<34} {ok:>6} ok {bad:>4} failed")
-    print(f"{passed} passed, {failed} failed")
-    return 1 if failed else 0
-
-
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(batch.main(build, 250, "random rounds (each is ~25 cases)", 34))

@@ -19,12 +19,11 @@ Every case is run through the CLI's hidden `batch` mode (one process, one JSON l
 Prints `N passed, N failed` and exits non-zero on any disagreement.
 """
 
-import argparse
-import json
-import random
-import subprocess
 import sys
 import warnings
+
+import batch  # noqa: E402  (tests/diff/batch.py)
+from batch import Cases  # noqa: E402
 
 warnings.filterwarnings("ignore")  # cryptography's TripleDES deprecation notices, from inside pyemv
 
@@ -39,14 +38,6 @@ B = bytes.fromhex
 # 4 bytes) or the whole 9F10 (CVN 18).
 TAGS = [("tag_9f02", 6), ("tag_9f03", 6), ("tag_9f1a", 2), ("tag_95", 5), ("tag_5f2a", 2), ("tag_9a", 3),
         ("tag_9c", 1), ("tag_9f37", 4), ("tag_82", 2)]
-
-
-class Cases:
-    def __init__(self):
-        self.items = []  # (label, argv, check(answer) -> None or message)
-
-    def add(self, label, argv, check):
-        self.items.append((label, [str(a) for a in argv], check))
 
 
 def expect(**want):
@@ -142,36 +133,5 @@ def build(n, rnd):
     return c
 
 
-def main():
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--cli", required=True, help="path to the poscore binary")
-    ap.add_argument("--n", type=int, default=500, help="random rounds (each is ~10 cases)")
-    ap.add_argument("--seed", type=int, default=1)
-    args = ap.parse_args()
-    cases = build(args.n, random.Random(args.seed))
-    stdin = "".join(json.dumps(argv) + "\n" for _, argv, _ in cases.items)
-    proc = subprocess.run([args.cli, "batch"], input=stdin, capture_output=True, text=True, check=False)
-    answers = proc.stdout.splitlines()
-    if proc.returncode != 0 or len(answers) != len(cases.items):
-        print(f"poscore batch failed: exit {proc.returncode}, {len(answers)}/{len(cases.items)} answers\n{proc.stderr}")
-        print(f"0 passed, {len(cases.items)} failed")
-        return 1
-    passed = failed = 0
-    by_label = {}
-    for (label, argv, check), line in zip(cases.items, answers):
-        msg = check(json.loads(line))
-        if msg is None:
-            passed += 1
-        else:
-            failed += 1
-            if failed <= 20:
-                print(f"FAIL {label}: {msg}\n  poscore {' '.join(argv)}")
-        by_label.setdefault(label, [0, 0])[msg is not None] += 1
-    for label, (ok, bad) in sorted(by_label.items()):
-        print(f"  {label:<38} {ok:>6} ok {bad:>4} failed")
-    print(f"{passed} passed, {failed} failed")
-    return 1 if failed else 0
-
-
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(batch.main(build, 500, "random rounds (each is ~10 cases)", 38))
