@@ -62,7 +62,9 @@ class TerminalE2ETest {
         .put("type", "sale").put("amount", amount)
         .put(
             "card",
-            JSONObject().put("type", "chip").put("pan", "6212345678901232").put("icc_data", ICC),
+            // The card sequence number (23) is part of the card's key derivation: the simulated
+            // issuer checks the ARQC in ICC under it.
+            JSONObject().put("type", "chip").put("pan", "6212345678901232").put("card_seq", "001").put("icc_data", ICC),
         )
         .put("pin", JSONObject().put("type", "clear").put("digits", "123456"))
 
