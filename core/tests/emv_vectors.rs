@@ -127,12 +127,12 @@ fn transaction(v: &Value) -> poscore::Result<()> {
     issuer.check_arqc(pan, psn, &atc, &data, &arqc, cvn)?;
     assert_eq!(emv::arqc(&sk, cvn, &data)?.to_vec(), arqc, "{v}");
     emv::verify_arqc(&sk, cvn, &data, &arqc)?;
-    let (arc, csu, prop) = (opt(v, "arc"), opt(v, "csu"), opt(v, "prop_auth_data"));
-    let response = ArpcData::for_cvn(cvn, arc.as_deref(), csu.as_deref(), prop.as_deref())?;
-    let arpc = issuer.arpc(pan, psn, &atc, &arqc, cvn, &response)?;
-    assert_eq!(hex_encode(&arpc), s(v, "arpc"), "{v}");
+    let (resp_code, csu, prop) = (opt(v, "arc"), opt(v, "csu"), opt(v, "prop_auth_data"));
+    let response = ArpcData::for_cvn(cvn, resp_code.as_deref(), csu.as_deref(), prop.as_deref())?;
+    let answer = issuer.arpc(pan, psn, &atc, &arqc, cvn, &response)?;
+    assert_eq!(hex_encode(&answer), s(v, "arpc"), "{v}");
     if let Some(want) = v["issuer_authentication_data"].as_str() {
-        assert_eq!(hex_encode(&response.issuer_authentication_data(&arpc)), want, "{v}");
+        assert_eq!(hex_encode(&response.issuer_authentication_data(&answer)), want, "{v}");
     }
     Ok(())
 }
