@@ -27,6 +27,8 @@ use crate::iso8583::Message;
 use crate::response::{self, CardReadError, Diagnosis};
 use crate::tlv::Tag;
 
+use crate::store::Op;
+
 use super::error::{Result, TerminalError};
 use super::journal::{self, TxnRecord, TxnStatus};
 use super::kinds::{facts, Obligation};
@@ -179,25 +181,41 @@ impl Terminal {
         };
         let template = Message::from_json(&self.spec, &r.template)?;
         let f55 = template.get_bytes(55).unwrap_or_default().to_vec();
-        // The card's final data in the record: what the TC upload or the reversal carries.
-        let merged = merge_55(&f55, &objects[..objects.len().min(5)]).unwrap_or(f55);
+        // The card's final data in the record (what the TC upload or the reversal carries); the
+        // script results (DF31) go only to the advice.
+        let card_data: Vec<(u32, Vec<u8>)> = objects.iter().filter(|(t, _)| *t != 0xDF31).cloned().collect();
+        let merged = merge_55(&f55, &card_data).unwrap_or(f55);
         let mut updated = r.clone();
         let mut t = template;
         t.set_bytes(55, merged.clone())?;
         updated.template = t.to_json(&self.spec);
-        let mut outcome =
-            ChipOutcome { completed: false, reversal_pending: false, script_advice: false, diagnosis: None };
         let approved = r.status == TxnStatus::Approved;
         let tc = result.is_tc();
-        self.write_record(&key, updated)?;
-        if approved && tc {
-            outcome.completed = true;
-        }
         let scripts_ran = result.script_results.as_deref().is_some_and(|s| !s.is_empty());
-        if scripts_ran {
-            self.journal_script_advice(&r, &merged, now)?;
-            outcome.script_advice = true;
+        let advice = if scripts_ran {
+            let with_results = merge_55(&merged, &objects).unwrap_or_else(|| merged.clone());
+            Some(self.script_advice_record(&r, &with_results, now)?)
+        } else {
+            None
+        };
+        // The card's data and the advice it owes the host in one atomic write: a crash cannot
+        // keep one without the other.
+        let mut ops = vec![Op::put(key.clone(), super::to_json(&updated))];
+        if let Some((k, rec)) = &advice {
+            ops.push(Op::put(k.clone(), super::to_json(rec)));
         }
+        self.commit(&ops)?;
+        self.records.insert(key, updated);
+        if let Some((k, rec)) = advice {
+            self.records.insert(k.clone(), rec);
+            self.due.insert(k, now);
+        }
+        let mut outcome = ChipOutcome {
+            completed: approved && tc,
+            reversal_pending: false,
+            script_advice: scripts_ran,
+            diagnosis: None,
+        };
         self.events.push_back(Event::ChipCompleted { stan: stan.to_owned(), tc, script_advice: scripts_ran });
         if approved && !tc && facts(r.kind).obligation == Obligation::Reversal {
             // The card declined what the host approved: the approval cannot stand.
@@ -209,9 +227,10 @@ impl Terminal {
         Ok(outcome)
     }
 
-    /// Writes the 0620 for the original `r` (card data `f55`) as a pending record: the scheduler
-    /// sends it before the next request that must wait for what is owed.
-    fn journal_script_advice(&mut self, r: &TxnRecord, f55: &[u8], now: u64) -> Result<()> {
+    /// The 0620 for the original `r` (card data and script results `f55`) as a pending record
+    /// and its key: once written, the scheduler sends it before the next request that must wait
+    /// for what is owed.
+    fn script_advice_record(&mut self, r: &TxnRecord, f55: &[u8], now: u64) -> Result<(String, TxnRecord)> {
         let original = Message::from_json(&self.spec, &r.template)?;
         let stan = self.next_stan()?;
         let f = facts(TxnKind::ScriptAdvice);
@@ -256,9 +275,7 @@ impl Terminal {
             request: 0,
             card_org: None,
         };
-        self.write_record(&key, rec)?;
-        self.due.insert(key, now);
-        Ok(())
+        Ok((key, rec))
     }
 
     /// The host answered a script result advice: delivered, whatever it said (a refusal is the

@@ -3,7 +3,7 @@
 //! sale and across a crash, and the TC upload at settlement.
 
 use poscore::store::MemoryStore;
-use poscore::terminal::{ChipCompletion, Request};
+use poscore::terminal::{ChipCompletion, Request, TxnKind};
 use poscore_sim::cards::{chip, pin};
 use poscore_sim::pair::{test_config, Pair, SharedStore};
 
@@ -101,4 +101,26 @@ fn completion_is_refused_for_an_unknown_or_non_chip_transaction() {
     assert!(p.terminal.complete_chip(&stan, &completion("40", None), p.now).is_err());
     let bad = ChipCompletion { cryptogram: "XYZ".into(), ..completion("40", None) };
     assert!(p.terminal.complete_chip(&stan, &bad, p.now).is_err());
+}
+
+#[test]
+fn the_advice_carries_the_script_results_and_the_sale_keeps_only_the_card_data() {
+    for full in [true, false] {
+        let mut p = Pair::new(Box::new(MemoryStore::new()), 11, test_config()).unwrap();
+        p.run(Request::SignOn).unwrap();
+        let stan = approved_sale(&mut p, 3_000);
+        let mut done = completion("40", Some("2000000001"));
+        if !full {
+            (done.tvr, done.tsi, done.atc) = (None, None, None);
+        }
+        p.terminal.complete_chip(&stan, &done, p.now).unwrap();
+        let f55 = |kind: TxnKind| {
+            p.terminal.records().find(|r| r.kind == kind).unwrap().template.fields.get(&55).cloned().unwrap()
+        };
+        let (sale55, advice55) = (f55(TxnKind::Sale), f55(TxnKind::ScriptAdvice));
+        assert!(advice55.contains("DF31052000000001"), "0620 without its script results: {advice55}");
+        assert!(advice55.contains("9F26081122334455667788"), "{advice55}");
+        assert!(sale55.contains("9F26081122334455667788") && sale55.contains("9F270140"), "{sale55}");
+        assert!(!sale55.contains("DF31"), "the sale's upload data keeps no script results: {sale55}");
+    }
 }
