@@ -636,6 +636,31 @@ export interface TerminalConfig {
   echoIntervalMs?: number;
   /** Field 59 terminal information sent in every financial request (default: none). */
   terminalInfo?: TerminalInfo;
+  /** Offline acceptance (脱机交易) and its limits (default: off). */
+  offline?: OfflineLimits;
+}
+
+/**
+ * What the merchant allows without the host. Every stored payment is the merchant's risk until
+ * the host accepts its advice; the defaults are conservative.
+ */
+export interface OfflineLimits {
+  /** Default false. */
+  enabled?: boolean;
+  /** Largest single offline payment, minor units (default 30000). */
+  maxAmount?: number;
+  /** Largest total stored and not yet accepted by the host, minor units (default 100000). */
+  maxTotal?: number;
+  /** Most payments stored at once (default 10). */
+  maxCount?: number;
+  /** Oldest a stored payment may get before `offline_stored_too_long` (default 86400000, 24 h). */
+  maxAgeMs?: number;
+  /** Entry modes that may go offline (default chip and contactless). */
+  entryModes?: Array<'chip' | 'contactless' | 'swipe' | 'manual'>;
+  /** Only payments verified by offline PIN (default false). */
+  requireOfflinePin?: boolean;
+  /** Wait between forwarding attempts while the host cannot be reached, ms (default 30000). */
+  retryMs?: number;
 }
 
 /** How the card or payment code was presented. */
@@ -665,6 +690,20 @@ export type TerminalRequest =
       pin?: PinInput;
     }
   | { type: 'preAuthVoid' | 'pre_auth_void' | 'completionVoid' | 'completion_void'; originalStan: string; card: CardInput; pin?: PinInput }
+  /**
+   * 脱机消费: a sale approved without the host, within `config.offline`; stored, then forwarded as
+   * a 0220 before the next online transaction. A chip card's `iccData` must carry its TC (9F27 =
+   * 40). `host_unreachable` is accepted only after a connection to the host failed.
+   */
+  | {
+      type: 'offlineSale' | 'offline_sale';
+      amount: number;
+      card: CardInput;
+      reason: 'card_approved' | 'host_unreachable';
+      offlinePin?: boolean;
+      /** A voice authorisation code (field 38). */
+      authCode?: string;
+    }
   | { type: 'settle' }
   /** 回响测试 0820 (301): may go out before sign-on. */
   | { type: 'echoTest' | 'echo_test' }
@@ -680,7 +719,7 @@ export type TerminalRequest =
 export type TxnKind =
   | 'sign_on' | 'sign_off' | 'sale' | 'void' | 'refund' | 'pre_auth' | 'completion' | 'pre_auth_void'
   | 'completion_void' | 'balance_inquiry' | 'settle' | 'echo_test' | 'parameter_download' | 'status_upload'
-  | 'capk_download' | 'aid_download' | 'script_advice';
+  | 'capk_download' | 'aid_download' | 'script_advice' | 'offline_sale';
 
 /** What the issuer sent for the card (answer field 55), for its second GENERATE AC. */
 export interface IssuerResponse {
@@ -828,6 +867,24 @@ export type TerminalEvent =
       kind: 'parameter_download' | 'status_upload' | 'capk_download' | 'aid_download';
       count: number;
     }
+  /** Accepted offline: stored in the journal, forwarded later. The merchant carries the risk. */
+  | {
+      type: 'stored_offline';
+      request: number;
+      stan: string;
+      amount: number;
+      reason: 'card_approved' | 'host_unreachable';
+      storedCount: number;
+      storedAmount: number;
+      receipt: Record<string, unknown> & { pan: string | null; voucherNo: string; batchNo: string };
+      diagnosis: EngineDiagnosis;
+    }
+  /** The host accepted a stored offline payment: it is an approved sale of the batch now. */
+  | { type: 'offline_forwarded'; stan: string; amount: number; rrn: string | null; code: string }
+  /** The host declined a stored offline payment: a merchant loss, alert the staff. */
+  | { type: 'offline_declined'; stan: string; amount: number; code: string; diagnosis: EngineDiagnosis }
+  /** A stored payment is older than `offline.maxAgeMs`: the line has been down too long. */
+  | { type: 'offline_stored_too_long'; stan: string; ageMs: number; diagnosis: EngineDiagnosis }
   | { type: 'host_requested'; task: HostTask }
   | { type: 'software_update_available'; current: string; offered: string };
 
@@ -836,7 +893,8 @@ export interface PendingRecord {
   kind: TxnKind;
   batch: string;
   stan: string;
-  status: 'in_flight' | 'pending' | 'exhausted';
+  /** `stored`: an offline sale not yet forwarded. */
+  status: 'in_flight' | 'pending' | 'exhausted' | 'stored';
   amount: number;
   date: string;
   time: string;

@@ -15,12 +15,12 @@ use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 
 use clap::Args;
+use poscore::iso8583::ascii_tlv::{self, LenDigits};
 use poscore::receipt::{self, ReceiptCopy, ReceiptData, RenderOptions};
 use poscore::response::{Diagnosis, Lang, Registry};
 use poscore::rng::SeededRng;
 use poscore::store::file::{FileStore, SealingKey};
 use poscore::terminal::driver::TcpDriver;
-use poscore::iso8583::ascii_tlv::{self, LenDigits};
 use poscore::terminal::{CardInput, Config, Event, Request, Terminal, TxnKind, TxnStatus};
 use poscore_sim::cards::{self, chip, contactless, magstripe, pin, qr, wechat, wrong_pin};
 use poscore_sim::{tcp, Acquirer, Fault};
@@ -205,6 +205,38 @@ impl Day {
             Event::BatchUploaded { count, .. } => {
                 vec![format!("  ✓ 批上送结束 end of batch upload acknowledged ({count} transactions uploaded)")]
             }
+            Event::StoredOffline { stan, amount, stored_count, stored_amount, receipt, diagnosis, .. } => {
+                let mut v = vec![
+                    format!(
+                        "  ✎ 脱机批准 approved OFFLINE: STAN {stan}, {}.{:02} stored in the journal ({stored_count} stored, {}.{:02} at the merchant's risk)",
+                        amount / 100,
+                        amount % 100,
+                        stored_amount / 100,
+                        stored_amount % 100
+                    ),
+                    format!("     receipt: {}", receipt.response_text.as_deref().unwrap_or_default()),
+                ];
+                v.extend(self.diag(diagnosis));
+                v
+            }
+            Event::OfflineForwarded { stan, rrn, code, .. } => vec![format!(
+                "  ✓ 脱机上送 offline sale STAN {stan} forwarded and accepted by the host ({code}, RRN {})",
+                rrn.as_deref().unwrap_or("-")
+            )],
+            Event::OfflineDeclined { stan, amount, code, diagnosis } => {
+                let mut v = vec![format!(
+                    "  ✗ 脱机上送被拒 offline sale STAN {stan} ({}.{:02}) declined by the host ({code}): a merchant loss, staff alerted",
+                    amount / 100,
+                    amount % 100
+                )];
+                v.extend(self.diag(diagnosis));
+                v
+            }
+            Event::OfflineStoredTooLong { stan, age_ms, diagnosis } => {
+                let mut v = vec![format!("  ! 脱机交易 STAN {stan} stored for {} min and not forwarded", age_ms / 60_000)];
+                v.extend(self.diag(diagnosis));
+                v
+            }
         };
         for l in lines {
             self.out(l);
@@ -212,10 +244,34 @@ impl Day {
     }
 }
 
+/// An address nothing listens on: connecting to it fails at once, as during an outage.
+fn dead_address() -> SocketAddr {
+    let l = std::net::TcpListener::bind("127.0.0.1:0").expect("a loopback port");
+    let addr = l.local_addr().expect("bound");
+    drop(l);
+    addr
+}
+
+/// One step of the outage, driven over the dead line.
+fn outage_step(day: &mut Day, t: &mut Terminal, dead: &mut TcpDriver, title: &str, request: Request) {
+    day.step(title);
+    let mut seen = Vec::new();
+    match t.start(request, poscore::terminal::driver::now_ms()) {
+        Ok(_) => dead.run_until_idle(t, &mut |e| seen.push(e.clone())),
+        Err(e) => day.out(format!("  ✗ refused: {e}")),
+    }
+    for e in &seen {
+        day.event(e);
+    }
+    let (code, amount, stan) = result_of(&seen);
+    let step = day.step;
+    day.rows.push((step, title.to_owned(), amount, code, stan));
+}
+
 fn result_of(events: &[Event]) -> (String, String, String) {
     for e in events.iter().rev() {
         match e {
-            Event::Approved { stan, amount, diagnosis, .. } => {
+            Event::Approved { stan, amount, diagnosis, .. } | Event::StoredOffline { stan, amount, diagnosis, .. } => {
                 return (diagnosis.entry.code.clone(), format!("{}.{:02}", amount / 100, amount % 100), stan.clone())
             }
             Event::Declined { stan, diagnosis, .. } => {
@@ -301,6 +357,8 @@ pub fn run(args: &DemoArgs, json_mode: bool, print: bool) -> poscore::Result<Out
         reversal_idle_delay_ms: 3_600_000,
         reversal_backoff_ms: 300,
         terminal_info: Some(poscore::terminal::TerminalInfo::demo()),
+        // The merchant accepts chip cards offline within the default limits.
+        offline: poscore::terminal::OfflineLimits { enabled: true, ..Default::default() },
         ..Config::demo()
     };
     // Sealed as a production journal must be (records hold the PAN and field 55). A real
@@ -417,7 +475,14 @@ pub fn run(args: &DemoArgs, json_mode: bool, print: bool) -> poscore::Result<Out
     // The host asks for the AID parameters in the header of its next reply (processing
     // requirement 5): the terminal does it before the next transaction.
     acquirer.lock().expect("simulator lock").ask.insert(t.config().terminal_id.clone(), 5);
-    exchange(&mut day, &mut t, "状态上送 Status upload (0820, 362); the reply header asks for AIDs", Request::UploadStatus, None, false);
+    exchange(
+        &mut day,
+        &mut t,
+        "状态上送 Status upload (0820, 362); the reply header asks for AIDs",
+        Request::UploadStatus,
+        None,
+        false,
+    );
     let first = exchange(
         &mut day,
         &mut t,
@@ -494,6 +559,41 @@ pub fn run(args: &DemoArgs, json_mode: bool, print: bool) -> poscore::Result<Out
         Request::Sale { amount: 20_000, card: chip(), pin: pin() },
         Some(Fault::Partial { approved: 15_000 }),
         true,
+    );
+    // An outage: the line to the host is down (a port nothing listens on). A sale cannot
+    // connect, so nothing left and nothing is owed; the card approves offline after "unable to
+    // go online" and the merchant accepts two sales within its offline limits.
+    let mut dead = TcpDriver::new(dead_address());
+    outage_step(
+        &mut day,
+        &mut t,
+        &mut dead,
+        "断网 Outage · sale cannot connect to the host (nothing sent, no reversal)",
+        Request::Sale { amount: 5_000, card: chip(), pin: pin() },
+    );
+    for (amount, what) in [(5_000, "CNY 50.00"), (2_600, "CNY 26.00")] {
+        outage_step(
+            &mut day,
+            &mut t,
+            &mut dead,
+            &format!("脱机消费 Offline sale · chip approves offline (TC) · {what}"),
+            Request::OfflineSale {
+                amount,
+                card: cards::chip_tc(),
+                reason: poscore::terminal::OfflineReason::HostUnreachable,
+                offline_pin: false,
+                auth_code: None,
+            },
+        );
+    }
+    let offline_stored = t.offline_owed().len();
+    exchange(
+        &mut day,
+        &mut t,
+        "恢复 Line back · next sale: both stored offline sales are forwarded first (0220)",
+        Request::Sale { amount: 900, card: contactless(), pin: None },
+        None,
+        false,
     );
     exchange(
         &mut day,
@@ -608,6 +708,8 @@ pub fn run(args: &DemoArgs, json_mode: bool, print: bool) -> poscore::Result<Out
         .sum();
     let pending = t.pending().len();
     let max_reversals = acq.ledger.reversal_requests.values().copied().max().unwrap_or(0);
+    let offline_booked = acq.ledger.bookings.values().filter(|b| b.kind == "offline_sale").count();
+    let offline_ok = offline_stored == 2 && offline_booked == offline_stored && t.offline_owed().is_empty();
     let reversals = acq.ledger.reversal_requests.len();
     let stan_reuse = acq.ledger.stan_reuse.len();
     let settled_once = acq.ledger.double_settlements.is_empty() && acq.ledger.booked_into_closed_batch.is_empty();
@@ -623,6 +725,7 @@ pub fn run(args: &DemoArgs, json_mode: bool, print: bool) -> poscore::Result<Out
         "approved_log_net": log_net,
         "no_pending_reversal": pending == 0,
         "no_duplicate_reversal": max_reversals <= 1,
+        "offline_sales_forwarded_once": offline_ok,
         "reversals": reversals,
         "stan_never_reused": stan_reuse == 0,
         "settled_once_nothing_booked_into_a_closed_batch": settled_once,
@@ -681,6 +784,11 @@ pub fn run(args: &DemoArgs, json_mode: bool, print: bool) -> poscore::Result<Out
             "  {} no duplicate reversal ({reversals} reversed, at most {max_reversals} 0400 per original)",
             ok(max_reversals <= 1)
         );
+        let _ = writeln!(
+            text,
+            "  {} offline sales stored during the outage forwarded and booked once ({offline_booked} of {offline_stored})",
+            ok(offline_ok)
+        );
         let _ = writeln!(text, "  {} STAN never reused within a batch", ok(stan_reuse == 0));
         let _ = writeln!(text, "  {} batch settled once, nothing booked into a closed batch", ok(settled_once));
         let _ = writeln!(
@@ -688,7 +796,11 @@ pub fn run(args: &DemoArgs, json_mode: bool, print: bool) -> poscore::Result<Out
             "  {} field 59 terminal information in every financial request ({with59} of {financial})",
             ok(financial > 0 && with59 == financial)
         );
-        let _ = writeln!(text, "  {} {keys} CA public keys and {aids} AIDs held, checksums verified", ok(keys > 0 && aids > 0));
+        let _ = writeln!(
+            text,
+            "  {} {keys} CA public keys and {aids} AIDs held, checksums verified",
+            ok(keys > 0 && aids > 0)
+        );
         let _ = writeln!(
             text,
             "  {} journal keeps no track data, PIN block or PAN outside a template's field 2; files sealed{}",

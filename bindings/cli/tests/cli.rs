@@ -75,7 +75,10 @@ fn demo_runs_a_terminal_day_with_invariants_held() {
     }
     // The partial approval: approved for less, the rest shown.
     let partial = lines.iter().find(|l| l["event"]["requested_amount"].is_u64()).expect("a partial approval");
-    assert_eq!((partial["event"]["amount"].as_u64(), partial["event"]["requested_amount"].as_u64()), (Some(15_000), Some(20_000)));
+    assert_eq!(
+        (partial["event"]["amount"].as_u64(), partial["event"]["requested_amount"].as_u64()),
+        (Some(15_000), Some(20_000))
+    );
     // The reversal goes out before the next sale.
     let sent = types.iter().position(|t| t == "reversal_sent").unwrap();
     let pending = types.iter().position(|t| t == "reversal_pending").unwrap();

@@ -107,6 +107,32 @@ pub enum VerifyFailure {
     Software,
 }
 
+/// Offline acceptance: accepted, or which of the merchant's limits refused it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum OfflineEvent {
+    /// Accepted and stored: the merchant carries the risk until the host accepts the advice.
+    Accepted,
+    /// Offline acceptance is off.
+    Disabled,
+    /// The amount is over the per-payment limit.
+    AmountLimit,
+    /// The stored total would go over its limit.
+    TotalLimit,
+    /// Too many payments stored.
+    CountLimit,
+    /// A stored payment is older than allowed: forward before accepting more.
+    TooOld,
+    /// That entry mode may not go offline.
+    EntryMode,
+    /// The limits ask for an offline PIN.
+    PinRequired,
+    /// The host has not been found unreachable: send the payment online.
+    HostReachable,
+    /// The card did not approve offline (no TC).
+    CardDeclined,
+}
+
 /// What happened.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
@@ -162,6 +188,12 @@ pub enum Event {
     /// key whose SHA-1 checksum does not match, a list that does not parse): the terminal keeps
     /// its previous set.
     DownloadRejected,
+    /// Offline acceptance ([`crate::terminal::Request::OfflineSale`]): accepted at the
+    /// merchant's risk, or refused by one of the merchant's limits.
+    Offline {
+        /// Which.
+        what: OfflineEvent,
+    },
     /// A failure with no more detail (the 103 family).
     General,
 }
@@ -197,6 +229,18 @@ names!(CardReadError {
 names!(PrinterFault { OutOfPaper = "out_of_paper", CoverOpen = "cover_open", Overheat = "overheat", Fault = "fault" });
 names!(KeyProblem { NotSignedOn = "not_signed_on", KcvMismatch = "kcv_mismatch", MasterKeyMissing = "master_key_missing" });
 names!(ResponseProblem { MacFailed = "mac_failed", Mismatch = "mismatch", Malformed = "malformed" });
+names!(OfflineEvent {
+    Accepted = "accepted",
+    Disabled = "disabled",
+    AmountLimit = "amount_limit",
+    TotalLimit = "total_limit",
+    CountLimit = "count_limit",
+    TooOld = "too_old",
+    EntryMode = "entry_mode",
+    PinRequired = "pin_required",
+    HostReachable = "host_reachable",
+    CardDeclined = "card_declined",
+});
 names!(VerifyFailure {
     Unknown = "unknown",
     Card = "card",
@@ -224,6 +268,7 @@ impl Event {
             Self::ReversalExhausted => "reversal.exhausted".to_owned(),
             Self::JournalDamaged => "journal.damaged".to_owned(),
             Self::DownloadRejected => "download.rejected".to_owned(),
+            Self::Offline { what } => format!("offline.{}", what.as_str()),
             Self::General => "general".to_owned(),
         }
     }
@@ -306,13 +351,18 @@ impl Event {
                     Err(bad(1, "rejected"))
                 }
             }
+            "offline" => {
+                want(2)?;
+                let what = OfflineEvent::parse_seg(segs[1]).ok_or_else(|| bad(1, OfflineEvent::NAMES))?;
+                Ok(Self::Offline { what })
+            }
             "general" => {
                 want(1)?;
                 Ok(Self::General)
             }
             _ => Err(bad(
                 0,
-                "code:XX, comm, card, printer, keys, response, verify, host, reversal, journal, download or general",
+                "code:XX, comm, card, printer, keys, response, verify, host, reversal, journal, download, offline or general",
             )),
         }
     }

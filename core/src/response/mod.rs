@@ -64,7 +64,9 @@ mod event;
 mod registry;
 
 pub use docs::{markdown, markdown_profile};
-pub use event::{CardReadError, CommError, Event, KeyProblem, Phase, PrinterFault, ResponseProblem, VerifyFailure};
+pub use event::{
+    CardReadError, CommError, Event, KeyProblem, OfflineEvent, Phase, PrinterFault, ResponseProblem, VerifyFailure,
+};
 pub use registry::{data, diagnose, EntryPatch, Profile, Registry, BUNDLED_PROFILES};
 
 /// Errors from loading a profile, parsing a language or an event key.

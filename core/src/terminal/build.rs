@@ -35,17 +35,18 @@ fn request_account(request: &Request) -> Option<&str> {
         | Request::PreAuthVoid { card, .. }
         | Request::CompletionVoid { card, .. }
         | Request::Refund { card, .. }
-        | Request::BalanceInquiry { card, .. } => Some(card.account()),
+        | Request::BalanceInquiry { card, .. }
+        | Request::OfflineSale { card, .. } => Some(card.account()),
         _ => None,
     }
 }
 
 /// A request's message and what the engine keeps beside it.
-struct Built {
-    message: Message,
-    amount: u64,
-    card: Option<CardSummary>,
-    original_stan: Option<String>,
+pub(super) struct Built {
+    pub message: Message,
+    pub amount: u64,
+    pub card: Option<CardSummary>,
+    pub original_stan: Option<String>,
 }
 
 impl Terminal {
@@ -169,7 +170,7 @@ impl Terminal {
     }
 
     /// The message of a request of any kind but settlement (see [`super::settlement`]).
-    fn build(&mut self, request: &Request, stan: &str) -> Result<Built> {
+    pub(super) fn build(&mut self, request: &Request, stan: &str) -> Result<Built> {
         let kind = request.kind();
         let f = facts(kind);
         let batch = self.state.batch.clone();
@@ -180,6 +181,7 @@ impl Terminal {
         }
         let amount12 = |a: u64| format!("{a:012}");
         let (mut value, mut card_summary, mut original) = (0, None, None);
+        let mut type_code = f.type_code;
         match request {
             Request::SignOn => {
                 m.set_str(63, &self.operator63())?;
@@ -223,6 +225,17 @@ impl Terminal {
             Request::BalanceInquiry { card, pin } => {
                 card_summary = Some(self.card_fields(&mut m, card, pin.as_ref())?);
             }
+            Request::OfflineSale { amount, card, auth_code, .. } => {
+                value = *amount;
+                m.set_str(4, &amount12(*amount))?;
+                card_summary = Some(self.card_fields(&mut m, card, None)?);
+                if let Some(a) = auth_code {
+                    m.set_str(38, a)?;
+                }
+                if !matches!(card, CardInput::Chip { .. } | CardInput::Contactless { .. }) {
+                    type_code = super::offline::TYPE_OFFLINE_SETTLE;
+                }
+            }
             Request::Settle => unreachable!("settlement is built by the settlement flow"),
             Request::EchoTest
             | Request::DownloadParameters
@@ -239,8 +252,43 @@ impl Terminal {
                 m.set_str(59, &f59)?;
             }
         }
-        m.set_str(60, &field60(f.type_code, &batch, &nmi))?;
+        m.set_str(60, &field60(type_code, &batch, &nmi))?;
         Ok(Built { message: m, amount: value, card: card_summary, original_stan: original })
+    }
+
+    /// The journal record of request `id` of `kind` as built (`in_flight`): what a reversal
+    /// (0400) or an advice repeat (0221) needs of the message, nothing more.
+    pub(super) fn journal_record(
+        &self,
+        kind: TxnKind,
+        stan: &str,
+        id: u64,
+        built: &Built,
+        now: u64,
+    ) -> Result<TxnRecord> {
+        let (date, time, _, _) = clock::local(now, self.cfg.utc_offset_minutes);
+        let repeat = facts(kind).obligation == Obligation::Repeat;
+        let fields: &[u8] = if repeat { &ADVICE_FIELDS } else { &REVERSAL_FIELDS };
+        Ok(TxnRecord {
+            kind,
+            batch: self.state.batch.clone(),
+            stan: stan.to_owned(),
+            status: TxnStatus::InFlight,
+            amount: built.amount,
+            date,
+            time,
+            template: journal::minimal_template(&built.message, fields)?.to_json(&self.spec),
+            reason: if repeat { None } else { Some(super::REASON_NO_ANSWER.into()) },
+            attempts: 0,
+            response_code: None,
+            rrn: None,
+            auth_code: None,
+            original_stan: built.original_stan.clone(),
+            receipt: None,
+            request: id,
+            card_org: None,
+            stored_at: None,
+        })
     }
 
     /// Sends request `id`. For the kinds that owe the host something once sent, the journal
@@ -256,34 +304,13 @@ impl Terminal {
             return self.start_management(id, kind, now);
         }
         let stan = self.next_stan()?;
-        let Built { message: mut m, amount, card, original_stan } = self.build(request, &stan)?;
+        let built = self.build(request, &stan)?;
         let key = match f.obligation {
             Obligation::Reversal | Obligation::Repeat => {
-                let (date, time, _, _) = clock::local(now, self.cfg.utc_offset_minutes);
+                let rec = self.journal_record(kind, &stan, id, &built, now)?;
                 let k = journal::txn_key(&self.state.batch, &stan);
-                let repeat = f.obligation == Obligation::Repeat;
-                let fields: &[u8] = if repeat { &ADVICE_FIELDS } else { &REVERSAL_FIELDS };
-                let rec = TxnRecord {
-                    kind,
-                    batch: self.state.batch.clone(),
-                    stan: stan.clone(),
-                    status: TxnStatus::InFlight,
-                    amount,
-                    date,
-                    time,
-                    template: journal::minimal_template(&m, fields)?.to_json(&self.spec),
-                    reason: if repeat { None } else { Some(super::REASON_NO_ANSWER.into()) },
-                    attempts: 0,
-                    response_code: None,
-                    rrn: None,
-                    auth_code: None,
-                    original_stan,
-                    receipt: None,
-                    request: id,
-                    card_org: None,
-                };
                 self.write_record(&k, rec)?;
-                if !repeat {
+                if f.obligation == Obligation::Reversal {
                     self.events.push_back(Event::ReversalRecorded { request: id, stan: stan.clone() });
                 }
                 Some(k)
@@ -291,6 +318,7 @@ impl Terminal {
             Obligation::None => None,
             Obligation::Settlement => unreachable!("handled above"),
         };
+        let Built { message: mut m, card, .. } = built;
         let bytes = match self.seal_and_frame(&mut m, f.mac) {
             Ok(b) => b,
             Err(e) => {

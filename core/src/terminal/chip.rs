@@ -274,6 +274,7 @@ impl Terminal {
             receipt: None,
             request: 0,
             card_org: None,
+            stored_at: None,
         };
         Ok((key, rec))
     }

@@ -94,6 +94,13 @@ pub enum TerminalError {
         /// What is wrong.
         damage: Vec<super::Damage>,
     },
+    /// An offline sale ([`super::Request::OfflineSale`]) was refused by one of the merchant's
+    /// limits ([`super::OfflineLimits`]) or because it may not go offline: nothing was stored.
+    #[error("offline sale refused: offline.{}", what.as_str())]
+    OfflineRefused {
+        /// Which limit or rule.
+        what: response::OfflineEvent,
+    },
     /// An earlier journal failure stopped the engine.
     #[error("engine halted after a journal failure: {reason}")]
     Halted {
@@ -119,6 +126,7 @@ impl TerminalError {
             Self::SettlementUnresolved { .. } => "terminal.settlement_unresolved",
             Self::JournalDamaged { .. } => "terminal.journal_damaged",
             Self::Halted { .. } => "terminal.halted",
+            Self::OfflineRefused { .. } => "terminal.offline_refused",
         }
     }
 
@@ -135,6 +143,7 @@ impl TerminalError {
             }
             Self::Store(_) | Self::Halted { .. } | Self::BadRecord { .. } => Some(response::Event::General),
             Self::JournalDamaged { .. } => Some(response::Event::JournalDamaged),
+            Self::OfflineRefused { what } => Some(response::Event::Offline { what: *what }),
             Self::UnknownOriginal { .. }
             | Self::NoSuchReversal { .. }
             | Self::BadRequest { .. }

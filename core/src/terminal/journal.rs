@@ -61,6 +61,10 @@ pub enum TxnStatus {
     Exhausted,
     /// Resolved by hand: the acquirer confirmed nothing is charged.
     Reconciled,
+    /// Accepted offline within the merchant's limits (see `offline`): its advice (0220) has not
+    /// left yet. Owed to the host; becomes `in_flight` just before the first send, so a resend
+    /// after a crash is a repeat (0221).
+    Stored,
 }
 
 /// One transaction in the journal.
@@ -112,6 +116,9 @@ pub struct TxnRecord {
     /// card (外卡).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub card_org: Option<String>,
+    /// For an offline sale: when it was accepted (unix ms), for the age limit.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub stored_at: Option<u64>,
 }
 
 /// A journal record as an operator or a page may see it: no message template (which holds the
@@ -172,7 +179,13 @@ impl TxnRecord {
 
     /// True while something must still be sent for it (reversal or repeat).
     pub fn needs_delivery(&self) -> bool {
-        matches!(self.status, TxnStatus::InFlight | TxnStatus::Pending)
+        matches!(self.status, TxnStatus::InFlight | TxnStatus::Pending | TxnStatus::Stored)
+    }
+
+    /// True while the host is owed something for it, or it is exhausted: such records are never
+    /// masked or pruned.
+    pub fn is_owed(&self) -> bool {
+        self.needs_delivery() || self.status == TxnStatus::Exhausted
     }
 
     /// A foreign card (外卡): the host named a card organisation other than UnionPay.

@@ -103,6 +103,9 @@ pub(super) fn facts(kind: TxnKind) -> Facts {
         TxnKind::CapkDownload => row(Step::CapkQuery.mti(), none, none, "00", Some(Step::CapkQuery.nmi()), Class::Management, O::None, true, false, None, None),
         TxnKind::AidDownload => row(Step::AidQuery.mti(), none, none, "00", Some(Step::AidQuery.nmi()), Class::Management, O::None, true, false, None, None),
         // Script result advice: the 0620 is built whole by `chip`, resent as it is.
+        // Offline sale (脱机消费): stored, then forwarded as an advice; 60.1 is 30 for a card
+        // without a chip cryptogram (see `offline`).
+        TxnKind::OfflineSale => row(Mti::FINANCIAL_ADVICE, Some("000000"), Some("00"), super::offline::TYPE_IC_OFFLINE, Some("000"), Class::Advice, O::Repeat, false, true, None, Some(TxnType::Sale)),
         TxnKind::ScriptAdvice => row(Mti::ADMINISTRATIVE_ADVICE, none, none, "00", Some("951"), Class::Advice, O::Repeat, false, true, None, None),
     }
 }
@@ -110,6 +113,7 @@ pub(super) fn facts(kind: TxnKind) -> Facts {
 /// Whether a request of `kind` needs working keys first. The echo test does not: it is how an
 /// installer checks the line before the first sign-on.
 pub(super) fn needs_sign_on(kind: TxnKind) -> bool {
+    // An offline sale needs the working keys too: its advice carries a MAC.
     !matches!(kind, TxnKind::SignOn | TxnKind::EchoTest)
 }
 
@@ -117,7 +121,7 @@ pub(super) fn needs_sign_on(kind: TxnKind) -> bool {
 mod tests {
     use super::*;
 
-    const ALL: [TxnKind; 17] = [
+    const ALL: [TxnKind; 18] = [
         TxnKind::SignOn,
         TxnKind::SignOff,
         TxnKind::Sale,
@@ -135,6 +139,7 @@ mod tests {
         TxnKind::CapkDownload,
         TxnKind::AidDownload,
         TxnKind::ScriptAdvice,
+        TxnKind::OfflineSale,
     ];
 
     #[test]

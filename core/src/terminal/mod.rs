@@ -73,6 +73,7 @@ pub mod integrity;
 pub mod journal;
 mod kinds;
 mod manage;
+mod offline;
 mod open;
 mod outcome;
 mod receipt;
@@ -92,8 +93,8 @@ pub use integrity::{Damage, RollbackGuard};
 pub use journal::{TxnRecord, TxnStatus, TxnSummary};
 pub use manage::HostDataView;
 pub use types::{
-    CardInput, CommFailure, Config, Event, HostTask, PinInput, Request, Resolution, SettlementOwed, TerminalInfo,
-    Totals, Transmit, TxnKind,
+    CardInput, CommFailure, Config, Event, HostTask, OfflineLimits, OfflineReason, PinInput, Request, Resolution,
+    SettlementOwed, TerminalInfo, Totals, Transmit, TxnKind,
 };
 
 use crate::iso8583::{FrameConfig, FrameDecoder, Mti, Spec, Tpdu};
@@ -213,6 +214,14 @@ pub struct Terminal {
     info_extra: BTreeMap<String, String>,
     /// When the last message left (unix ms), for the keep-alive echo test.
     last_sent: u64,
+    /// Since when the host could not be reached (a connection failed and no answer came since):
+    /// what allows an offline sale for that reason ([`offline`]).
+    host_unreachable: Option<u64>,
+    /// Stored offline payments already reported as too old (by STAN).
+    offline_alerted: BTreeSet<String>,
+    /// The stored advice whose first send is in flight (its journal key): a connection that
+    /// could not be opened puts it back to `stored`.
+    first_forward: Option<String>,
 }
 
 impl std::fmt::Debug for Terminal {
@@ -373,6 +382,12 @@ impl Terminal {
         }
         let id = self.next_id;
         self.next_id += 1;
+        if kind == TxnKind::OfflineSale {
+            // Nothing to send now: stored (or refused) at once, forwarded when the line allows.
+            self.accept_offline(id, &request, now)?;
+            self.pump(now);
+            return Ok(id);
+        }
         if kind == TxnKind::Settle && self.settlement.is_some() {
             // A settlement is already owed: this request resends it now (after exhausted retries
             // too) instead of starting a second one.
@@ -411,7 +426,10 @@ impl Terminal {
             return Some(i.deadline);
         }
         self.keys.as_ref()?;
-        let due = self.due.values().copied().min();
+        // An offline advice waiting for an earlier one is not due on its own (forwarding is in
+        // order): its timer would fire without anything to send.
+        let owed = self.due.iter().filter(|(k, _)| self.offline_turn(k)).map(|(_, &at)| at).min();
+        let due = [owed, self.offline_age_deadline()].into_iter().flatten().min();
         match self.keep_alive_at() {
             Some(at) => Some(due.map_or(at, |d| d.min(at))),
             None => due,
@@ -433,6 +451,7 @@ impl Terminal {
             let event = response::Event::Comm { error: CommError::ReceiveTimeout, phase: Phase::AfterSend };
             self.fail_inflight(event, now);
         }
+        self.check_offline_age(now);
         if self.keep_alive_at().is_some_and(|at| now >= at) {
             let id = self.next_id;
             self.next_id += 1;
@@ -454,6 +473,9 @@ impl Terminal {
             CommFailure::LineDropped => (CommError::LineDropped, Phase::AfterSend),
         };
         self.decoder = FrameDecoder::new(self.frame.clone());
+        if failure == CommFailure::ConnectFailed {
+            self.host_unreachable.get_or_insert(now);
+        }
         self.fail_inflight(response::Event::Comm { error, phase }, now);
         self.pump(now);
     }
@@ -508,9 +530,9 @@ impl Terminal {
         Ok(diag)
     }
 
-    /// Sends every pending reversal and advice repeat, and an owed settlement, now instead of
-    /// waiting for the next request or its backoff timer (the operator's "send reversal now" menu
-    /// item). Exhausted ones stay exhausted; see [`Terminal::resolve_exhausted_reversal`] (and
+    /// Sends every pending reversal and advice repeat, stored offline payments, and an owed
+    /// settlement, now instead of waiting for the next request or its backoff timer (the
+    /// operator's "send reversal now" / "forward offline payments now" menu items). Exhausted ones stay exhausted; see [`Terminal::resolve_exhausted_reversal`] (and
     /// `Request::Settle` for a settlement).
     pub fn flush_pending(&mut self, now: u64) {
         for at in self.due.values_mut() {

@@ -152,6 +152,9 @@ impl Terminal {
             sn_cipher: None,
             info_extra: BTreeMap::new(),
             last_sent: now,
+            host_unreachable: None,
+            offline_alerted: BTreeSet::new(),
+            first_forward: None,
         };
         t.info_extra = t.cfg.terminal_info.as_ref().map(|i| i.extra.clone()).unwrap_or_default();
         t.pump(now);

@@ -60,7 +60,9 @@ impl Terminal {
             | TxnKind::StatusUpload
             | TxnKind::CapkDownload
             | TxnKind::AidDownload => self.on_management_response(&inf, kind, msg, diag, now),
-            TxnKind::ScriptAdvice => unreachable!("a script result advice is sent as an owed record"),
+            TxnKind::ScriptAdvice | TxnKind::OfflineSale => {
+                unreachable!("script result advices and offline sales are sent as owed records")
+            }
             TxnKind::Sale
             | TxnKind::Void
             | TxnKind::Refund
@@ -222,7 +224,18 @@ impl Terminal {
     /// The answer to a reversal (0400) or an advice repeat (0221).
     pub(super) fn on_pending_response(&mut self, inf: &InFlight, msg: &Message, code: &str, now: u64) {
         let Some(key) = inf.key.clone() else { return };
+        self.first_forward = None;
         let mut r = self.records[&key].clone();
+        if inf.flight == Flight::Repeat && r.kind == TxnKind::OfflineSale {
+            let diag =
+                self.diagnose(response::Request::Advice, response::Event::HostResponse { code: code.to_owned() });
+            if matches!(diag.action, NextAction::Complete | NextAction::Decline) {
+                self.offline_answered(&key, msg, code, diag);
+            } else if self.after_decline(&diag).is_ok() {
+                self.pending_attempt_failed(&key, diag, now);
+            }
+            return;
+        }
         if inf.flight == Flight::Repeat && r.kind == TxnKind::ScriptAdvice {
             let diag =
                 self.diagnose(response::Request::Advice, response::Event::HostResponse { code: code.to_owned() });
@@ -292,8 +305,15 @@ impl Terminal {
                 } else {
                     response::Request::Advice
                 };
-                let diag = self.diagnose(req, event);
+                let first = self.first_forward.take();
                 if let Some(key) = inf.key {
+                    let offline = self.records.get(&key).is_some_and(|r| r.kind == TxnKind::OfflineSale);
+                    if offline && before_send {
+                        let was_stored = first.as_deref() == Some(key.as_str());
+                        self.forward_not_connected(&key, event, now, was_stored);
+                        return;
+                    }
+                    let diag = self.diagnose(req, event);
                     self.pending_attempt_failed(&key, diag, now);
                 }
             }

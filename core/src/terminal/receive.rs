@@ -35,6 +35,8 @@ impl Terminal {
     pub(super) fn on_frame(&mut self, frame: &Frame, now: u64) {
         let parsed = MessageRef::unpack(&self.spec, &frame.message);
         if parsed.is_ok() {
+            // The host answered: it is reachable again.
+            self.host_unreachable = None;
             self.on_reply_header(&frame.header);
         }
         let msg = match parsed {

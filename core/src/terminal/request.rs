@@ -54,6 +54,19 @@ impl Terminal {
                 amount_ok(*amount)?;
                 card_ok(card, None)
             }
+            Request::OfflineSale { amount, card, auth_code, .. } => {
+                amount_ok(*amount)?;
+                if auth_code
+                    .as_ref()
+                    .is_some_and(|a| a.is_empty() || a.len() > 6 || !a.bytes().all(|b| b.is_ascii_alphanumeric()))
+                {
+                    return Err(TerminalError::BadRequest {
+                        field: "auth_code",
+                        reason: "1 to 6 letters or digits".into(),
+                    });
+                }
+                card_ok(card, None)
+            }
             Request::BalanceInquiry { card, pin } => card_ok(card, pin.as_ref()),
             Request::Void { original_stan, card, pin }
             | Request::PreAuthVoid { original_stan, card, pin }
@@ -81,10 +94,7 @@ impl Terminal {
             r.kind == void
                 && r.original_stan.as_deref() == Some(stan)
                 && r.batch == self.state.batch
-                && matches!(
-                    r.status,
-                    TxnStatus::Approved | TxnStatus::InFlight | TxnStatus::Pending | TxnStatus::Exhausted
-                )
+                && (r.status == TxnStatus::Approved || r.is_owed())
         });
         match self.records.get(&key) {
             Some(r) if Some(r.kind) == original && r.status == TxnStatus::Approved && !voided => Ok(r),
@@ -99,7 +109,8 @@ pub(super) fn fingerprint(r: &Request) -> Option<String> {
         Request::Sale { amount, card, .. }
         | Request::PreAuth { amount, card, .. }
         | Request::Completion { amount, card, .. }
-        | Request::Refund { amount, card, .. } => (*amount, card),
+        | Request::Refund { amount, card, .. }
+        | Request::OfflineSale { amount, card, .. } => (*amount, card),
         Request::Void { original_stan, card, .. }
         | Request::PreAuthVoid { original_stan, card, .. }
         | Request::CompletionVoid { original_stan, card, .. } => (original_stan.parse().unwrap_or(0), card),

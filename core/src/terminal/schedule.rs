@@ -56,7 +56,7 @@ impl Terminal {
                     t.records.get(k).is_some_and(|r| r.attempts == 0)
                 }
             };
-            let ready = |t: &Self, k: &str, at: u64| at <= now || (front_waits && fresh(t, k));
+            let ready = |t: &Self, k: &str, at: u64| (at <= now || (front_waits && fresh(t, k))) && t.offline_turn(k);
             let next = self
                 .due
                 .iter()
@@ -104,8 +104,9 @@ impl Terminal {
         let repeat = facts(r.kind).obligation == Obligation::Repeat;
         let built = (|| -> Result<(Message, Vec<u8>)> {
             let mut m = Message::from_json(&self.spec, &r.template)?;
-            if r.kind == TxnKind::ScriptAdvice {
-                // Resent as built: UnionPay terminals repeat the 0620 itself.
+            if r.kind == TxnKind::ScriptAdvice || r.status == TxnStatus::Stored {
+                // Resent as built: UnionPay terminals repeat the 0620 itself; a stored offline
+                // payment's first send is its 0220.
             } else if repeat {
                 m.set_mti(Mti::new("0221")?);
             } else {
@@ -127,6 +128,12 @@ impl Terminal {
                 return self.write_record(key, r2).is_ok();
             }
         };
+        if r.status == TxnStatus::Stored {
+            if self.mark_forwarding(key).is_err() {
+                return false;
+            }
+            self.first_forward = Some(key.to_owned());
+        }
         let attempt = r.attempts + 1;
         let flight = if repeat { Flight::Repeat } else { Flight::Reversal };
         if flight == Flight::Reversal {

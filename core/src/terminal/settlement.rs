@@ -375,7 +375,7 @@ impl Terminal {
         self.records
             .iter()
             .filter(|(k, r)| r.batch == closed && !pruned.contains(k))
-            .filter(|(_, r)| !matches!(r.status, TxnStatus::InFlight | TxnStatus::Pending | TxnStatus::Exhausted))
+            .filter(|(_, r)| !r.is_owed())
             .filter_map(|(k, r)| {
                 let pan = r.template.fields.get(&2)?;
                 let masked = crate::card::mask_pan(pan, &crate::card::MaskPolicy::default()).ok()?;
@@ -402,7 +402,7 @@ impl Terminal {
         self.records
             .iter()
             .filter(|(_, r)| !kept.contains(&r.batch))
-            .filter(|(_, r)| !matches!(r.status, TxnStatus::InFlight | TxnStatus::Pending | TxnStatus::Exhausted))
+            .filter(|(_, r)| !r.is_owed())
             .map(|(k, _)| k.clone())
             .collect()
     }

@@ -95,6 +95,64 @@ pub struct Config {
     /// financial request since about 2019. `None` (the default) sends no field 59.
     #[serde(default)]
     pub terminal_info: Option<TerminalInfo>,
+    /// Offline acceptance (脱机/离线交易) and its limits: off unless the merchant turns it on.
+    #[serde(default)]
+    pub offline: OfflineLimits,
+}
+
+/// What the merchant allows the terminal to accept without the host ([`Request::OfflineSale`]).
+/// Every stored payment is the merchant's risk until the host accepts its advice: the defaults
+/// are conservative (off; when on, chip only, small amounts, few payments, one day).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct OfflineLimits {
+    /// Offline acceptance at all. Default `false`.
+    pub enabled: bool,
+    /// Largest single offline payment, minor units. Default 30 000 (300.00).
+    pub max_amount: u64,
+    /// Largest total of payments stored and not yet accepted by the host, minor units.
+    /// Default 100 000 (1 000.00).
+    pub max_total: u64,
+    /// Most payments stored at once. Default 10.
+    pub max_count: u32,
+    /// Oldest a stored payment may get before the app is alerted
+    /// ([`Event::OfflineStoredTooLong`]) and further offline acceptance is refused, ms.
+    /// Default 86 400 000 (24 h).
+    pub max_age_ms: u64,
+    /// Entry modes that may be accepted offline. Default chip and contactless: a magnetic stripe
+    /// offers no card authentication, so it is off unless the merchant takes that risk.
+    pub entry_modes: Vec<crate::receipt::EntryMode>,
+    /// Only payments whose cardholder was verified by offline PIN. Default `false`.
+    pub require_offline_pin: bool,
+    /// Wait between forwarding attempts while the host cannot be reached, ms. Default 30 000.
+    pub retry_ms: u64,
+}
+
+impl Default for OfflineLimits {
+    fn default() -> Self {
+        Self {
+            enabled: false,
+            max_amount: 30_000,
+            max_total: 100_000,
+            max_count: 10,
+            max_age_ms: 86_400_000,
+            entry_modes: vec![crate::receipt::EntryMode::Chip, crate::receipt::EntryMode::Contactless],
+            require_offline_pin: false,
+            retry_ms: 30_000,
+        }
+    }
+}
+
+/// Why a payment is accepted offline.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum OfflineReason {
+    /// The card approved it offline (TC from the first GENERATE AC, below the floor limit).
+    CardApproved,
+    /// The host could not be reached (connect failed: nothing was sent) and the card approved
+    /// it offline after "unable to go online" (TC from the second GENERATE AC, 8A = Y3), or the
+    /// operator has a voice authorisation code for a magnetic stripe card.
+    HostUnreachable,
 }
 
 impl TerminalInfo {
@@ -212,6 +270,7 @@ impl Config {
             keep_batches: config_defaults::keep_batches(),
             echo_interval_ms: 0,
             terminal_info: None,
+            offline: OfflineLimits::default(),
         }
     }
 }
@@ -430,6 +489,25 @@ pub enum Request {
         #[serde(default)]
         pin: Option<PinInput>,
     },
+    /// 脱机消费 / 离线结算: a sale approved without the host, within [`Config::offline`]. It is
+    /// journaled as a stored advice before the approval is reported, and forwarded as a 0220
+    /// (60.1 = 36 for a chip card's offline purchase, 30 for an offline settlement of a
+    /// magnetic stripe card with a voice authorisation code), repeated as 0221, before the next
+    /// online transaction and before settlement.
+    OfflineSale {
+        /// Minor units.
+        amount: u64,
+        /// The card; a chip card's `icc_data` must carry the card's TC (9F27 = 40).
+        card: CardInput,
+        /// Why the host was not asked.
+        reason: OfflineReason,
+        /// The cardholder was verified by offline PIN (the kernel says so).
+        #[serde(default)]
+        offline_pin: bool,
+        /// A voice authorisation code (field 38), when the operator obtained one.
+        #[serde(default)]
+        auth_code: Option<String>,
+    },
     /// 结算: 0500 with the batch totals in field 48, the batch upload (0320s) and its end.
     Settle,
     /// 回响测试: 0820, 60.3 = 301. Tests the line and the host; moves nothing and may go out
@@ -488,6 +566,8 @@ pub enum TxnKind {
     /// Script result advice (0620), journaled by [`super::Terminal::complete_chip`]: never
     /// started by a request.
     ScriptAdvice,
+    /// Offline sale: stored, then forwarded as an advice.
+    OfflineSale,
 }
 
 impl TxnKind {
@@ -511,6 +591,7 @@ impl TxnKind {
             Self::CapkDownload => "capk_download",
             Self::AidDownload => "aid_download",
             Self::ScriptAdvice => "script_advice",
+            Self::OfflineSale => "offline_sale",
         }
     }
 
@@ -525,6 +606,7 @@ impl TxnKind {
                 | Self::Completion
                 | Self::PreAuthVoid
                 | Self::CompletionVoid
+                | Self::OfflineSale
         )
     }
 
@@ -532,7 +614,7 @@ impl TxnKind {
     /// 0 none (pre-authorisation holds are not charges).
     pub fn sign(self) -> i8 {
         match self {
-            Self::Sale | Self::Completion => 1,
+            Self::Sale | Self::Completion | Self::OfflineSale => 1,
             Self::Void | Self::Refund | Self::CompletionVoid => -1,
             _ => 0,
         }
@@ -553,6 +635,7 @@ impl Request {
             Self::PreAuthVoid { .. } => TxnKind::PreAuthVoid,
             Self::CompletionVoid { .. } => TxnKind::CompletionVoid,
             Self::BalanceInquiry { .. } => TxnKind::BalanceInquiry,
+            Self::OfflineSale { .. } => TxnKind::OfflineSale,
             Self::Settle => TxnKind::Settle,
             Self::EchoTest => TxnKind::EchoTest,
             Self::DownloadParameters => TxnKind::ParameterDownload,
@@ -929,6 +1012,62 @@ pub enum Event {
         current: String,
         /// The host's.
         offered: String,
+    },
+    /// A payment was accepted offline ([`Request::OfflineSale`]): it is in the journal as a
+    /// stored advice and will be forwarded. The merchant carries the risk until the host accepts
+    /// it (the diagnosis says so to the operator).
+    StoredOffline {
+        /// Request id.
+        request: u64,
+        /// Its STAN.
+        stan: String,
+        /// Minor units.
+        amount: u64,
+        /// Why offline.
+        reason: OfflineReason,
+        /// Payments stored now (this one included).
+        stored_count: u32,
+        /// Their total, minor units.
+        stored_amount: u64,
+        /// What to print: marked 脱机 OFFLINE.
+        receipt: Box<ReceiptInput>,
+        /// What to show.
+        diagnosis: Box<Diagnosis>,
+    },
+    /// The host accepted a stored offline payment's advice: it is now an approved transaction of
+    /// the batch.
+    OfflineForwarded {
+        /// Its STAN.
+        stan: String,
+        /// Minor units.
+        amount: u64,
+        /// Field 37 the host gave it.
+        rrn: Option<String>,
+        /// The host's field 39.
+        code: String,
+    },
+    /// The host declined a stored offline payment: the goods are gone and the money will not
+    /// come. A merchant loss: alert the staff, and pursue it outside the terminal.
+    OfflineDeclined {
+        /// Its STAN.
+        stan: String,
+        /// Minor units.
+        amount: u64,
+        /// The host's field 39.
+        code: String,
+        /// What to show (the host's reason).
+        diagnosis: Box<Diagnosis>,
+    },
+    /// A stored offline payment is older than [`OfflineLimits::max_age_ms`]: the line has been
+    /// down too long. Reported once per payment; offline acceptance is refused until it is
+    /// forwarded.
+    OfflineStoredTooLong {
+        /// Its STAN.
+        stan: String,
+        /// How old, ms.
+        age_ms: u64,
+        /// What to show.
+        diagnosis: Box<Diagnosis>,
     },
     /// Batch upload (批上送) finished: its end (0320, 60.3 = 207 / 202) was acknowledged. Comes
     /// just before the settlement's closing event.

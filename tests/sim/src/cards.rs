@@ -26,6 +26,19 @@ pub fn chip() -> CardInput {
     }
 }
 
+/// The chip card after it approved offline: the same field 55 with cryptogram information data
+/// 9F27 = 40 (a TC). The cryptogram's input does not include 9F27, so the simulated issuer
+/// verifies it as it verifies the ARQC.
+pub fn chip_tc() -> CardInput {
+    match chip() {
+        CardInput::Chip { pan, track2, expiry, card_seq, icc_data } => {
+            let icc_data = icc_data.replacen("9F270180", "9F270140", 1);
+            CardInput::Chip { pan, track2, expiry, card_seq, icc_data }
+        }
+        _ => unreachable!(),
+    }
+}
+
 /// The same card tapped.
 pub fn contactless() -> CardInput {
     match chip() {

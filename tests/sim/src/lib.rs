@@ -192,7 +192,7 @@ pub struct Booking {
     pub batch: String,
     /// STAN.
     pub stan: String,
-    /// `sale`, `void`, `refund`, `pre_auth`, `completion`.
+    /// `sale`, `void`, `refund`, `pre_auth`, `completion`, `offline_sale`.
     pub kind: String,
     /// Minor units.
     pub amount: u64,
@@ -219,7 +219,7 @@ impl Booking {
             return 0;
         }
         match self.kind.as_str() {
-            "sale" | "completion" => self.amount as i64,
+            "sale" | "completion" | "offline_sale" => self.amount as i64,
             "void" | "refund" | "completion_void" => -(self.amount as i64),
             _ => 0,
         }
@@ -404,6 +404,8 @@ pub struct Acquirer {
     /// When set, every reply header carries this application version (header bytes 2 and 4-6)
     /// instead of the terminal's own: a newer one tells the terminal to update.
     pub software_version: Option<[u8; 4]>,
+    /// The host is down: every connection is refused (an outage), until set back to `false`.
+    pub down: bool,
 }
 
 /// The simulator's TMS data: terminal parameters, CA public keys and AIDs, and how many entries
@@ -431,7 +433,9 @@ impl TmsData {
     /// AID entries and the first parameter reply.
     pub fn from_vectors() -> Self {
         let v: serde_json::Value = serde_json::from_str(include_str!("../../vectors/tms.json")).expect("tms.json");
-        let hex = |x: &serde_json::Value| poscore::keys::hex_decode(x["hex"].as_str().unwrap_or_default()).unwrap_or_default();
+        let hex = |x: &serde_json::Value| {
+            poscore::keys::hex_decode(x["hex"].as_str().unwrap_or_default()).unwrap_or_default()
+        };
         // One entry per key and per AID (the vectors hold variants of the same AID).
         let mut capks: Vec<poscore::tms::Capk> = Vec::new();
         for c in v["capk"].as_array().into_iter().flatten().filter_map(|c| poscore::tms::Capk::parse(&hex(c)).ok()) {
@@ -440,7 +444,8 @@ impl TmsData {
             }
         }
         let mut aids: Vec<poscore::tms::AidParams> = Vec::new();
-        for a in v["aid"].as_array().into_iter().flatten().filter_map(|a| poscore::tms::AidParams::parse(&hex(a)).ok()) {
+        for a in v["aid"].as_array().into_iter().flatten().filter_map(|a| poscore::tms::AidParams::parse(&hex(a)).ok())
+        {
             if !aids.iter().any(|x| x.aid == a.aid) {
                 aids.push(a);
             }
@@ -534,6 +539,7 @@ impl Acquirer {
             field59: Vec::new(),
             issuer_script: None,
             issuer: issuer::test_issuer(),
+            down: false,
         }
     }
 
@@ -633,8 +639,12 @@ impl Acquirer {
         let Ok(frame) = self.frame.decode(frame_bytes) else { return Reply::Nothing };
         let Ok(req) = Message::unpack(self.spec, &frame.message) else { return Reply::Nothing };
         let mti = req.mti().to_string();
-        let fault = self.take_fault(&mti);
         let stan = req.get_str(11).unwrap_or_default().to_owned();
+        if self.down {
+            self.log.push(format!("{mti} {stan} refused (host down)"));
+            return Reply::Refused;
+        }
+        let fault = self.take_fault(&mti);
         match &fault {
             Some(Fault::Refuse) => {
                 self.log.push(format!("{mti} {stan} refused"));
@@ -867,6 +877,9 @@ impl Acquirer {
                     // A repeat of an advice never seen: handled as the original.
                     self.seen.insert(k.clone(), mti.clone());
                 }
+                if matches!(req.subfield(self.spec, 60, 1), Some("36" | "30")) {
+                    return self.offline_advice(req, &k, amount, &account);
+                }
                 let rrn = req.get_str(37).unwrap_or_default();
                 let original = self
                     .ledger
@@ -910,7 +923,8 @@ impl Acquirer {
             "0620" => {
                 // Script result advice: 61 = the original's batch + STAN + MMDD.
                 let f61 = req.get_str(61).unwrap_or_default();
-                let original = (tid.clone(), f61.get(..6).unwrap_or("").to_owned(), f61.get(6..12).unwrap_or("").to_owned());
+                let original =
+                    (tid.clone(), f61.get(..6).unwrap_or("").to_owned(), f61.get(6..12).unwrap_or("").to_owned());
                 *self.ledger.script_advices.entry(original).or_insert(0) += 1;
                 Self::answer(req, "00")
             }
@@ -978,7 +992,7 @@ impl Acquirer {
                         b.tid == tid && b.batch == batch && !b.reversed && (card_org(&b.account) != "CUP") == foreign
                     }) {
                         match b.kind.as_str() {
-                            "sale" | "completion" => {
+                            "sale" | "completion" | "offline_sale" => {
                                 t.0 += b.amount;
                                 t.1 += 1;
                             }
@@ -1071,9 +1085,11 @@ impl Acquirer {
                         if req.has(55) {
                             // The issuer's answer for the card: the ARPC (91), the response code
                             // (8A) and any script.
-                            let mut f55 = chip.as_ref().and_then(|c| issuer::arpc_91(&self.issuer, c)).unwrap_or_default();
+                            let mut f55 =
+                                chip.as_ref().and_then(|c| issuer::arpc_91(&self.issuer, c)).unwrap_or_default();
                             f55.extend(poscore::keys::hex_decode("8A023030").unwrap_or_default());
-                            if let Some(s) = self.issuer_script.take().and_then(|s| poscore::keys::hex_decode(&s).ok()) {
+                            if let Some(s) = self.issuer_script.take().and_then(|s| poscore::keys::hex_decode(&s).ok())
+                            {
                                 f55.extend(s);
                             }
                             let _ = r.set_bytes(55, f55);
@@ -1146,10 +1162,18 @@ impl Acquirer {
                     Continuation::MorePackets
                 };
                 if nmi == "372" {
-                    let keys: Vec<_> = self.tms.capks.get(from..to).unwrap_or_default().iter().map(poscore::tms::Capk::key_ref).collect();
+                    let keys: Vec<_> = self
+                        .tms
+                        .capks
+                        .get(from..to)
+                        .unwrap_or_default()
+                        .iter()
+                        .map(poscore::tms::Capk::key_ref)
+                        .collect();
                     tms::encode_capk_query(cont, &keys).ok()
                 } else {
-                    let aids: Vec<String> = self.tms.aids.get(from..to).unwrap_or_default().iter().map(|a| a.aid.clone()).collect();
+                    let aids: Vec<String> =
+                        self.tms.aids.get(from..to).unwrap_or_default().iter().map(|a| a.aid.clone()).collect();
                     tms::encode_aid_query(cont, &aids).ok()
                 }
             }
@@ -1202,6 +1226,37 @@ impl Acquirer {
             let n: u32 = batch.parse().unwrap_or(0) % 999_999 + 1;
             tk.batch = format!("{n:06}");
         }
+    }
+
+    /// An offline sale's advice (0220/0221, 60.1 = 36 IC offline purchase, 30 offline
+    /// settlement), first seen: the issuer checks the card's TC like an ARQC (a forged or damaged
+    /// one is declined: the merchant's loss) and the balance (51), then books it. The answer is
+    /// kept, so a repeat gets the same one and books nothing.
+    fn offline_advice(&mut self, req: &Message, k: &(String, String, String), amount: u64, account: &str) -> Message {
+        let verified = req.get_bytes(55).is_none_or(|f55| {
+            !matches!(issuer::check(&self.issuer, account, req.get_str(23), f55), issuer::Check::Failed)
+        });
+        let balance = *self.balances.get(account).unwrap_or(&self.default_balance);
+        let code = if !verified {
+            self.ledger.arqc_failures += 1;
+            issuer::ARQC_FAILED
+        } else if amount > balance {
+            "51"
+        } else {
+            "00"
+        };
+        self.advice_answers.insert(k.clone(), code.to_owned());
+        let mut r = Self::answer(req, code);
+        if code == "00" {
+            let (rrn, generated) = self.new_rrn();
+            let auth = req.get_str(38).map_or(generated, str::to_owned);
+            self.balances.insert(account.to_owned(), balance - amount);
+            self.book(k, "offline_sale", amount, account, &rrn, &auth, None);
+            let _ = r.set_str(37, &rrn);
+            let _ = r.set_str(38, &auth);
+            let _ = r.set_str(63, card_org(account));
+        }
+        r
     }
 
     #[allow(clippy::too_many_arguments)]

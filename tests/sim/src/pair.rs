@@ -23,6 +23,8 @@ pub fn test_config() -> Config {
         keep_batches: 0,
         // Field 59 in every financial request, as acquirers require.
         terminal_info: Some(poscore::terminal::TerminalInfo::demo()),
+        // Offline acceptance on, with the default limits and a short retry.
+        offline: poscore::terminal::OfflineLimits { enabled: true, retry_ms: 2_000, ..Default::default() },
         ..Config::demo()
     }
 }

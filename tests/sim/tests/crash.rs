@@ -7,13 +7,15 @@
 //! - no reversal lost (nothing pending or exhausted at the end);
 //! - no reversal sent again after it was acknowledged;
 //! - no STAN reused within a batch;
+//! - every offline sale stored is forwarded and booked once (included in the net above; nothing
+//!   stored or owed at the end);
 //! - no batch settled twice (a repeat of a settled batch's 0500 with its totals is fine: the host
 //!   answers it idempotently) and nothing booked into a batch the host already settled.
 
 use std::collections::BTreeMap;
 
 use poscore::store::MemoryStore;
-use poscore::terminal::{ChipCompletion, Event, Request, Resolution, TxnKind, TxnStatus};
+use poscore::terminal::{ChipCompletion, Event, OfflineReason, Request, Resolution, TxnKind, TxnStatus};
 use poscore_sim::cards::{self, chip, pin};
 use poscore_sim::pair::{test_config, Pair, SharedStore};
 use poscore_sim::{FaultRates, SplitMix as Dice};
@@ -34,7 +36,7 @@ fn random_request(d: &mut Dice, p: &Pair) -> Request {
         .collect();
     let (card, pin) = cards::random(d);
     let amount = 100 + d.below(50_000);
-    match d.below(20) {
+    match d.below(22) {
         10 | 11 if !approved_sales.is_empty() => {
             let (batch, stan, _) = &approved_sales[d.below(approved_sales.len() as u64) as usize];
             if batch == p.terminal.batch() {
@@ -78,6 +80,14 @@ fn random_request(d: &mut Dice, p: &Pair) -> Request {
                 None => Request::PreAuth { amount, card: chip(), pin: pin_ok() },
             }
         }
+        // Offline sales: the card approved offline (TC); stored, then forwarded as advices.
+        20 | 21 => Request::OfflineSale {
+            amount: amount % 30_000 + 1,
+            card: cards::chip_tc(),
+            reason: OfflineReason::CardApproved,
+            offline_pin: false,
+            auth_code: None,
+        },
         _ => Request::Sale { amount, card, pin }, // 0..=9, and 10..=13 with no sale yet
     }
 }

@@ -4,7 +4,7 @@
 
 use poscore::store::MemoryStore;
 use poscore::terminal::{Request, TxnKind};
-use poscore_sim::cards::{chip, magstripe, pin, qr};
+use poscore_sim::cards::{chip, chip_tc, magstripe, pin, qr};
 use poscore_sim::pair::{test_config, Pair};
 use poscore_sim::Fault;
 
@@ -23,12 +23,18 @@ enum Expect {
     Failed,
     /// Network management done: echo answered, or downloaded (the set replaced).
     Done,
+    /// Offline sale: stored, forwarded once as a 0220 and accepted.
+    Forwarded,
+    /// Offline sale: stored, forwarded, repeated (0221) after a lost or unusable answer, accepted.
+    ForwardedRepeated,
+    /// Offline sale: the host refused its advice (a merchant loss), never resent.
+    OfflineDeclined,
 }
 
 fn mti_of(kind: TxnKind) -> &'static str {
     match kind {
         TxnKind::PreAuth | TxnKind::PreAuthVoid => "0100",
-        TxnKind::Refund => "0220",
+        TxnKind::Refund | TxnKind::OfflineSale => "0220",
         TxnKind::Settle => "0500",
         _ => "0200",
     }
@@ -102,6 +108,13 @@ fn request_for(kind: TxnKind, p: &mut Pair) -> Result<Request, String> {
             p.terminal.complete_chip(&stan, &done, p.now).map_err(|e| e.to_string())?;
             Request::Sale { amount: 2_345, card: magstripe(), pin: pin() }
         }
+        TxnKind::OfflineSale => Request::OfflineSale {
+            amount: 2_345,
+            card: chip_tc(),
+            reason: poscore::terminal::OfflineReason::CardApproved,
+            offline_pin: false,
+            auth_code: None,
+        },
         TxnKind::SignOn | TxnKind::SignOff => unreachable!(),
     })
 }
@@ -146,7 +159,12 @@ fn cell(
             Expect::Approved => {
                 let done =
                     if kind == TxnKind::Settle { count("settlement_balanced") == 1 } else { count("approved") == 1 };
-                let delivered = !advice || p.events.iter().filter(|e| matches!(e, poscore::terminal::Event::ScriptAdviceDelivered { .. })).count() == 1;
+                let delivered = !advice
+                    || p.events
+                        .iter()
+                        .filter(|e| matches!(e, poscore::terminal::Event::ScriptAdviceDelivered { .. }))
+                        .count()
+                        == 1;
                 done && delivered && reversals == 0
             }
             Expect::Declined => count("declined") == 1 && reversals == 0 && count("approved") == 0,
@@ -160,6 +178,17 @@ fn cell(
             Expect::Repeated => count("approved") == 1 && reversals == 0 && p.sent.iter().any(|m| m == "0221"),
             Expect::Failed => count("failed") == 1 && reversals == 0 && count("approved") == 0,
             Expect::Done => (count("downloaded") == 1 || count("echo_answered") == 1) && count("failed") == 0,
+            Expect::Forwarded | Expect::ForwardedRepeated => {
+                let repeated = p.sent.iter().any(|m| m == "0221");
+                count("stored_offline") == 1
+                    && count("offline_forwarded") == 1
+                    && repeated == (want == Expect::ForwardedRepeated)
+            }
+            Expect::OfflineDeclined => {
+                count("offline_declined") == 1
+                    && count("offline_forwarded") == 0
+                    && p.sent.iter().filter(|m| m.starts_with("022")).count() == 1
+            }
         };
     // Whatever happened, a key or AID set is the previous one or a complete new one.
     let sets_ok = !matches!(kind, TxnKind::CapkDownload | TxnKind::AidDownload) || sets(&p) == sets_before;

@@ -31,7 +31,13 @@ fn a_right_arqc_is_approved_with_an_arpc_and_a_wrong_one_declined() {
     let at = icc.find("9F2608").unwrap() + 6;
     let flipped = if &icc[at..at + 2] == "00" { "01" } else { "00" };
     icc.replace_range(at..at + 2, flipped);
-    let card = CardInput::Chip { pan: CHIP_PAN.into(), track2: None, expiry: Some("2812".into()), card_seq: Some("001".into()), icc_data: icc };
+    let card = CardInput::Chip {
+        pan: CHIP_PAN.into(),
+        track2: None,
+        expiry: Some("2812".into()),
+        card_seq: Some("001".into()),
+        icc_data: icc,
+    };
     p.run(Request::Sale { amount: 500, card, pin: pin() }).unwrap();
     let d = p.events_of("declined");
     assert_eq!(d.len(), 1, "{:#?}", p.events);

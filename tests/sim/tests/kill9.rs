@@ -283,6 +283,30 @@ fn kill_dash_nine_a_real_terminal_process() {
     }
     check("host and terminal agree batch by batch", batch_diffs.is_empty(), batch_diffs.join("; "));
     check("no STAN reuse", ledger.stan_reuse.is_empty(), format!("{:?}", ledger.stan_reuse));
+    // Offline sales: each one the terminal holds as approved is exactly one offline booking on the
+    // host with its amount, and the host booked no other (a stored payment forwarded twice under
+    // another STAN would be one more).
+    let records = rep["records"].as_array().cloned().unwrap_or_default();
+    let ours: BTreeMap<(String, String), u64> = records
+        .iter()
+        .filter(|r| r["kind"] == "offline_sale" && r["status"] == "approved")
+        .map(|r| {
+            let k = (r["batch"].as_str().unwrap_or("").to_owned(), r["stan"].as_str().unwrap_or("").to_owned());
+            (k, r["amount"].as_u64().unwrap_or(0))
+        })
+        .collect();
+    let booked: BTreeMap<(String, String), u64> = ledger
+        .bookings
+        .values()
+        .filter(|b| b.tid == TID && b.kind == "offline_sale")
+        .map(|b| ((b.batch.clone(), b.stan.clone()), b.amount))
+        .collect();
+    check(
+        "every offline sale forwarded and booked exactly once",
+        ours == booked,
+        format!("terminal {} approved offline sales, host {} offline bookings", ours.len(), booked.len()),
+    );
+    let offline_sales = ours.len();
     let mut resent = Vec::new();
     for ((batch, stan), n) in &acked {
         let now = ledger.reversal_requests.get(&(TID.to_owned(), batch.clone(), stan.clone())).copied().unwrap_or(0);
@@ -362,7 +386,7 @@ fn kill_dash_nine_a_real_terminal_process() {
     let reversed = rep["reversed"].as_array().map_or(0, Vec::len);
     let summary = format!(
         "kill9: {kills} kills, {requests} transactions, results: {} passed / {} failed invariants; host net {host_net}, \
-         terminal net {terminal_net}; {} bookings, {} settled batches, {} settlement repeats, {} double settlements, \
+         terminal net {terminal_net}; {} bookings ({offline_sales} offline sales), {} settled batches, {} settlement repeats, {} double settlements, \
          {} bookings into closed batches, {} reversals journaled acknowledged, {} 0400s, track2 {} / PAN {} ({settled_pan_hits} in settled batches) / \
          PIN {} journal hits; seed {seed}, {elapsed:.1}s",
         checked - failures.len(),

@@ -13,7 +13,8 @@
 //! - `run`: starts from the journal and executes `N` (default unbounded) random requests drawn
 //!   from seed `S`: sign-on whenever not signed on, sales by chip, contactless, magstripe and
 //!   payment codes (5% with a wrong PIN), voids, refunds, pre-authorisations, completions and
-//!   their voids, balance inquiries, settlement about 1 in 15. Exhausted reversals are resolved
+//!   their voids, balance inquiries, offline sales the card approved (stored, then forwarded as
+//!   advices), settlement about 1 in 15. Exhausted reversals are resolved
 //!   with `Retry`; an exhausted owed settlement is settled again. One JSON line per request and
 //!   per event on stdout, flushed at once.
 //! - `quiesce`: starts from the journal and delivers everything owed to the host (signs on when
@@ -280,6 +281,14 @@ fn random_request(d: &mut Dice, t: &Terminal) -> Request {
         },
         21 => Request::BalanceInquiry { card: chip(), pin: ok_pin() },
         22 | 23 => Request::Settle,
+        // The card approves offline (TC): stored, then forwarded as an advice (0220/0221).
+        24 | 25 => Request::OfflineSale {
+            amount,
+            card: cards::chip_tc(),
+            reason: poscore::terminal::OfflineReason::CardApproved,
+            offline_pin: false,
+            auth_code: None,
+        },
         _ => sale,
     }
 }
@@ -312,7 +321,7 @@ fn report(dir: &Path) -> i32 {
             v["net"] = totals.net().into();
             batches.insert(r.batch.clone(), v);
         }
-        if matches!(r.status, TxnStatus::InFlight | TxnStatus::Pending | TxnStatus::Exhausted) {
+        if r.is_owed() {
             pending.push(json!({ "batch": r.batch, "stan": r.stan, "kind": r.kind, "status": status }));
         }
         if r.status == TxnStatus::Reversed {

@@ -192,6 +192,44 @@ class TerminalE2ETest {
     }
 
     @Test
+    fun `outage - a sale cannot connect, an offline sale is stored, then forwarded (0220) before the next sale after a restart`() {
+        val offlineConfig = JSONObject(config.toString()).put("offline", JSONObject().put("enabled", true))
+        val deadPort = java.net.ServerSocket(0).use { it.localPort } // nothing listens there now
+        fun open(port: Int) = PosTerminal.open(
+            offlineConfig.toString(),
+            tmk,
+            FileStore(File(dir, "journal"), sealingKey.copyOf()),
+            SocketTransport("127.0.0.1", port),
+            seed = 42,
+        )
+        // The card after it approved offline: 9F27 = 40, a TC.
+        val offlineSale = JSONObject()
+            .put("type", "offline_sale").put("amount", 2_345).put("reason", "host_unreachable")
+            .put(
+                "card",
+                JSONObject().put("type", "chip").put("pan", "6212345678901232").put("card_seq", "001")
+                    .put("icc_data", ICC.replace("9F270180", "9F270140")),
+            )
+        Sim("").use { sim ->
+            open(sim.port).use { signOn(it) }
+            open(deadPort).use { t ->
+                val failed = one(t.run(sale(1_000)), "failed")
+                assertFalse(failed.getBoolean("reversal_pending"), "nothing left: $failed")
+                val stored = one(t.run(offlineSale), "stored_offline")
+                assertEquals("T951", stored.getJSONObject("diagnosis").getJSONObject("entry").getString("code"))
+                assertTrue(stored.getJSONObject("receipt").getString("response_text").contains("OFFLINE"))
+                assertEquals(1, t.engine.pendingStans().size)
+            }
+            open(sim.port).use { t ->
+                val next = t.run(sale(500))
+                assertEquals(listOf("0220", "0200"), sent(next), "forwarded first: ${types(next)}")
+                assertEquals(2_345, one(next, "offline_forwarded").getInt("amount"))
+                assertTrue(t.engine.pendingStans().isEmpty())
+            }
+        }
+    }
+
+    @Test
     fun `a sale before sign-on is refused with the diagnosis the operator sees (T501)`() {
         Sim("").use { sim ->
             terminal(sim).use { t ->
