@@ -30,6 +30,7 @@ pub mod keys;
 pub mod mac;
 pub mod pin;
 pub mod receipt;
+pub mod report;
 pub mod response;
 pub mod rng;
 pub mod store;

@@ -636,6 +636,8 @@ export interface TerminalConfig {
   echoIntervalMs?: number;
   /** Field 59 terminal information sent in every financial request (default: none). */
   terminalInfo?: TerminalInfo;
+  /** A reversal or advice owed this long raises a `staff_alert` (default 300000; 0 off). */
+  alertPendingMs?: number;
   /** Offline acceptance (脱机交易) and its limits (default: off). */
   offline?: OfflineLimits;
 }
@@ -885,8 +887,70 @@ export type TerminalEvent =
   | { type: 'offline_declined'; stan: string; amount: number; code: string; diagnosis: EngineDiagnosis }
   /** A stored payment is older than `offline.maxAgeMs`: the line has been down too long. */
   | { type: 'offline_stored_too_long'; stan: string; ageMs: number; diagnosis: EngineDiagnosis }
+  /** Staff must know now (the `onAlert` callback of `run` sees these). */
+  | {
+      type: 'staff_alert';
+      alert:
+        | 'reversal_exhausted'
+        | 'reversal_pending_too_long'
+        | 'settlement_unbalanced'
+        | 'keys_rejected'
+        | 'offline_declined'
+        | 'offline_stored_too_long';
+      stan: string | null;
+      batch: string | null;
+      amount: number | null;
+      diagnosis: EngineDiagnosis;
+    }
   | { type: 'host_requested'; task: HostTask }
   | { type: 'software_update_available'; current: string; offered: string };
+
+/** What the transaction log query looks for; every field optional. */
+export interface LogQuery {
+  /** `YYYY-MM-DD`, inclusive. */
+  fromDate?: string;
+  toDate?: string;
+  stan?: string;
+  rrn?: string;
+  batch?: string;
+  status?: Array<'in_flight' | 'approved' | 'declined' | 'pending' | 'reversed' | 'exhausted' | 'reconciled' | 'stored'>;
+  kind?: TxnKind[];
+  entry?: Array<'chip' | 'swipe' | 'contactless' | 'qr' | 'manual'>;
+  operator?: string;
+  minAmount?: number;
+  maxAmount?: number;
+  offset?: number;
+  /** 1 to 500; default 50. */
+  limit?: number;
+}
+
+/** One transaction in the log: no message data, the card masked. */
+export interface LogEntry {
+  kind: TxnKind;
+  batch: string;
+  stan: string;
+  status: string;
+  amount: number;
+  date: string;
+  time: string;
+  rrn: string | null;
+  authCode: string | null;
+  responseCode: string | null;
+  maskedPan: string | null;
+  entry: string | null;
+  wallet: string | null;
+  cardOrg: string | null;
+  operator: string | null;
+  originalStan: string | null;
+  attempts: number;
+  hasReceipt: boolean;
+}
+
+export interface LogPage {
+  total: number;
+  offset: number;
+  entries: LogEntry[];
+}
 
 /** A journal record still owed to the host, as a page may show it (the PAN masked). */
 export interface PendingRecord {
@@ -1053,7 +1117,12 @@ export class Terminal {
   readonly batch: string;
   /** Journal records still to be delivered (pending reversals, advices): no template, PAN masked. */
   pending(): PendingRecord[];
+  /** Forward pending reversals, advices and stored offline payments now. */
   flushPending(now?: number): void;
+  /** The transaction log (交易查询), newest first, cards masked. */
+  queryLog(query?: LogQuery): LogPage;
+  /** A journaled slip for a reprint (重打印): render it with `{ reprint: true }`. */
+  reprint(stan: string, batch?: string): Record<string, unknown> & { pan: string | null; voucherNo: string; batchNo: string };
   /** The journal store this terminal writes to. */
   readonly store: TerminalStore;
   /**
@@ -1084,7 +1153,12 @@ export class Terminal {
   run(
     request: TerminalRequest | null,
     transport: Transport,
-    options?: { onEvent?: (event: TerminalEvent) => void; due?: boolean },
+    options?: {
+      onEvent?: (event: TerminalEvent) => void;
+      /** Staff alerts (`staff_alert` events) as they come, to notify staff. */
+      onAlert?: (alert: Extract<TerminalEvent, { type: 'staff_alert' }>) => void;
+      due?: boolean;
+    },
   ): Promise<TerminalEvent[]>;
 }
 

@@ -135,8 +135,21 @@ export class Terminal {
   pending() {
     return fromCore(call(() => this.#inner.pending()));
   }
+  /** Forward pending reversals, advices and stored offline payments now. */
   flushPending(now = Date.now()) {
     this.#inner.flushPending(now);
+  }
+  /**
+   * The transaction log (交易查询): `query` camelCase `LogQuery` (`fromDate`, `toDate`, `stan`,
+   * `rrn`, `batch`, `status`, `kind`, `entry`, `operator`, `minAmount`, `maxAmount`, `offset`,
+   * `limit`; all optional). Resolves `{ total, offset, entries }`, newest first, cards masked.
+   */
+  queryLog(query = {}) {
+    return fromCore(call(() => this.#inner.queryLog(toCore(query))));
+  }
+  /** A journaled slip for a reprint (重打印): render it with `{ reprint: true }`. */
+  reprint(stan, batch) {
+    return fromCore(call(() => this.#inner.reprint(String(stan), batch === undefined ? undefined : String(batch))));
   }
   /**
    * The card failed after the host approved `stan` (`'card_removed'`, `'chip_declined'`): the
@@ -170,9 +183,12 @@ export class Terminal {
   /**
    * Starts `request` (unless null: then only what is queued) and drives the engine over
    * `transport` until idle; `due: true` also waits for pending reversals whose retry timer is set.
-   * Resolves with every event in order; `onEvent` sees them as they come.
+   * Resolves with every event in order; `onEvent` sees them as they come, and `onAlert` the
+   * staff alerts (`staff_alert` events: reversal exhausted or pending too long, settlement
+   * unbalanced, keys rejected, offline payment declined or stored too long) so the app can
+   * notify staff.
    */
-  async run(request, transport, { onEvent, due = false } = {}) {
+  async run(request, transport, { onEvent, onAlert, due = false } = {}) {
     const events = [];
     const durable = () => this.#store.flush?.();
     if (request) this.start(request);
@@ -181,6 +197,7 @@ export class Terminal {
       for (let e = this.pollEvent(); e; e = this.pollEvent()) {
         events.push(e);
         onEvent?.(e);
+        if (e.type === 'staff_alert') onAlert?.(e);
       }
       const tx = this.pollTransmit();
       if (tx) {

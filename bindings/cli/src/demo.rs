@@ -232,6 +232,15 @@ impl Day {
                 v.extend(self.diag(diagnosis));
                 v
             }
+            Event::StaffAlert { alert, stan, diagnosis, .. } => {
+                let mut v = vec![format!(
+                    "  ! 员工提醒 STAFF ALERT {}{}",
+                    serde_json::to_value(alert).ok().and_then(|a| a.as_str().map(str::to_owned)).unwrap_or_default(),
+                    stan.as_ref().map(|s| format!(" (STAN {s})")).unwrap_or_default()
+                )];
+                v.extend(self.diag(diagnosis));
+                v
+            }
             Event::OfflineStoredTooLong { stan, age_ms, diagnosis } => {
                 let mut v = vec![format!("  ! 脱机交易 STAN {stan} stored for {} min and not forwarded", age_ms / 60_000)];
                 v.extend(self.diag(diagnosis));

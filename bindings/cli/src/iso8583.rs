@@ -11,13 +11,27 @@ use crate::{input, Output};
 
 #[derive(Debug, Subcommand)]
 pub enum Iso8583Cmd {
-    /// Unpack a message (hex, MTI first) and show its fields; `--json` prints {"mti", "fields"}.
+    /// Unpack a message and show its fields, masked (PAN, track data, PIN block, MAC, cryptograms)
+    /// in text and `--json` alike. Takes the message (MTI first) or, with `--frame` or when it
+    /// looks like one under cup-pos, a whole frame (length, TPDU, header); hex with spaces and
+    /// newlines as dumps print it, from the argument or stdin.
     Decode {
         /// Bundled spec name (iso87ascii, iso87binary, cup-pos) or a spec JSON file.
         #[arg(long)]
         spec: String,
-        /// The packed message in hex.
-        hex: String,
+        /// The hex (message or frame); `-` or absent: read stdin.
+        hex: Option<String>,
+        /// The input is a whole frame: 2-byte length, TPDU (5 bytes) and `--header-len` bytes of
+        /// header before the message.
+        #[arg(long)]
+        frame: bool,
+        /// Header length of a frame (UnionPay: 6).
+        #[arg(long, default_value_t = 6)]
+        header_len: usize,
+        /// Show every value in the clear in `--json` (`{"mti", "fields"}` as `encode` takes it):
+        /// for test hosts and test cards only.
+        #[arg(long)]
+        reveal: bool,
     },
     /// Pack {"mti": "0200", "fields": {"2": "...", ...}} read from stdin; prints uppercase hex.
     Encode {
@@ -140,14 +154,50 @@ fn error_json(e: &poscore::Error) -> Value {
     v
 }
 
+/// `iso8583 decode`: a message or a whole frame, masked unless `reveal`.
+fn decode(spec_name: &str, hex: Option<&str>, frame: bool, header_len: usize, reveal: bool) -> poscore::Result<Output> {
+    let spec = load_spec(spec_name)?;
+    let text = match hex {
+        None | Some("-") => {
+            input::read_stdin().map_err(|e| Iso8583Error::BadJson { reason: format!("reading stdin: {e}") })?
+        }
+        Some(h) => h.to_owned(),
+    };
+    let bytes = iso8583::parse_hex(&text)?;
+    // A frame: asked for, or a cup-pos dump whose first two bytes give the rest's length
+    // and whose TPDU starts with 60.
+    let looks_framed = spec_name == "cup-pos"
+        && bytes.len() > 7
+        && usize::from(u16::from_be_bytes([bytes[0], bytes[1]])) == bytes.len() - 2
+        && bytes[2] == 0x60;
+    let (framing, body) = if frame || looks_framed {
+        let cfg =
+            FrameConfig { length: LengthHeader::Binary2, tpdu: true, header_len, max_frame: bytes.len().max(8192) };
+        let f = cfg.decode(&bytes)?;
+        let tpdu = f.tpdu.map(|t| iso8583::to_hex(&t.to_bytes()));
+        (Some(json!({ "tpdu": tpdu, "header": iso8583::to_hex(&f.header) })), f.message)
+    } else {
+        (None, bytes)
+    };
+    let m = Message::unpack(&spec, &body)?;
+    let mut json = if reveal {
+        serde_json::to_value(m.to_json(&spec)).expect("message JSON serializes")
+    } else {
+        m.to_masked_json(&spec)
+    };
+    let mut text = String::new();
+    if let Some(f) = &framing {
+        json["frame"] = f.clone();
+        text = format!("TPDU {}  header {}\n", f["tpdu"].as_str().unwrap_or("-"), f["header"].as_str().unwrap_or(""));
+    }
+    text.push_str(&m.describe(&spec));
+    Ok(Output::new(json, text))
+}
+
 pub fn run(cmd: Iso8583Cmd) -> poscore::Result<Output> {
     Ok(match cmd {
-        Iso8583Cmd::Decode { spec, hex } => {
-            let spec = load_spec(&spec)?;
-            let bytes = iso8583::parse_hex(&hex)?;
-            let m = Message::unpack(&spec, &bytes)?;
-            let json = serde_json::to_value(m.to_json(&spec)).expect("message JSON serializes");
-            Output::new(json, m.describe(&spec))
+        Iso8583Cmd::Decode { spec, hex, frame, header_len, reveal } => {
+            decode(&spec, hex.as_deref(), frame, header_len, reveal)?
         }
         Iso8583Cmd::Encode { spec } => {
             let spec = load_spec(&spec)?;

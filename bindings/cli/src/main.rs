@@ -19,6 +19,7 @@ mod iso8583;
 mod receipt;
 mod sim;
 mod store;
+mod terminal;
 
 #[derive(Debug, Parser)]
 #[command(name = "poscore", version, about = "Portable POS payment core: tools and demo")]
@@ -72,6 +73,10 @@ enum Command {
     Store(store::StoreCmd),
     /// Serve the acquirer simulator on loopback TCP (prints `{"port":N}`), for end-to-end tests.
     Sim(sim::SimArgs),
+    /// A terminal on the command line against a real host or `poscore sim`: sign-on, sale,
+    /// void, refund, pre-auth, balance, settle, pending, flush, log, reprint.
+    #[command(subcommand)]
+    Terminal(terminal::TerminalCmd),
 }
 
 /// What a subcommand produced: a JSON value and its text rendering.
@@ -103,6 +108,7 @@ fn run(command: Command) -> poscore::Result<Output> {
         Command::Tr31(c) => crypto::run_tr31(c),
         Command::Emv(c) => emv::run(c),
         Command::Store(c) => store::run(c),
+        Command::Terminal(c) => terminal::run(c),
         Command::Batch | Command::Sim(_) => unreachable!("handled in main"),
     }
 }
@@ -183,6 +189,10 @@ fn main() -> ExitCode {
                 .is_some_and(|inv| inv.values().any(|v| v == &serde_json::Value::Bool(false)));
             if violated {
                 eprintln!("error[demo.invariant_violated]: an invariant of the terminal day does not hold");
+                return ExitCode::FAILURE;
+            }
+            // A terminal command whose transaction was not approved (declined, failed, no answer).
+            if out.json["ok"] == serde_json::Value::Bool(false) {
                 return ExitCode::FAILURE;
             }
             ExitCode::SUCCESS

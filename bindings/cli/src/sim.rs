@@ -25,6 +25,10 @@ pub struct SimArgs {
     /// Exit when stdin closes (so a dying test harness takes the server with it).
     #[arg(long)]
     stdin_lifetime: bool,
+    /// Keep the ledger (bookings, reversals, settlements) as JSON in this file, rewritten
+    /// atomically after every request: what a test or an integrator reconciles against.
+    #[arg(long, value_name = "FILE")]
+    ledger: Option<std::path::PathBuf>,
 }
 
 /// Serves until killed (or stdin closes with `--stdin-lifetime`).
@@ -33,6 +37,7 @@ pub fn run(a: &SimArgs) -> Result<(), String> {
     for (mti, fault) in poscore_sim::parse_script(&a.script)? {
         acq.push_fault(mti.as_deref(), fault);
     }
+    acq.ledger_file.clone_from(&a.ledger);
     let server = tcp::serve(a.port, Arc::new(Mutex::new(acq)), a.late_ms).map_err(|e| format!("cannot listen: {e}"))?;
     println!("{{\"port\":{}}}", server.port);
     let _ = std::io::stdout().flush();

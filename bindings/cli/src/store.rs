@@ -105,7 +105,12 @@ fn hex(bytes: &[u8]) -> String {
 /// The sealing key, from `--key-file`, else the file `POSCORE_STORE_KEY_FILE` names, else the hex
 /// in `POSCORE_STORE_KEY`; `None` for an unsealed store.
 fn sealing_key(at: &StoreAt) -> Result<Option<SealingKey>, StoreError> {
-    let key_file = at.key_file.clone().or_else(|| std::env::var_os("POSCORE_STORE_KEY_FILE").map(PathBuf::from));
+    sealing_key_from(at.key_file.clone())
+}
+
+/// [`sealing_key`] for any command that opens a journal (`poscore terminal` too).
+pub(crate) fn sealing_key_from(key_file: Option<PathBuf>) -> Result<Option<SealingKey>, StoreError> {
+    let key_file = key_file.or_else(|| std::env::var_os("POSCORE_STORE_KEY_FILE").map(PathBuf::from));
     if let Some(path) = key_file {
         return read_key_file(&path).map(Some);
     }

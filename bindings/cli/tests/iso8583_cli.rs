@@ -39,7 +39,7 @@ fn decode_and_encode_every_pack_vector() {
         }
         let spec = spec.as_str();
         let hex = v["hex"].as_str().unwrap();
-        let (ok, out, err) = poscore(&["--json", "iso8583", "decode", "--spec", spec, hex], None);
+        let (ok, out, err) = poscore(&["--json", "iso8583", "decode", "--reveal", "--spec", spec, hex], None);
         assert!(ok, "{err}");
         assert_eq!(serde_json::from_str::<Value>(&out).unwrap(), v["message"], "{}", v["name"]);
         let (ok, out, err) = poscore(&["iso8583", "encode", "--spec", spec], Some(&v["message"].to_string()));
@@ -100,4 +100,40 @@ fn frame_round_trip() {
     let j: Value = serde_json::from_str(&out).unwrap();
     assert_eq!(j["response_tpdu"], "6000000003");
     assert_eq!(j["message"], "08000020");
+}
+
+#[test]
+fn json_decode_masks_too_and_takes_whole_frames_and_dumps_from_stdin() {
+    let v = vectors("iso8583.json");
+    let sale = &v["pack"][8];
+    let hex = sale["hex"].as_str().unwrap();
+    let (ok, out, err) = poscore(&["--json", "iso8583", "decode", "--spec", "cup-pos", hex], None);
+    assert!(ok, "{err}");
+    assert!(out.contains("621234******1232"), "{out}");
+    for secret in ["6212345678901232", "1122334455667788", "A1B2C3D4E5F60718"] {
+        assert!(!out.contains(secret), "{secret} in masked JSON: {out}");
+    }
+    let j: Value = serde_json::from_str(&out).unwrap();
+    assert!(j["fields"]["55"]["tlv"].is_array(), "field 55 decoded: {j}");
+    // The whole frame as the line carried it (length, TPDU, UnionPay header), as a dump with
+    // spaces and newlines on stdin.
+    let (ok, framed, err) =
+        poscore(&["iso8583", "frame", "encode", "--tpdu", "6000030000", "--header", "603100311001", hex], None);
+    assert!(ok, "{err}");
+    let dump: String = framed
+        .trim()
+        .as_bytes()
+        .chunks(32)
+        .map(|c| c.chunks(2).map(|b| std::str::from_utf8(b).unwrap()).collect::<Vec<_>>().join(" "))
+        .collect::<Vec<_>>()
+        .join("\n");
+    let (ok, out, err) = poscore(&["--json", "iso8583", "decode", "--spec", "cup-pos"], Some(&dump));
+    assert!(ok, "{err}");
+    let j: Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(j["frame"]["tpdu"], "6000030000");
+    assert_eq!(j["frame"]["header"], "603100311001");
+    assert_eq!(j["fields"]["2"], "621234******1232");
+    let (ok, out, _) = poscore(&["--json", "iso8583", "decode", "--spec", "cup-pos", "--reveal", "-"], Some(&dump));
+    assert!(ok);
+    assert!(out.contains("6212345678901232"), "--reveal shows the test card: {out}");
 }

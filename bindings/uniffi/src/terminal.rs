@@ -565,4 +565,18 @@ impl Terminal {
     pub fn pending_stans(&self) -> Result<Vec<String>, PoscoreError> {
         self.call(|t| t.pending().iter().map(|r| r.stan.clone()).collect())
     }
+
+    /// The transaction log: `query_json` is core `LogQuery` JSON (every field optional), the
+    /// answer `LogPage` JSON (`{total, offset, entries}`, newest first, cards masked).
+    pub fn query_log(&self, query_json: String) -> Result<String, PoscoreError> {
+        let q: core::LogQuery = serde_json::from_str(&query_json).map_err(|e| bad_json("log query", &e))?;
+        let page = self.call(move |t| t.query_log(&q).map_err(|e| engine_error(t, e)))??;
+        Ok(serde_json::to_string(&page).unwrap_or_default())
+    }
+
+    /// A journaled slip as receipt JSON, for a reprint (render it with `reprint = true`).
+    pub fn reprint(&self, stan: String, batch: Option<String>) -> Result<String, PoscoreError> {
+        let slip = self.call(move |t| t.reprint(&stan, batch.as_deref()).map_err(|e| engine_error(t, e)))??;
+        Ok(serde_json::to_string(&slip).unwrap_or_default())
+    }
 }

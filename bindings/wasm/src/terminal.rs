@@ -307,6 +307,19 @@ impl Terminal {
     pub fn flush_pending(&mut self, now: f64) {
         self.inner.flush_pending(ms(now));
     }
+
+    /// The transaction log: `query` is JSON of `LogQuery` (all fields optional), the answer JSON
+    /// of `LogPage` (`{total, offset, entries}`, newest first, cards masked).
+    #[wasm_bindgen(js_name = queryLog)]
+    pub fn query_log(&self, query: &str) -> Result<String, JsValue> {
+        let q: poscore::terminal::LogQuery = serde_json::from_str(query).map_err(|e| bad_json("log query", &e))?;
+        to_json(&self.inner.query_log(&q).map_err(|e| self.fail(e))?)
+    }
+
+    /// JSON of a journaled slip for a reprint (render it with `reprint: true`).
+    pub fn reprint(&self, stan: &str, batch: Option<String>) -> Result<String, JsValue> {
+        to_json(&self.inner.reprint(stan, batch.as_deref()).map_err(|e| self.fail(e))?)
+    }
 }
 
 impl Terminal {

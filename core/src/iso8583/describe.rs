@@ -85,6 +85,60 @@ impl Message {
     }
 }
 
+impl Message {
+    /// The message as JSON a log, a ticket or a support desk may keep, under the same rules as
+    /// [`Message::describe`]: `{"mti", "fields"}` with the PAN and tracks masked, PIN blocks,
+    /// keys and MAC redacted, chip data (55) decoded with its sensitive tags masked
+    /// (`{"tlv": [...]}`), and an ASCII TLV field (59) decoded with its masked tags masked
+    /// (`{"A2": {"01": ...}}`). [`Message::to_json`] is the unmasked form, for test hosts only.
+    pub fn to_masked_json(&self, spec: &Spec) -> serde_json::Value {
+        let mut fields = serde_json::Map::new();
+        for (n, v) in self.fields() {
+            let f = spec.field(n);
+            let sens = f.map_or(Sensitivity::Redact, |f| f.sensitivity_for(n));
+            let binary = f.is_none_or(|f| f.content == Content::B);
+            let value = match (f.and_then(|f| f.subfields.as_ref()), sens) {
+                (Some(Subfields::AsciiTlv { mask, .. }), Sensitivity::None) => match self.ascii_tlv(spec, n) {
+                    Ok(Some(entries)) => {
+                        let shown = |path: &str, value: &str| {
+                            serde_json::Value::String(if mask.iter().any(|m| m == path) {
+                                masked(value)
+                            } else {
+                                value.to_owned()
+                            })
+                        };
+                        let mut m = serde_json::Map::new();
+                        for e in &entries {
+                            if e.children.is_empty() {
+                                m.insert(e.tag.to_owned(), shown(e.tag, e.value));
+                            } else {
+                                let mut c = serde_json::Map::new();
+                                for ch in &e.children {
+                                    c.insert(ch.tag.to_owned(), shown(&format!("{}.{}", e.tag, ch.tag), ch.value));
+                                }
+                                m.insert(e.tag.to_owned(), serde_json::Value::Object(c));
+                            }
+                        }
+                        serde_json::Value::Object(m)
+                    }
+                    _ if mask.is_empty() => serde_json::Value::String(String::from_utf8_lossy(v).into_owned()),
+                    _ => serde_json::Value::String(format!("<{} chars redacted>", v.len())),
+                },
+                (_, Sensitivity::Tlv) => {
+                    let bytes = if binary { v.to_vec() } else { super::codec::hex_decode(v).unwrap_or_default() };
+                    match tlv::decode(&bytes) {
+                        Ok(items) => serde_json::json!({ "tlv": tlv::to_json(&items, true) }),
+                        Err(_) => serde_json::Value::String(format!("<{} bytes, not valid TLV; redacted>", v.len())),
+                    }
+                }
+                _ => serde_json::Value::String(show(sens, v, binary)),
+            };
+            fields.insert(n.to_string(), value);
+        }
+        serde_json::json!({ "mti": self.mti().as_str(), "fields": fields })
+    }
+}
+
 /// A payment code or card number inside a text field: first 6 / last 4, else fully redacted.
 fn masked(value: &str) -> String {
     card::mask_pan(value, &MaskPolicy::default()).unwrap_or_else(|_| format!("<{} chars redacted>", value.len()))

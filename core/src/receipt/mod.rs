@@ -39,6 +39,13 @@ mod escpos;
 mod html;
 mod layout;
 mod model;
+pub(crate) use model::check_date;
+// Shared with the merchant reports (crate::report): the same text checks, line model,
+// ESC/POS encoder and HTML escaping.
+pub(crate) use escpos::encode as encode_escpos;
+pub(crate) use html::escape as escape_html;
+pub(crate) use layout::Line;
+pub(crate) use model::{check_time, forbidden_in_text};
 mod printer;
 
 pub use electronic::{

@@ -329,7 +329,7 @@ fn hex_field(field: &'static str, v: &str, min: usize, max: usize, expected: &'s
 ///   electronic receipt than it is stored, the "Trojan Source" trick (CVE-2021-42574);
 /// - U+2028 LINE SEPARATOR and U+2029 PARAGRAPH SEPARATOR: line breaks to HTML, JSON and
 ///   JavaScript consumers that a width check does not see.
-fn forbidden_in_text(c: char) -> bool {
+pub(crate) fn forbidden_in_text(c: char) -> bool {
     c.is_control()
         || matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}' | '\u{200E}' | '\u{200F}' | '\u{061C}')
         || matches!(c, '\u{2028}' | '\u{2029}')
@@ -499,7 +499,7 @@ fn days_in_month(year: u16, month: u8) -> u8 {
 
 /// A real calendar date: a receipt for 2026-02-30 is a forged or corrupted record, and a
 /// reprint or a dispute would carry the impossible date on.
-fn check_date(d: &str) -> Result<(), ReceiptError> {
+pub(crate) fn check_date(d: &str) -> Result<(), ReceiptError> {
     let b = d.as_bytes();
     let ok = b.len() == 10
         && b[4] == b'-'
@@ -517,7 +517,7 @@ fn check_date(d: &str) -> Result<(), ReceiptError> {
     }
 }
 
-fn check_time(t: &str) -> Result<(), ReceiptError> {
+pub(crate) fn check_time(t: &str) -> Result<(), ReceiptError> {
     let b = t.as_bytes();
     let ok = b.len() == 8
         && b[2] == b':'

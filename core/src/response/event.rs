@@ -188,6 +188,9 @@ pub enum Event {
     /// key whose SHA-1 checksum does not match, a list that does not parse): the terminal keeps
     /// its previous set.
     DownloadRejected,
+    /// The host's settlement totals differ from the terminal's (对账不平): the batch upload
+    /// follows and the operator compares the reports.
+    SettlementUnbalanced,
     /// Offline acceptance ([`crate::terminal::Request::OfflineSale`]): accepted at the
     /// merchant's risk, or refused by one of the merchant's limits.
     Offline {
@@ -269,6 +272,7 @@ impl Event {
             Self::JournalDamaged => "journal.damaged".to_owned(),
             Self::DownloadRejected => "download.rejected".to_owned(),
             Self::Offline { what } => format!("offline.{}", what.as_str()),
+            Self::SettlementUnbalanced => "settlement.unbalanced".to_owned(),
             Self::General => "general".to_owned(),
         }
     }
@@ -351,6 +355,14 @@ impl Event {
                     Err(bad(1, "rejected"))
                 }
             }
+            "settlement" => {
+                want(2)?;
+                if segs[1] == "unbalanced" {
+                    Ok(Self::SettlementUnbalanced)
+                } else {
+                    Err(bad(1, "unbalanced"))
+                }
+            }
             "offline" => {
                 want(2)?;
                 let what = OfflineEvent::parse_seg(segs[1]).ok_or_else(|| bad(1, OfflineEvent::NAMES))?;
@@ -362,7 +374,7 @@ impl Event {
             }
             _ => Err(bad(
                 0,
-                "code:XX, comm, card, printer, keys, response, verify, host, reversal, journal, download, offline or general",
+                "code:XX, comm, card, printer, keys, response, verify, host, reversal, journal, download, settlement, offline or general",
             )),
         }
     }

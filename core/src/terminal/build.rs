@@ -163,6 +163,7 @@ impl Terminal {
         let request = inflight.request;
         self.last_sent = inflight.deadline.saturating_sub(self.cfg.response_timeout_ms);
         self.sent_stans.insert(stan.clone());
+        self.concluding = None;
         self.decoder = FrameDecoder::new(self.frame.clone());
         self.inflight = Some(inflight);
         self.events.push_back(Event::Sending { request, kind, mti: mti.clone(), stan: stan.clone(), attempt });
@@ -288,6 +289,7 @@ impl Terminal {
             request: id,
             card_org: None,
             stored_at: None,
+            trail: Vec::new(),
         })
     }
 

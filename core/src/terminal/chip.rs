@@ -275,6 +275,7 @@ impl Terminal {
             request: 0,
             card_org: None,
             stored_at: None,
+            trail: Vec::new(),
         };
         Ok((key, rec))
     }

@@ -119,6 +119,28 @@ pub struct TxnRecord {
     /// For an offline sale: when it was accepted (unix ms), for the age limit.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub stored_at: Option<u64>,
+    /// Every message sent for it (the request, each reversal or repeat attempt) with its send
+    /// and answer times and what came back (记录冲正日志): written in the same journal writes that
+    /// record the outcome, so it costs no extra write. The last [`TRAIL_MAX`] are kept.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub trail: Vec<Attempt>,
+}
+
+/// Attempts kept per record.
+pub const TRAIL_MAX: usize = 16;
+
+/// One message sent for a journaled transaction, and what became of it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Attempt {
+    /// The MTI sent (0200, 0400, 0221...).
+    pub mti: String,
+    /// When its bytes were handed out (unix ms).
+    pub sent_at: u64,
+    /// When the answer (or the failure) was processed (unix ms).
+    pub done_at: u64,
+    /// Field 39 of the answer, or the failure (`comm.receive_timeout.after_send`,
+    /// `response.mac_failed`...).
+    pub result: String,
 }
 
 /// A journal record as an operator or a page may see it: no message template (which holds the

@@ -72,6 +72,7 @@ mod info;
 pub mod integrity;
 pub mod journal;
 mod kinds;
+pub mod log;
 mod manage;
 mod offline;
 mod open;
@@ -91,10 +92,11 @@ pub use error::TerminalError;
 pub use info::{SnCipher, SoftSnCipher};
 pub use integrity::{Damage, RollbackGuard};
 pub use journal::{TxnRecord, TxnStatus, TxnSummary};
+pub use log::{AuditEntry, LogEntry, LogPage, LogQuery};
 pub use manage::HostDataView;
 pub use types::{
-    CardInput, CommFailure, Config, Event, HostTask, OfflineLimits, OfflineReason, PinInput, Request, Resolution,
-    SettlementOwed, TerminalInfo, Totals, Transmit, TxnKind,
+    AlertKind, CardInput, CommFailure, Config, Event, HostTask, OfflineLimits, OfflineReason, PinInput, Request,
+    Resolution, SettlementOwed, TerminalInfo, Totals, Transmit, TxnKind,
 };
 
 use crate::iso8583::{FrameConfig, FrameDecoder, Mti, Spec, Tpdu};
@@ -222,6 +224,12 @@ pub struct Terminal {
     /// The stored advice whose first send is in flight (its journal key): a connection that
     /// could not be opened puts it back to `stored`.
     first_forward: Option<String>,
+    /// When each owed record was first seen owed in this engine's life, and whether its
+    /// "pending too long" alert was raised.
+    owed_since: BTreeMap<String, (u64, bool)>,
+    /// The attempt being concluded (journal key and its log line): the next write of that record
+    /// carries it in its trail.
+    concluding: Option<(String, journal::Attempt)>,
 }
 
 impl std::fmt::Debug for Terminal {
@@ -429,7 +437,7 @@ impl Terminal {
         // An offline advice waiting for an earlier one is not due on its own (forwarding is in
         // order): its timer would fire without anything to send.
         let owed = self.due.iter().filter(|(k, _)| self.offline_turn(k)).map(|(_, &at)| at).min();
-        let due = [owed, self.offline_age_deadline()].into_iter().flatten().min();
+        let due = [owed, self.offline_age_deadline(), self.owed_alert_at()].into_iter().flatten().min();
         match self.keep_alive_at() {
             Some(at) => Some(due.map_or(at, |d| d.min(at))),
             None => due,
@@ -452,6 +460,7 @@ impl Terminal {
             self.fail_inflight(event, now);
         }
         self.check_offline_age(now);
+        self.check_owed_age(now);
         if self.keep_alive_at().is_some_and(|at| now >= at) {
             let id = self.next_id;
             self.next_id += 1;
@@ -528,6 +537,16 @@ impl Terminal {
             self.pump(now);
         }
         Ok(diag)
+    }
+
+    /// Notes how the message in flight ended (`result`: field 39 or the failure's key), for the
+    /// record's trail ([`journal::Attempt`]).
+    fn conclude(&mut self, inf: &InFlight, result: String, now: u64) {
+        if let Some(key) = &inf.key {
+            let sent_at = inf.deadline.saturating_sub(self.cfg.response_timeout_ms);
+            let a = journal::Attempt { mti: inf.mti.to_string(), sent_at, done_at: now, result };
+            self.concluding = Some((key.clone(), a));
+        }
     }
 
     /// Sends every pending reversal and advice repeat, stored offline payments, and an owed
@@ -610,7 +629,14 @@ impl Terminal {
         }
     }
 
-    pub(super) fn write_record(&mut self, key: &str, r: TxnRecord) -> Result<()> {
+    pub(super) fn write_record(&mut self, key: &str, mut r: TxnRecord) -> Result<()> {
+        if self.concluding.as_ref().is_some_and(|(k, _)| k == key) {
+            if let Some((_, a)) = self.concluding.take() {
+                r.trail.push(a);
+                let excess = r.trail.len().saturating_sub(journal::TRAIL_MAX);
+                r.trail.drain(..excess);
+            }
+        }
         self.commit(&[Op::put(key, to_json(&r))])?;
         self.records.insert(key.to_owned(), r);
         Ok(())
@@ -620,6 +646,53 @@ impl Terminal {
     pub(super) fn fail_unsent(&mut self, id: u64, kind: TxnKind, event: response::Event) {
         let diagnosis = Box::new(self.diagnose(facts(kind).class, event));
         self.events.push_back(Event::Failed { request: id, kind, stan: None, diagnosis, reversal_pending: false });
+    }
+
+    /// Raises a staff alert (after the event it is about).
+    pub(super) fn alert(
+        &mut self,
+        alert: AlertKind,
+        stan: Option<String>,
+        batch: Option<String>,
+        amount: Option<u64>,
+        diagnosis: Diagnosis,
+    ) {
+        self.events.push_back(Event::StaffAlert { alert, stan, batch, amount, diagnosis: Box::new(diagnosis) });
+    }
+
+    /// Alerts for reversals and advices owed longer than `alert_pending_ms`, once each (the
+    /// time counts from when this engine first saw them owed).
+    fn check_owed_age(&mut self, now: u64) {
+        let limit = self.cfg.alert_pending_ms;
+        if limit == 0 {
+            return;
+        }
+        let owed: Vec<(String, String, u64)> = self
+            .records
+            .iter()
+            .filter(|(_, r)| {
+                matches!(r.status, TxnStatus::Pending | TxnStatus::InFlight) && r.kind != TxnKind::ScriptAdvice
+            })
+            .map(|(k, r)| (k.clone(), r.stan.clone(), r.amount))
+            .collect();
+        self.owed_since.retain(|k, _| owed.iter().any(|(o, _, _)| o == k));
+        for (key, stan, amount) in owed {
+            let (since, alerted) = *self.owed_since.entry(key.clone()).or_insert((now, false));
+            if !alerted && now >= since.saturating_add(limit) {
+                self.owed_since.insert(key, (since, true));
+                let d = self.diagnose(response::Request::Reversal, response::Event::ReversalExhausted);
+                let batch = Some(self.state.batch.clone());
+                self.alert(AlertKind::ReversalPendingTooLong, Some(stan), batch, Some(amount), d);
+            }
+        }
+    }
+
+    /// When the next "owed too long" alert falls due.
+    fn owed_alert_at(&self) -> Option<u64> {
+        let limit = self.cfg.alert_pending_ms;
+        (limit > 0)
+            .then(|| self.owed_since.values().filter(|(_, a)| !a).map(|(s, _)| s.saturating_add(limit)).min())
+            .flatten()
     }
 
     pub(super) fn diagnose(&self, request: response::Request, event: response::Event) -> Diagnosis {

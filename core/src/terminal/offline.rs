@@ -43,7 +43,7 @@ use crate::tlv::{self, Tag};
 
 use super::error::{Result, TerminalError};
 use super::journal::{TxnRecord, TxnStatus};
-use super::types::{CardInput, Event, OfflineLimits, OfflineReason, Request, TxnKind};
+use super::types::{AlertKind, CardInput, Event, OfflineLimits, OfflineReason, Request, TxnKind};
 use super::{Flight, InFlight, Terminal};
 
 /// 60.1 of an IC card's offline purchase advice (脱机消费).
@@ -259,6 +259,7 @@ impl Terminal {
         r.reason = None;
         let (stan, amount) = (r.stan.clone(), r.amount);
         let approved = diag.action == response::NextAction::Complete;
+        let alert = (!approved).then(|| (r.stan.clone(), r.batch.clone(), diag.clone()));
         let event = if approved {
             r.status = TxnStatus::Approved;
             r.rrn = msg.get_str(37).map(str::to_owned);
@@ -277,6 +278,9 @@ impl Terminal {
         };
         if self.write_record(key, r).is_ok() {
             self.events.push_back(event);
+            if let Some((stan, batch, d)) = alert {
+                self.alert(AlertKind::OfflineDeclined, Some(stan), Some(batch), Some(amount), d);
+            }
         }
     }
 
@@ -304,7 +308,12 @@ impl Terminal {
         for (stan, age_ms) in old {
             let d = self.diagnose(response::Request::Advice, response::Event::Offline { what: OfflineEvent::TooOld });
             self.offline_alerted.insert(stan.clone());
-            self.events.push_back(Event::OfflineStoredTooLong { stan, age_ms, diagnosis: Box::new(d) });
+            self.events.push_back(Event::OfflineStoredTooLong {
+                stan: stan.clone(),
+                age_ms,
+                diagnosis: Box::new(d.clone()),
+            });
+            self.alert(AlertKind::OfflineStoredTooLong, Some(stan), None, None, d);
         }
     }
 }

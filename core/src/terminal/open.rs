@@ -155,6 +155,8 @@ impl Terminal {
             host_unreachable: None,
             offline_alerted: BTreeSet::new(),
             first_forward: None,
+            owed_since: BTreeMap::new(),
+            concluding: None,
         };
         t.info_extra = t.cfg.terminal_info.as_ref().map(|i| i.extra.clone()).unwrap_or_default();
         t.pump(now);

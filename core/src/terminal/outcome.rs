@@ -10,7 +10,7 @@ use super::chip::IssuerResponse;
 use super::journal::{State, StoredKeys, TxnStatus, KEY_KEYS, KEY_STATE};
 use super::kinds::{facts, Obligation};
 use super::receive::{partial_amount, PARTIAL_APPROVAL};
-use super::types::{Event, TxnKind};
+use super::types::{AlertKind, Event, TxnKind};
 use super::{receipt, Flight, InFlight, Terminal, REASON_NO_ANSWER};
 
 impl Terminal {
@@ -94,10 +94,11 @@ impl Terminal {
             self.events.push_back(Event::Failed {
                 request: id,
                 kind,
-                stan: Some(inf.stan),
-                diagnosis: Box::new(d),
+                stan: Some(inf.stan.clone()),
+                diagnosis: Box::new(d.clone()),
                 reversal_pending: false,
             });
+            self.alert(AlertKind::KeysRejected, Some(inf.stan), None, None, d);
             return;
         };
         let batch = msg.subfield(&self.spec, 60, 2).filter(|b| b.len() == 6).unwrap_or(&self.state.batch).to_owned();
@@ -218,6 +219,7 @@ impl Terminal {
         self.commit(&[Op::put(KEY_STATE, super::to_json(&state)), Op::delete(KEY_KEYS)])?;
         self.keys = None;
         self.state = state;
+        self.alert(AlertKind::KeysRejected, None, None, None, diag.clone());
         Ok(())
     }
 
@@ -297,6 +299,7 @@ impl Terminal {
     /// The message in flight got no usable answer.
     pub(super) fn fail_inflight(&mut self, event: response::Event, now: u64) {
         let Some(inf) = self.inflight.take() else { return };
+        self.conclude(&inf, event.key(), now);
         let before_send = matches!(event, response::Event::Comm { phase: Phase::BeforeSend, .. });
         match inf.flight {
             Flight::Reversal | Flight::Repeat => {

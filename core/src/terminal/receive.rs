@@ -121,6 +121,7 @@ impl Terminal {
         }
         let Some(inf) = self.inflight.take() else { return };
         let Some(code) = code else { return };
+        self.conclude(&inf, code.clone(), now);
         match inf.flight {
             Flight::Request(kind) => self.on_response(inf, kind, &msg, &code, now),
             Flight::Reversal | Flight::Repeat => self.on_pending_response(&inf, &msg, &code, now),

@@ -9,7 +9,7 @@ use crate::response::{self, Diagnosis};
 use super::error::{Result, TerminalError};
 use super::journal::{TxnStatus, KEY_SETTLE};
 use super::kinds::{facts, needs_sign_on, Obligation};
-use super::types::{Event, TxnKind};
+use super::types::{AlertKind, Event, TxnKind};
 use super::{Flight, InFlight, Terminal, REASON_NO_ANSWER};
 
 impl Terminal {
@@ -175,7 +175,13 @@ impl Terminal {
             if self.write_record(key, r).is_ok() {
                 self.due.remove(key);
                 let d = self.diagnose(response::Request::Reversal, response::Event::ReversalExhausted);
-                self.events.push_back(Event::ReversalExhausted { stan, attempts, diagnosis: Box::new(d) });
+                self.events.push_back(Event::ReversalExhausted {
+                    stan: stan.clone(),
+                    attempts,
+                    diagnosis: Box::new(d.clone()),
+                });
+                let (batch, amount) = (self.records[key].batch.clone(), self.records[key].amount);
+                self.alert(AlertKind::ReversalExhausted, Some(stan), Some(batch), Some(amount), d);
             }
             return;
         }

@@ -298,7 +298,14 @@ impl Terminal {
         let (batch, totals, uploading) = (s.batch.clone(), s.totals, s.upload_count());
         if self.write_settle(Some(s), &[]).is_ok() {
             if !balanced {
-                self.events.push_back(Event::SettlementUnbalanced { request: id, batch, totals, uploading });
+                self.events.push_back(Event::SettlementUnbalanced {
+                    request: id,
+                    batch: batch.clone(),
+                    totals,
+                    uploading,
+                });
+                let d = self.diagnose(response::Request::Settlement, response::Event::SettlementUnbalanced);
+                self.alert(super::types::AlertKind::SettlementUnbalanced, None, Some(batch), None, d);
             }
             self.due.insert(KEY_SETTLE.into(), now);
         }

@@ -98,6 +98,31 @@ pub struct Config {
     /// Offline acceptance (脱机/离线交易) and its limits: off unless the merchant turns it on.
     #[serde(default)]
     pub offline: OfflineLimits,
+    /// A reversal or advice still undelivered this many ms after it became due raises a staff
+    /// alert ([`Event::StaffAlert`], [`AlertKind::ReversalPendingTooLong`]). `0` turns it off.
+    /// Default 300 000 (5 minutes).
+    #[serde(default = "config_defaults::alert_pending_ms")]
+    pub alert_pending_ms: u64,
+}
+
+/// What a staff alert is about ([`Event::StaffAlert`]): something a person must act on now.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AlertKind {
+    /// A reversal (or advice) could not be delivered within the retry limit: financial requests
+    /// are refused until it is reconciled (T701).
+    ReversalExhausted,
+    /// A reversal or advice has been owed longer than [`Config::alert_pending_ms`].
+    ReversalPendingTooLong,
+    /// The host's settlement totals differ from the terminal's (对账不平).
+    SettlementUnbalanced,
+    /// The host rejected the terminal's working keys or MAC (77, A0), or the keys of a sign-on
+    /// failed their check values: sign on again, and call the acquirer if it repeats.
+    KeysRejected,
+    /// The host declined a stored offline payment: a merchant loss.
+    OfflineDeclined,
+    /// A stored offline payment is older than the merchant allows.
+    OfflineStoredTooLong,
 }
 
 /// What the merchant allows the terminal to accept without the host ([`Request::OfflineSale`]).
@@ -241,6 +266,9 @@ mod config_defaults {
     pub(super) fn keep_batches() -> u32 {
         10
     }
+    pub(super) fn alert_pending_ms() -> u64 {
+        300_000
+    }
 }
 
 impl Config {
@@ -271,6 +299,7 @@ impl Config {
             echo_interval_ms: 0,
             terminal_info: None,
             offline: OfflineLimits::default(),
+            alert_pending_ms: config_defaults::alert_pending_ms(),
         }
     }
 }
@@ -1067,6 +1096,20 @@ pub enum Event {
         /// How old, ms.
         age_ms: u64,
         /// What to show.
+        diagnosis: Box<Diagnosis>,
+    },
+    /// Staff must know now (an app notifies them: the surfaces offer a callback). Follows the
+    /// event it is about.
+    StaffAlert {
+        /// What.
+        alert: AlertKind,
+        /// The transaction, when it is about one.
+        stan: Option<String>,
+        /// The batch, when it is about one.
+        batch: Option<String>,
+        /// Minor units, when money is at stake.
+        amount: Option<u64>,
+        /// What to show and do.
         diagnosis: Box<Diagnosis>,
     },
     /// Batch upload (批上送) finished: its end (0320, 60.3 = 207 / 202) was acknowledged. Comes

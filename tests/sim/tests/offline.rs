@@ -203,6 +203,9 @@ fn a_declined_advice_is_a_merchant_loss_and_never_resent() {
     assert_eq!(declined.len(), 1);
     assert_eq!(declined[0]["code"], "51");
     assert_eq!(declined[0]["amount"], 800);
+    let alert = p.events_of("staff_alert");
+    assert_eq!(alert.len(), 1, "a staff alert follows the merchant loss");
+    assert_eq!((alert[0]["alert"].as_str(), alert[0]["amount"].as_u64()), (Some("offline_declined"), Some(800)));
     assert!(p.terminal.offline_owed().is_empty());
     p.quiesce();
     assert_eq!(p.sent.iter().filter(|m| m.starts_with("022")).count(), 1);

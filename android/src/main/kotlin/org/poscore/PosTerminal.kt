@@ -147,6 +147,27 @@ class PosTerminal(
 
     private fun now() = clock().toULong()
 
+    /**
+     * Called with every staff alert (a `staff_alert` event's JSON: reversal exhausted or pending
+     * too long, settlement unbalanced, keys rejected, offline payment declined or stored too long)
+     * as it happens, from the thread running [run] or [flush]: notify staff from here.
+     */
+    @Volatile
+    var onAlert: ((String) -> Unit)? = null
+
+    /**
+     * The transaction log (交易查询): [queryJson] is the core `LogQuery` (`from_date`, `to_date`,
+     * `stan`, `rrn`, `batch`, `status`, `kind`, `entry`, `operator`, `min_amount`, `max_amount`,
+     * `offset`, `limit`; all optional, unknown keys refused). Returns `LogPage` JSON
+     * (`total`, `offset`, `entries`), newest first, cards masked.
+     */
+    @Throws(PoscoreException::class)
+    fun queryLog(queryJson: String = "{}"): String = engine.queryLog(queryJson)
+
+    /** A journaled slip as receipt JSON for a reprint (重打印): render it with `reprint = true`. */
+    @Throws(PoscoreException::class)
+    fun reprint(stan: String, batch: String? = null): String = engine.reprint(stan, batch)
+
     /** Starts [request] (core `Request` JSON) and runs until idle; returns every event. */
     @Throws(PoscoreException::class)
     fun run(requestJson: String, onEvent: (String) -> Unit = {}): List<String> {
@@ -189,7 +210,11 @@ class PosTerminal(
 
     private fun loop(timers: Boolean, onEvent: (String) -> Unit) {
         while (true) {
-            while (true) onEvent(engine.pollEvent() ?: break)
+            while (true) {
+                val e = engine.pollEvent() ?: break
+                onEvent(e)
+                if (e.contains("\"type\":\"staff_alert\"")) onAlert?.invoke(e)
+            }
             val tx = engine.pollTransmit()
             if (tx != null) {
                 try {

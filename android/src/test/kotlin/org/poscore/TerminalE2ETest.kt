@@ -230,6 +230,30 @@ class TerminalE2ETest {
     }
 
     @Test
+    fun `the transaction log, a reprint, and a staff alert for an unbalanced settlement`() {
+        Sim("0500:unbalanced").use { sim ->
+            terminal(sim).use { t ->
+                signOn(t)
+                val ok = one(t.run(sale(1_000)), "approved")
+                one(t.run(sale(100_000_001)), "declined")
+                val page = JSONObject(t.queryLog())
+                assertEquals(2, page.getInt("total"), "$page")
+                assertFalse(page.toString().contains("6212345678901232"), "the log masks the card")
+                val declined = JSONObject(t.queryLog(JSONObject().put("status", org.json.JSONArray().put("declined")).toString()))
+                assertEquals(1, declined.getInt("total"))
+                val e = org.junit.jupiter.api.assertThrows<PoscoreException.Terminal> { t.queryLog("{\"stann\":\"1\"}") }
+                assertTrue(e.message!!.contains("stann"), "unknown keys refused: ${e.message}")
+                val slip = JSONObject(t.reprint(ok.getString("stan")))
+                assertEquals(ok.getString("stan"), slip.getString("voucher_no"))
+                val alerts = mutableListOf<String>()
+                t.onAlert = { alerts += it }
+                t.run(JSONObject().put("type", "settle"))
+                assertTrue(alerts.any { JSONObject(it).getString("alert") == "settlement_unbalanced" }, "$alerts")
+            }
+        }
+    }
+
+    @Test
     fun `a sale before sign-on is refused with the diagnosis the operator sees (T501)`() {
         Sim("").use { sim ->
             terminal(sim).use { t ->

@@ -1,0 +1,204 @@
+//! `poscore terminal` against `poscore sim` over loopback, as an integrator would run it against
+//! an acquirer's test host: sign-on, a sale with the PIN from stdin, the log, a reprint, and a
+//! terminal killed (SIGKILL) while waiting for an answer whose pending reversal goes out first
+//! when the next command runs. The simulator keeps its ledger in a file (`--ledger`) to
+//! reconcile against.
+
+use std::io::{BufRead, BufReader, Write};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+struct TempDir(PathBuf);
+
+impl TempDir {
+    fn new(name: &str) -> Self {
+        let p = std::env::temp_dir().join(format!("poscore-terminal-{name}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&p);
+        std::fs::create_dir_all(&p).unwrap();
+        Self(p)
+    }
+}
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+/// `poscore sim` on a free port; dies with the test (stdin lifetime).
+struct Sim {
+    child: Child,
+    port: u16,
+    ledger: PathBuf,
+}
+
+impl Sim {
+    fn start(dir: &Path, script: &str) -> Self {
+        let ledger = dir.join(format!("ledger-{}.json", script.replace([':', ','], "_")));
+        let mut child = Command::new(env!("CARGO_BIN_EXE_poscore"))
+            .args(["sim", "--port", "0", "--stdin-lifetime", "--late-ms", "300", "--script", script, "--ledger"])
+            .arg(&ledger)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .spawn()
+            .expect("poscore sim");
+        let mut line = String::new();
+        BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).unwrap();
+        let port = serde_json::from_str::<serde_json::Value>(&line).unwrap()["port"].as_u64().unwrap() as u16;
+        Self { child, port, ledger }
+    }
+
+    fn ledger(&self) -> serde_json::Value {
+        serde_json::from_str(&std::fs::read_to_string(&self.ledger).unwrap_or_else(|_| "{}".into())).unwrap()
+    }
+}
+
+impl Drop for Sim {
+    fn drop(&mut self) {
+        drop(self.child.stdin.take());
+        let _ = self.child.wait();
+    }
+}
+
+/// Writes the config (pointing at `port`), the TMK file and the sealing key file under `dir`.
+fn setup(dir: &Path, port: u16, response_timeout_ms: u64) -> (PathBuf, PathBuf) {
+    std::fs::write(dir.join("tmk.hex"), "0123456789ABCDEFFEDCBA9876543210\n").unwrap();
+    std::fs::write(dir.join("journal.key"), b"poscore-cli-terminal-test-key!!!").unwrap();
+    let config = serde_json::json!({
+        "config": {
+            "terminal_id": "12345678",
+            "merchant_id": "898310048160001",
+            "merchant_name": "poscore 测试商户",
+            "response_timeout_ms": response_timeout_ms,
+            "reversal_backoff_ms": 100,
+        },
+        "host": format!("127.0.0.1:{port}"),
+        "tmk_file": dir.join("tmk.hex"),
+    });
+    let path = dir.join(format!("terminal-{port}.json"));
+    std::fs::write(&path, config.to_string()).unwrap();
+    (path, dir.join("journal.key"))
+}
+
+fn terminal(args: &[&str], config: &Path, data: &Path, key: &Path, stdin: Option<&str>) -> (bool, serde_json::Value) {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_poscore"))
+        .args(["--json", "terminal"])
+        .args(args)
+        .arg("--config")
+        .arg(config)
+        .arg("--data-dir")
+        .arg(data)
+        .arg("--key-file")
+        .arg(key)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    if let Some(s) = stdin {
+        child.stdin.as_mut().unwrap().write_all(s.as_bytes()).unwrap();
+    }
+    drop(child.stdin.take());
+    let out = child.wait_with_output().unwrap();
+    let v = serde_json::from_slice(&out.stdout).unwrap_or_else(|_| {
+        serde_json::json!({ "stderr": String::from_utf8_lossy(&out.stderr), "stdout": String::from_utf8_lossy(&out.stdout) })
+    });
+    (out.status.success(), v)
+}
+
+fn sent(v: &serde_json::Value) -> Vec<String> {
+    v["events"]
+        .as_array()
+        .map(|a| a.iter().filter(|e| e["type"] == "sending").map(|e| e["mti"].as_str().unwrap().to_owned()).collect())
+        .unwrap_or_default()
+}
+
+#[test]
+fn sign_on_sale_log_reprint_against_poscore_sim() {
+    let dir = TempDir::new("day");
+    let sim = Sim::start(&dir.0, "");
+    let (config, key) = setup(&dir.0, sim.port, 5_000);
+    let data = dir.0.join("data");
+    let t = |args: &[&str], stdin: Option<&str>| terminal(args, &config, &data, &key, stdin);
+
+    let (ok, v) = t(&["sign-on"], None);
+    assert!(ok, "{v}");
+    let (ok, v) = t(&["sale", "--amount", "1234", "--card", "chip", "--pin-stdin"], Some("123456\n"));
+    assert!(ok, "{v}");
+    let approved = v["events"].as_array().unwrap().iter().find(|e| e["type"] == "approved").unwrap().clone();
+    let stan = approved["stan"].as_str().unwrap().to_owned();
+    // A wrong PIN: declined, exit status 1, the verdict in the JSON.
+    let (ok, v) = t(&["sale", "--amount", "100", "--card", "chip", "--pin-stdin"], Some("000000\n"));
+    assert!(!ok && v["ok"] == false, "{v}");
+
+    let (ok, v) = t(&["log", "--query", r#"{"status":["approved"]}"#], None);
+    assert!(ok, "{v}");
+    assert_eq!(v["total"], 1);
+    assert_eq!(v["entries"][0]["stan"], stan.as_str());
+    assert!(!v.to_string().contains("6212345678901232"), "masked");
+    let (_, v) = t(&["log", "--query", r#"{"stann":"1"}"#], None);
+    assert!(v.to_string().contains("stann"), "unknown query keys refused: {v}");
+
+    let (ok, v) = t(&["reprint", "--stan", &stan], None);
+    assert!(ok, "{v}");
+    assert!(v["text"].as_str().unwrap().contains("重打印"));
+
+    // Without a key the journal is refused (it holds card numbers).
+    let out = Command::new(env!("CARGO_BIN_EXE_poscore"))
+        .args(["terminal", "pending", "--config"])
+        .arg(&config)
+        .arg("--data-dir")
+        .arg(&data)
+        .env_remove("POSCORE_STORE_KEY_FILE")
+        .env_remove("POSCORE_STORE_KEY")
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("key"));
+
+    let ledger = sim.ledger();
+    let bookings = ledger["bookings"].as_object().unwrap();
+    assert_eq!(bookings.len(), 1, "{ledger}");
+}
+
+#[test]
+fn a_killed_terminal_sends_its_pending_reversal_first_on_the_next_command() {
+    let dir = TempDir::new("kill");
+    // The host books the first sale and never answers it.
+    let sim = Sim::start(&dir.0, "0200:drop_response");
+    let (config, key) = setup(&dir.0, sim.port, 20_000);
+    let data = dir.0.join("data");
+    assert!(terminal(&["sign-on"], &config, &data, &key, None).0);
+
+    let mut sale = Command::new(env!("CARGO_BIN_EXE_poscore"))
+        .args(["--json", "terminal", "sale", "--amount", "4321", "--card", "chip", "--config"])
+        .arg(&config)
+        .arg("--data-dir")
+        .arg(&data)
+        .arg("--key-file")
+        .arg(&key)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    // Wait until the host has booked it (the terminal is now waiting for an answer), then SIGKILL.
+    let start = Instant::now();
+    while sim.ledger()["bookings"].as_object().is_none_or(serde_json::Map::is_empty) {
+        assert!(start.elapsed() < Duration::from_secs(10), "the sale never reached the host");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    sale.kill().unwrap();
+    let _ = sale.wait();
+
+    let (_, v) = terminal(&["pending"], &config, &data, &key, None);
+    assert_eq!(v["pending"].as_array().map(Vec::len), Some(1), "the reversal record survived: {v}");
+    let (ok, v) =
+        terminal(&["sale", "--amount", "500", "--card", "chip", "--pin-stdin"], &config, &data, &key, Some("123456"));
+    assert!(ok, "{v}");
+    assert_eq!(sent(&v), ["0400", "0200"], "reversal first: {v}");
+    let ledger = sim.ledger();
+    let reversed: Vec<_> = ledger["bookings"].as_object().unwrap().values().filter(|b| b["reversed"] == true).collect();
+    assert_eq!(reversed.len(), 1, "{ledger}");
+    assert_eq!(reversed[0]["amount"], 4321);
+}
