@@ -20,6 +20,12 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
+// On wasm32 the unit tests' `#[test]` is wasm-bindgen-test's (see core/test-macro): the same
+// tests run natively and under `wasm-pack test`.
+#[cfg(all(test, target_arch = "wasm32"))]
+#[macro_use]
+extern crate poscore_test_macro;
+
 pub mod card;
 pub mod dukpt;
 pub mod emv;

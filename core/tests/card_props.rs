@@ -1,5 +1,9 @@
 //! Untrusted input never panics: arbitrary strings into every card parser.
 
+#[cfg(target_arch = "wasm32")]
+#[macro_use]
+extern crate poscore_test_macro; // `#[test]` under wasm-pack test (core/test-macro)
+
 use poscore::card;
 use proptest::prelude::*;
 

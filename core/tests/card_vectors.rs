@@ -1,5 +1,9 @@
 //! Runs tests/vectors/card.json, the vectors every surface runs.
 
+#[cfg(target_arch = "wasm32")]
+#[macro_use]
+extern crate poscore_test_macro; // `#[test]` under wasm-pack test (core/test-macro)
+
 #[path = "support/vectors.rs"]
 mod support;
 use support::{list, s};
@@ -8,7 +12,7 @@ use poscore::card::{self, MaskPolicy, Track2};
 use serde_json::Value;
 
 fn vectors() -> Value {
-    support::load("card.json")
+    support::load!("card.json")
 }
 
 /// Asserts a vector that expects an error got that error (code and, when given, offset).

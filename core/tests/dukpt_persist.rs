@@ -1,6 +1,10 @@
 //! A DUKPT terminal's registers survive a restart through the store, sealed: the restored
 //! terminal continues with the next KSN, and the store never holds key material in clear.
 
+#[cfg(target_arch = "wasm32")]
+#[macro_use]
+extern crate poscore_test_macro; // `#[test]` under wasm-pack test (core/test-macro)
+
 use poscore::dukpt::{self, TdesTerminal};
 use poscore::keys::{hex_decode, Algorithm, Key, KeyUsage};
 use poscore::rng::SeededRng;

@@ -1,5 +1,9 @@
 //! Runs tests/vectors/dukpt.json, the vectors every surface runs.
 
+#[cfg(target_arch = "wasm32")]
+#[macro_use]
+extern crate poscore_test_macro; // `#[test]` under wasm-pack test (core/test-macro)
+
 #[path = "support/vectors.rs"]
 mod support;
 use support::{list, s};
@@ -11,7 +15,7 @@ use poscore::pin::{self, PinFormat};
 use serde_json::Value;
 
 fn vectors() -> Value {
-    support::load("dukpt.json")
+    support::load!("dukpt.json")
 }
 
 /// TDES when the vector says so or carries a 10-byte KSN; AES (by key length) otherwise.

@@ -1,6 +1,10 @@
 //! Runs tests/vectors/emv.json, the vectors every surface runs.
 #![allow(clippy::similar_names)] // ARQC and ARPC are the EMV names
 
+#[cfg(target_arch = "wasm32")]
+#[macro_use]
+extern crate poscore_test_macro; // `#[test]` under wasm-pack test (core/test-macro)
+
 #[path = "support/vectors.rs"]
 mod support;
 use support::{list, s};
@@ -10,7 +14,7 @@ use poscore::keys::{hex_decode, hex_encode, Algorithm, KcvMethod, Key, KeyUsage}
 use serde_json::Value;
 
 fn vectors() -> Value {
-    support::load("emv.json")
+    support::load!("emv.json")
 }
 
 fn h(v: &Value, field: &str) -> Vec<u8> {

@@ -1,6 +1,10 @@
 //! Properties: every bundled spec round-trips random valid messages; unpack, the frame decoder
 //! and TLV decoding never panic on arbitrary or mutated bytes.
 
+#[cfg(target_arch = "wasm32")]
+#[macro_use]
+extern crate poscore_test_macro; // `#[test]` under wasm-pack test (core/test-macro)
+
 use poscore::iso8583::{
     Content, DataEncoding, FieldSpec, Frame, FrameConfig, FrameDecoder, LengthClass, LengthHeader, LengthUnit, Message,
     MessageRef, Mti, Spec, Tpdu,
@@ -113,8 +117,8 @@ fn random_message(spec: &Spec, seed: u64) -> Message {
 fn specs() -> Vec<&'static Spec> {
     static ALL: std::sync::OnceLock<Vec<&'static Spec>> = std::sync::OnceLock::new();
     ALL.get_or_init(|| {
-        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../tests/vectors/iso8583.json");
-        let v: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+        let text = include_str!(concat!(env!("CARGO_MANIFEST_DIR"), "/../tests/vectors/iso8583.json"));
+        let v: serde_json::Value = serde_json::from_str(text).unwrap();
         let mut all: Vec<&'static Spec> =
             poscore::iso8583::spec::BUNDLED.iter().map(|n| Spec::bundled(n).unwrap()).collect();
         for (_, j) in v["specs"].as_object().unwrap() {

@@ -1,5 +1,9 @@
 //! Runs tests/vectors/iso8583.json, the vectors every surface runs.
 
+#[cfg(target_arch = "wasm32")]
+#[macro_use]
+extern crate poscore_test_macro; // `#[test]` under wasm-pack test (core/test-macro)
+
 #[path = "support/vectors.rs"]
 mod support;
 use support::{list, s};
@@ -13,7 +17,7 @@ use std::borrow::Cow;
 use serde_json::Value;
 
 fn vectors() -> Value {
-    support::load("iso8583.json")
+    support::load!("iso8583.json")
 }
 
 /// A bundled spec, or one from the file's "specs" map (test-only specs).

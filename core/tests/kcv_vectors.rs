@@ -1,5 +1,9 @@
 //! Runs tests/vectors/kcv.json, the vectors every surface runs.
 
+#[cfg(target_arch = "wasm32")]
+#[macro_use]
+extern crate poscore_test_macro; // `#[test]` under wasm-pack test (core/test-macro)
+
 #[path = "support/vectors.rs"]
 mod support;
 use support::{list, s};
@@ -8,7 +12,7 @@ use poscore::keys::{self, hex_decode, hex_encode, Algorithm, KcvMethod, Key, Key
 use serde_json::Value;
 
 fn vectors() -> Value {
-    support::load("kcv.json")
+    support::load!("kcv.json")
 }
 
 /// The CLI's rule, which every surface follows: the algorithm family names the method and the

@@ -1,5 +1,9 @@
 //! Runs tests/vectors/mac.json, the vectors every surface runs.
 
+#[cfg(target_arch = "wasm32")]
+#[macro_use]
+extern crate poscore_test_macro; // `#[test]` under wasm-pack test (core/test-macro)
+
 #[path = "support/vectors.rs"]
 mod support;
 use support::{list, s};
@@ -9,7 +13,7 @@ use poscore::mac::{self, MacAlgorithm, Padding};
 use serde_json::Value;
 
 fn vectors() -> Value {
-    support::load("mac.json")
+    support::load!("mac.json")
 }
 
 /// Builds the key the way every surface does: the algorithm family picks the cipher, the key

@@ -1,5 +1,9 @@
 //! Runs tests/vectors/pin.json, the vectors every surface runs.
 
+#[cfg(target_arch = "wasm32")]
+#[macro_use]
+extern crate poscore_test_macro; // `#[test]` under wasm-pack test (core/test-macro)
+
 #[path = "support/vectors.rs"]
 mod support;
 use support::{list, s};
@@ -10,7 +14,7 @@ use poscore::rng::{FixedRng, Rng, SeededRng};
 use serde_json::Value;
 
 fn vectors() -> Value {
-    support::load("pin.json")
+    support::load!("pin.json")
 }
 
 fn format(v: &Value, field: &str) -> poscore::Result<PinFormat> {

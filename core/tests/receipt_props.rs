@@ -1,6 +1,10 @@
 //! Receipt properties: no PAN digits beyond first 6 / last 4 in any output format; every text
 //! line fits the paper; the record parser never panics and round-trips.
 
+#[cfg(target_arch = "wasm32")]
+#[macro_use]
+extern crate poscore_test_macro; // `#[test]` under wasm-pack test (core/test-macro)
+
 use poscore::receipt::{self, Lang, ReceiptCopy, ReceiptData, RenderOptions};
 use proptest::prelude::*;
 use unicode_width::UnicodeWidthStr;

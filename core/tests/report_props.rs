@@ -3,6 +3,10 @@
 //! net) and the statistics totals, the JSON report's totals equal the record's, and neither the
 //! parser nor the renderers panic on arbitrary input.
 
+#[cfg(target_arch = "wasm32")]
+#[macro_use]
+extern crate poscore_test_macro; // `#[test]` under wasm-pack test (core/test-macro)
+
 use poscore::receipt::display_width;
 use poscore::report::{
     Format, Lang, Period, ReportBucket, ReportKind, ReportLine, ReportOptions, ReportSection, ReportTxn, SettleResult,

@@ -4,19 +4,103 @@
 //! `POSCORE_BLESS=1 cargo test -p poscore --test report_vectors` rewrites the expected files from
 //! the current output (review the diff by eye before committing).
 
+#[cfg(target_arch = "wasm32")]
+#[macro_use]
+extern crate poscore_test_macro; // `#[test]` under wasm-pack test (core/test-macro)
+
+#[cfg(not(target_arch = "wasm32"))]
 use std::path::{Path, PathBuf};
 
 use poscore::receipt::display_width;
 use poscore::report::{Format, Lang, ReportOptions, SettlementReport, StatsReport};
 use serde_json::Value;
 
+#[cfg(not(target_arch = "wasm32"))]
 fn dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/vectors/reports")
 }
 
+macro_rules! files {
+    ($($f:literal),* $(,)?) => {
+        &[$(($f, include_str!(concat!(env!("CARGO_MANIFEST_DIR"), "/../tests/vectors/reports/", $f)))),*]
+    };
+}
+
+/// Every file under tests/vectors/reports, compiled in so that the goldens also run on wasm32,
+/// where a test has no file system. `no_orphan_files` checks (natively) that this is exactly the
+/// directory's content.
+static FILES: &[(&str, &str)] = files![
+    "index.json",
+    "inputs/bad_date.json",
+    "inputs/bidi_name.json",
+    "inputs/control_name.json",
+    "inputs/duplicate_brand.json",
+    "inputs/duplicate_line.json",
+    "inputs/settlement.json",
+    "inputs/settlement_reprint.json",
+    "inputs/stats_bad_hour.json",
+    "inputs/stats_bad_net.json",
+    "inputs/stats_bad_week.json",
+    "inputs/stats_daily.json",
+    "inputs/stats_from_after_to.json",
+    "inputs/stats_monthly.json",
+    "inputs/stats_unordered.json",
+    "inputs/stats_weekly.json",
+    "inputs/terminal_totals.json",
+    "inputs/totals_with_result.json",
+    "inputs/unknown_field.json",
+    "settlement/escpos_32_zh.hex",
+    "settlement/escpos_48_en.hex",
+    "settlement/report_en.html",
+    "settlement/report_en.json",
+    "settlement/report_zh.html",
+    "settlement/report_zh.json",
+    "settlement/text_32_en.txt",
+    "settlement/text_32_zh.txt",
+    "settlement/text_48_en.txt",
+    "settlement/text_48_zh.txt",
+    "settlement_reprint/text_32_zh.txt",
+    "settlement_reprint/text_48_en.txt",
+    "stats_daily/escpos_32_zh.hex",
+    "stats_daily/escpos_48_en.hex",
+    "stats_daily/report_en.html",
+    "stats_daily/report_zh.html",
+    "stats_daily/report_zh.json",
+    "stats_daily/text_32_en.txt",
+    "stats_daily/text_32_zh.txt",
+    "stats_daily/text_48_en.txt",
+    "stats_daily/text_48_zh.txt",
+    "stats_monthly/escpos_32_zh.hex",
+    "stats_monthly/escpos_48_en.hex",
+    "stats_monthly/report_en.html",
+    "stats_monthly/report_zh.html",
+    "stats_monthly/report_zh.json",
+    "stats_monthly/text_32_en.txt",
+    "stats_monthly/text_32_zh.txt",
+    "stats_monthly/text_48_en.txt",
+    "stats_monthly/text_48_zh.txt",
+    "stats_weekly/report_en.json",
+    "stats_weekly/report_zh.html",
+    "stats_weekly/text_32_zh.txt",
+    "stats_weekly/text_48_en.txt",
+    "terminal_totals/escpos_32_zh.hex",
+    "terminal_totals/escpos_48_en.hex",
+    "terminal_totals/report_en.html",
+    "terminal_totals/report_zh.html",
+    "terminal_totals/report_zh.json",
+    "terminal_totals/text_32_en.txt",
+    "terminal_totals/text_32_zh.txt",
+    "terminal_totals/text_48_en.txt",
+    "terminal_totals/text_48_zh.txt",
+];
+
+/// The file `rel` (relative to tests/vectors/reports) as compiled in.
+fn read(rel: &str) -> &'static str {
+    FILES.iter().find(|(f, _)| *f == rel).map_or_else(|| panic!("{rel}: not in FILES (report_vectors.rs)"), |(_, t)| t)
+}
+
 fn index() -> Value {
-    serde_json::from_str(&std::fs::read_to_string(dir().join("index.json")).expect("read index.json"))
-        .expect("parse index.json")
+    serde_json::from_str(read("index.json")).expect("parse index.json")
 }
 
 fn s<'a>(v: &'a Value, key: &str) -> &'a str {
@@ -54,12 +138,12 @@ fn hex(bytes: &[u8]) -> String {
 
 /// Render one case: the output as it is stored in the expected file, or the error code.
 fn render(case: &Value) -> Result<String, String> {
-    let input = std::fs::read_to_string(dir().join(s(case, "input"))).expect("read input");
+    let input = read(s(case, "input"));
     let o = options(&case["options"]);
     let f = format(&case["options"]);
     let bytes = match s(case, "report") {
-        "settlement" => SettlementReport::from_json(&input).and_then(|r| r.render(f, &o)),
-        "statistics" => StatsReport::from_json(&input).and_then(|r| r.render(f, &o)),
+        "settlement" => SettlementReport::from_json(input).and_then(|r| r.render(f, &o)),
+        "statistics" => StatsReport::from_json(input).and_then(|r| r.render(f, &o)),
         r => panic!("report {r}"),
     }
     .map_err(|e| e.code().to_owned())?;
@@ -92,7 +176,7 @@ fn goldens() {
             }
             continue;
         }
-        let path = dir().join(s(c, "expected"));
+        let expected = s(c, "expected");
         let got = match got {
             Ok(g) => g,
             Err(e) => {
@@ -101,19 +185,24 @@ fn goldens() {
             }
         };
         if bless {
-            std::fs::create_dir_all(path.parent().unwrap()).unwrap();
-            std::fs::write(&path, &got).unwrap();
+            #[cfg(not(target_arch = "wasm32"))]
+            {
+                let path = dir().join(expected);
+                std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+                std::fs::write(&path, &got).unwrap();
+            }
             continue;
         }
-        let want = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{name}: read {}: {e}", path.display()));
+        let want = read(expected);
         let equal = if s(&c["options"], "format") == "escpos" { want.trim() == got.trim() } else { want == got };
         if !equal {
-            failures.push(format!("{name}: differs from {}\n--- want\n{want}\n--- got\n{got}", path.display()));
+            failures.push(format!("{name}: differs from {expected}\n--- want\n{want}\n--- got\n{got}"));
         }
     }
     assert!(failures.is_empty(), "{} of {} cases failed:\n{}", failures.len(), cases.len(), failures.join("\n"));
 }
 
+#[cfg(not(target_arch = "wasm32"))]
 fn walk(base: &Path, d: &Path, out: &mut Vec<String>) {
     for e in std::fs::read_dir(d).unwrap() {
         let p = e.unwrap().path();
@@ -125,7 +214,7 @@ fn walk(base: &Path, d: &Path, out: &mut Vec<String>) {
     }
 }
 
-/// Every file under the directory is used by the index (no stale goldens).
+/// Every file under the directory is used by the index (no stale goldens) and compiled in.
 #[test]
 fn no_orphan_files() {
     let idx = index();
@@ -136,10 +225,17 @@ fn no_orphan_files() {
             used.push(e.to_owned());
         }
     }
-    let mut files = Vec::new();
-    walk(&dir(), &dir(), &mut files);
-    for f in files {
-        assert!(used.contains(&f), "{f} is not referenced by index.json");
+    for (f, _) in FILES {
+        assert!(used.iter().any(|u| u == f), "{f} is not referenced by index.json");
+    }
+    #[cfg(not(target_arch = "wasm32"))]
+    {
+        let mut files = Vec::new();
+        walk(&dir(), &dir(), &mut files);
+        for f in files {
+            assert!(used.contains(&f), "{f} is not referenced by index.json");
+            assert!(FILES.iter().any(|(c, _)| *c == f), "{f} is not in FILES (report_vectors.rs): add it");
+        }
     }
 }
 
@@ -151,7 +247,7 @@ fn golden_text_fits() {
             continue;
         }
         let w = c["options"]["width"].as_u64().unwrap() as usize;
-        let text = std::fs::read_to_string(dir().join(s(c, "expected"))).unwrap();
+        let text = read(s(c, "expected"));
         for line in text.lines() {
             assert!(display_width(line) <= w, "{}: {line:?} wider than {w}", s(c, "name"));
         }
@@ -166,9 +262,9 @@ fn golden_inputs_are_consistent() {
         if c["expected"].is_null() {
             continue;
         }
-        let input = std::fs::read_to_string(dir().join(s(c, "input"))).unwrap();
+        let input = read(s(c, "input"));
         if s(c, "report") == "settlement" {
-            let r = SettlementReport::from_json(&input).unwrap();
+            let r = SettlementReport::from_json(input).unwrap();
             let t = r.totals();
             for list in [&r.by_brand, &r.by_method] {
                 assert_eq!(list.iter().map(|b| b.amount).sum::<i64>(), t.net(), "{}", s(c, "name"));
@@ -176,7 +272,7 @@ fn golden_inputs_are_consistent() {
                 assert_eq!(count, t.debit_count + t.credit_count, "{}", s(c, "name"));
             }
         } else {
-            let r = StatsReport::from_json(&input).unwrap();
+            let r = StatsReport::from_json(input).unwrap();
             let t = r.totals();
             for list in [&r.by_method, &r.by_brand, &r.by_operator, &r.by_hour] {
                 if !list.is_empty() {
@@ -194,7 +290,7 @@ fn golden_html_is_self_contained() {
         if s(&c["options"], "format") != "html" || c["expected"].is_null() {
             continue;
         }
-        let html = std::fs::read_to_string(dir().join(s(c, "expected"))).unwrap();
+        let html = read(s(c, "expected"));
         for bad in ["<script", "src=", "href=", "url(", "@import"] {
             assert!(!html.contains(bad), "{}: has {bad}", s(c, "name"));
         }
@@ -207,6 +303,7 @@ fn golden_html_is_self_contained() {
 /// With `POSCORE_SCREENSHOTS=1` (and Chromium on PATH, or its path in `POSCORE_CHROMIUM`),
 /// renders every golden HTML report to `tests/artifacts/reports/<case>.png` for a person to look
 /// at. Off by default: it starts a browser per page.
+#[cfg(not(target_arch = "wasm32"))] // starts a process and writes files
 #[test]
 fn html_screenshots() {
     if std::env::var_os("POSCORE_SCREENSHOTS").is_none_or(|v| v != "1") {

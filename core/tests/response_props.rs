@@ -1,6 +1,10 @@
 //! Property tests: profile JSON, event keys, language tags and code lookups never panic on
 //! arbitrary input, and event keys round-trip.
 
+#[cfg(target_arch = "wasm32")]
+#[macro_use]
+extern crate poscore_test_macro; // `#[test]` under wasm-pack test (core/test-macro)
+
 use poscore::response::{Context, Event, Lang, Profile, Registry, Request};
 use proptest::prelude::*;
 

@@ -1,6 +1,10 @@
 //! Checks on the bundled tables themselves: completeness in both languages, the rules that tie
 //! outcome classes to next actions, sensitive declines, and profile layering.
 
+#[cfg(target_arch = "wasm32")]
+#[macro_use]
+extern crate poscore_test_macro; // `#[test]` under wasm-pack test (core/test-macro)
+
 use poscore::response::{
     self, Cause, Context, Entry, Event, Lang, NextAction, Outcome, Profile, Registry, Request, Source, BUNDLED_PROFILES,
 };

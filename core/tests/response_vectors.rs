@@ -1,5 +1,9 @@
 //! Runs tests/vectors/response.json, the vectors every surface runs.
 
+#[cfg(target_arch = "wasm32")]
+#[macro_use]
+extern crate poscore_test_macro; // `#[test]` under wasm-pack test (core/test-macro)
+
 #[path = "support/vectors.rs"]
 mod support;
 use support::{list, s};
@@ -8,7 +12,7 @@ use poscore::response::{Context, Event, Lang, Registry, Request};
 use serde_json::{json, Value};
 
 fn vectors() -> Value {
-    support::load("response.json")
+    support::load!("response.json")
 }
 
 /// The registry a vector names: a bundled profile or a profile given as JSON text.

@@ -4,6 +4,10 @@
 //! the secret as uppercase hex, lowercase hex, the `[1, 35, ...]` byte-list form and its first
 //! 4 bytes of hex, and for the PIN digits.
 
+#[cfg(target_arch = "wasm32")]
+#[macro_use]
+extern crate poscore_test_macro; // `#[test]` under wasm-pack test (core/test-macro)
+
 use poscore::dukpt::{self, AesKeyUsage, AesTerminal, TdesTerminal};
 use poscore::keys::{self, hex_decode, hex_encode, Algorithm, Key, KeyUsage, WorkingKeys};
 use poscore::pin::{self, Pin, PinFormat};

@@ -7,6 +7,7 @@
 //! nothing after it (the handle is dead, as the process would be). A torn write leaves a prefix
 //! of the bytes in the file. What this cannot simulate is the OS losing data it had not yet
 //! flushed; the protocol's fsync order is what covers that (see core/src/store/file.rs).
+#![cfg(not(target_arch = "wasm32"))] // the file store: a file system and fail points on it
 
 #[path = "support/store.rs"]
 mod support;

@@ -1,5 +1,10 @@
 //! The conformance suite against every Rust store, and file-store specifics: fsync counts,
 //! recovery on open, sealing, and corruption found in arbitrary bytes without panicking.
+#![cfg_attr(target_arch = "wasm32", allow(unused_imports, dead_code))] // the file store's tests are gated
+
+#[cfg(target_arch = "wasm32")]
+#[macro_use]
+extern crate poscore_test_macro; // `#[test]` under wasm-pack test (core/test-macro)
 
 #[path = "support/store.rs"]
 mod support;
@@ -18,18 +23,21 @@ fn conformance_memory() {
     assert_eq!((s.passed, s.skipped.len()), (17, 5), "{s:?}");
 }
 
+#[cfg(not(target_arch = "wasm32"))]
 #[test]
 fn conformance_file() {
     let s = conformance::run_all(&mut FileBackend::new(false)).unwrap();
     assert_eq!((s.passed, s.skipped.len()), (21, 1), "{s:?}");
 }
 
+#[cfg(not(target_arch = "wasm32"))]
 #[test]
 fn conformance_file_sealed() {
     let s = conformance::run_all(&mut FileBackend::new(true)).unwrap();
     assert_eq!((s.passed, s.skipped.len()), (22, 0), "{s:?}");
 }
 
+#[cfg(not(target_arch = "wasm32"))]
 #[test]
 fn fsyncs_per_operation() {
     let tmp = TempDir::new("fsync");
@@ -63,6 +71,7 @@ fn fsyncs_per_operation() {
     assert_eq!(s.get("a").unwrap(), Some(vec![4]));
 }
 
+#[cfg(not(target_arch = "wasm32"))]
 #[test]
 fn open_discards_temp_files_and_keeps_old_values() {
     let tmp = TempDir::new("leftover");
@@ -78,6 +87,7 @@ fn open_discards_temp_files_and_keeps_old_values() {
     assert!(!tmp.path().join("batch.tmp").exists());
 }
 
+#[cfg(not(target_arch = "wasm32"))]
 #[test]
 fn damaged_control_files_are_reported() {
     let tmp = TempDir::new("control");
@@ -95,6 +105,7 @@ fn damaged_control_files_are_reported() {
     assert!(matches!(&e, StoreError::Corrupt { key, .. } if key == "STORE"), "{e}");
 }
 
+#[cfg(not(target_arch = "wasm32"))]
 #[test]
 fn foreign_record_file_name_is_reported_by_list() {
     let tmp = TempDir::new("names");
@@ -107,6 +118,7 @@ fn foreign_record_file_name_is_reported_by_list() {
     assert_eq!(s.list("").unwrap(), vec!["k".to_string()]);
 }
 
+#[cfg(not(target_arch = "wasm32"))]
 #[test]
 fn sealing_mismatches() {
     let tmp = TempDir::new("sealing");
@@ -129,6 +141,7 @@ fn sealing_mismatches() {
     assert_eq!(format!("{:?}", SealingKey::from_bytes(KEY)), "SealingKey(<redacted>)");
 }
 
+#[cfg(not(target_arch = "wasm32"))]
 #[test]
 fn injected_randomness_gives_fresh_nonces() {
     let tmp = TempDir::new("nonce");
@@ -187,6 +200,7 @@ proptest! {
     #![proptest_config(ProptestConfig::with_cases(64))]
 
     /// Arbitrary bytes in a record file are reported as corrupt, never returned, never a panic.
+    #[cfg(not(target_arch = "wasm32"))]
     #[test]
     fn arbitrary_record_bytes_are_corrupt(bytes in proptest::collection::vec(any::<u8>(), 0..300), sealed: bool) {
         let tmp = TempDir::new("arb");
@@ -196,6 +210,7 @@ proptest! {
     }
 
     /// Any single damaged byte or truncation of a valid record is detected.
+    #[cfg(not(target_arch = "wasm32"))]
     #[test]
     fn any_damage_to_a_record_is_detected(
         value in proptest::collection::vec(any::<u8>(), 0..100),
@@ -221,6 +236,7 @@ proptest! {
 
     /// Arbitrary bytes as a batch journal make open fail with store.corrupt (not a panic, not a
     /// half-applied batch).
+    #[cfg(not(target_arch = "wasm32"))]
     #[test]
     fn arbitrary_journal_bytes_are_corrupt(bytes in proptest::collection::vec(any::<u8>(), 0..300)) {
         let tmp = TempDir::new("jnl");
@@ -232,6 +248,7 @@ proptest! {
 
 /// Rough latency of the engine's two journal writes per sale on this machine's disk:
 /// `cargo test -p poscore --release --test store_file -- --ignored --nocapture bench`.
+#[cfg(not(target_arch = "wasm32"))]
 #[test]
 #[ignore = "timing, run by hand"]
 fn bench_sale_journal_writes() {
@@ -255,6 +272,7 @@ proptest! {
     #![proptest_config(ProptestConfig::with_cases(64))]
 
     /// Key validation never panics, and the memory and file stores agree on which keys exist.
+    #[cfg(not(target_arch = "wasm32"))]
     #[test]
     fn key_rules_never_panic_and_stores_agree(key in ".{0,130}", value in proptest::collection::vec(any::<u8>(), 0..50)) {
         let mut memory = MemoryStore::new();
@@ -270,6 +288,7 @@ proptest! {
     }
 
     /// Valid keys round-trip through their file names, including ones differing only in case.
+    #[cfg(not(target_arch = "wasm32"))]
     #[test]
     fn valid_keys_round_trip_through_file_names(keys in proptest::collection::btree_set("[A-Za-z0-9_-]{1,8}(/[A-Za-z0-9._-]{1,8}){0,3}", 1..8)) {
         let tmp = TempDir::new("names");
@@ -288,6 +307,7 @@ proptest! {
     }
 }
 
+#[cfg(not(target_arch = "wasm32"))]
 #[test]
 fn a_second_handle_on_the_same_directory_is_refused_until_the_first_closes() {
     let tmp = TempDir::new("lock");

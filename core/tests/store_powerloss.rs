@@ -14,6 +14,7 @@
 //! cleanly. The store must open without error, every record must read back (no corruption),
 //! and the contents must equal the model after all writes that returned `Ok`, optionally plus
 //! the write that was in progress.
+#![cfg(not(target_arch = "wasm32"))] // the file store: a file system and fail points on it
 
 #[path = "support/store.rs"]
 mod support;

@@ -1,6 +1,7 @@
 //! `FileStore::open_read_only`: what tools that inspect a journal use. It never creates,
 //! deletes or syncs anything, refuses what is not a store, shows a committed but unapplied batch
 //! as the next read-write open will recover it, and refuses writes.
+#![cfg(not(target_arch = "wasm32"))] // the file store: a file system, and a second handle on it
 
 #[path = "support/store.rs"]
 mod support;

@@ -1,6 +1,10 @@
 //! The engine's `Config` as JSON, the form every binding and the CLI read: the identity is
 //! required, unknown keys are refused (naming the key), everything else has a default.
 
+#[cfg(target_arch = "wasm32")]
+#[macro_use]
+extern crate poscore_test_macro; // `#[test]` under wasm-pack test (core/test-macro)
+
 use poscore::terminal::Config;
 
 const IDENTITY: &str = r#""terminal_id":"12345678","merchant_id":"898310048160001","merchant_name":"poscore 测试商户""#;

@@ -1,5 +1,9 @@
 //! Runs tests/vectors/tlv.json, the vectors every surface runs.
 
+#[cfg(target_arch = "wasm32")]
+#[macro_use]
+extern crate poscore_test_macro; // `#[test]` under wasm-pack test (core/test-macro)
+
 #[path = "support/vectors.rs"]
 mod support;
 use support::list;
@@ -9,7 +13,7 @@ use poscore::tlv;
 use serde_json::Value;
 
 fn vectors() -> Value {
-    support::load("tlv.json")
+    support::load!("tlv.json")
 }
 
 #[test]

@@ -1,5 +1,9 @@
 //! Runs tests/vectors/tms.json, the vectors every surface runs.
 
+#[cfg(target_arch = "wasm32")]
+#[macro_use]
+extern crate poscore_test_macro; // `#[test]` under wasm-pack test (core/test-macro)
+
 #[path = "support/vectors.rs"]
 mod support;
 
@@ -13,7 +17,7 @@ mod tms {
     use serde_json::{json, Value};
 
     fn vectors() -> Value {
-        support::load("tms.json")
+        support::load!("tms.json")
     }
 
     fn bytes(v: &Value, key: &str) -> Vec<u8> {

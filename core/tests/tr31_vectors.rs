@@ -1,5 +1,9 @@
 //! Runs tests/vectors/tr31.json, the vectors every surface runs.
 
+#[cfg(target_arch = "wasm32")]
+#[macro_use]
+extern crate poscore_test_macro; // `#[test]` under wasm-pack test (core/test-macro)
+
 #[path = "support/vectors.rs"]
 mod support;
 use support::{list, s};
@@ -10,7 +14,7 @@ use poscore::tr31::{self, Header};
 use serde_json::Value;
 
 fn vectors() -> Value {
-    support::load("tr31.json")
+    support::load!("tr31.json")
 }
 
 /// KBPK algorithm from the block version: B is TDES, D is AES (by key length).

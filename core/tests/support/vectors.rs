@@ -3,11 +3,18 @@
 
 use serde_json::Value;
 
-/// The parsed vector file `tests/vectors/<name>`.
-pub fn load(name: &str) -> Value {
-    let path = format!("{}/../tests/vectors/{name}", env!("CARGO_MANIFEST_DIR"));
-    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("read {path}: {e}"));
-    serde_json::from_str(&text).unwrap_or_else(|e| panic!("parse {path}: {e}"))
+/// `load!("card.json")`: the parsed vector file `tests/vectors/card.json`, compiled into the test
+/// (`include_str!`), so the same runner works on wasm32, where a test has no file system.
+macro_rules! load {
+    ($name:literal) => {
+        $crate::support::parse($name, include_str!(concat!(env!("CARGO_MANIFEST_DIR"), "/../tests/vectors/", $name)))
+    };
+}
+pub(crate) use load;
+
+/// The vector file `name` parsed from its text.
+pub fn parse(name: &str, text: &str) -> Value {
+    serde_json::from_str(text).unwrap_or_else(|e| panic!("parse tests/vectors/{name}: {e}"))
 }
 
 /// The non-empty array `key` of a vector file.
