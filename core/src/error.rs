@@ -57,6 +57,9 @@ pub enum Error {
     /// Receipt building, rendering and the print job.
     #[error(transparent)]
     Receipt(#[from] ReceiptError),
+    /// Merchant reports: settlement report, terminal totals, statistics.
+    #[error(transparent)]
+    Report(#[from] crate::report::ReportError),
     /// The journal store (memory, file, or a host-provided one).
     #[error(transparent)]
     Store(#[from] StoreError),
@@ -86,6 +89,7 @@ impl Error {
             Self::Tr31(_) => "tr31",
             Self::Response(_) => "response",
             Self::Receipt(_) => "receipt",
+            Self::Report(_) => "report",
             Self::Store(_) => "store",
             Self::Terminal(_) => "terminal",
             Self::Tms(_) => "tms",
@@ -107,6 +111,7 @@ impl Error {
             Self::Tr31(e) => e.code(),
             Self::Response(e) => e.code(),
             Self::Receipt(e) => e.code(),
+            Self::Report(e) => e.code(),
             Self::Store(e) => e.code(),
             Self::Terminal(e) => e.code(),
             Self::Tms(e) => e.code(),

@@ -15,6 +15,7 @@ export {
   CardError,
   ResponseError,
   ReceiptError,
+  ReportError,
   Iso8583Error,
   TlvError,
   KeysError,
@@ -49,6 +50,26 @@ export const receipt = Object.freeze({
   escpos: (txn, options) => renderReceipt(txn, 'escpos', options),
   html: (txn, options) => utf8.decode(renderReceipt(txn, 'html', options)),
   json: (txn, options) => utf8.decode(renderReceipt(txn, 'json', options)),
+});
+
+const renderReport = (kind, report, format, options) =>
+  call(wasm.reportRender, kind, typeof report === 'string' ? report : toCore(report), format, options ? toCore(options) : '');
+
+/**
+ * Merchant reports: the settlement report and terminal totals (`Terminal.lastSettlementReport()`,
+ * `Terminal.terminalTotalsReport()`) and statistics (`Terminal.statistics(...)`), for 32/48-column
+ * printers, ESC/POS, HTML (statistics with an SVG chart), JSON, and CSV for statistics.
+ */
+export const report = Object.freeze({
+  settlementText: (r, options) => utf8.decode(renderReport('settlement', r, 'text', options)),
+  settlementEscpos: (r, options) => renderReport('settlement', r, 'escpos', options),
+  settlementHtml: (r, options) => utf8.decode(renderReport('settlement', r, 'html', options)),
+  settlementJson: (r, options) => utf8.decode(renderReport('settlement', r, 'json', options)),
+  statsText: (r, options) => utf8.decode(renderReport('stats', r, 'text', options)),
+  statsEscpos: (r, options) => renderReport('stats', r, 'escpos', options),
+  statsHtml: (r, options) => utf8.decode(renderReport('stats', r, 'html', options)),
+  statsJson: (r, options) => utf8.decode(renderReport('stats', r, 'json', options)),
+  statsCsv: (r) => utf8.decode(renderReport('stats', r, 'csv')),
 });
 
 const text = (v) => (typeof v === 'string' ? v : JSON.stringify(v));

@@ -42,6 +42,9 @@ export const ResponseError = moduleError('ResponseError');
 /** A receipt could not be built or rendered. */
 export const ReceiptError = moduleError('ReceiptError');
 
+/** A merchant report could not be built or rendered (`report.bad_field` names the field). */
+export const ReportError = moduleError('ReportError');
+
 /** An ISO 8583 message, spec or frame is malformed (`field` and `offset` say where). */
 export const Iso8583Error = moduleError('Iso8583Error');
 
@@ -82,6 +85,7 @@ const byModule = {
   card: CardError,
   response: ResponseError,
   receipt: ReceiptError,
+  report: ReportError,
   iso8583: Iso8583Error,
   tlv: TlvError,
   keys: KeysError,

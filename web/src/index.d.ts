@@ -104,6 +104,8 @@ export class ResponseError extends PoscoreError {}
 
 /** A receipt could not be built or rendered. */
 export class ReceiptError extends PoscoreError {}
+/** A merchant report could not be built or rendered (`report.bad_field` names the field). */
+export class ReportError extends PoscoreError {}
 
 /** Language of texts: `zh` (also `zh-CN`) or `en`. */
 export type Lang = 'zh' | 'zh-CN' | 'en';
@@ -205,6 +207,70 @@ export interface RenderOptions {
 
 /** A completed-transaction record (the JSON schema documented in the core's `receipt` module), as object or JSON text. */
 export type ReceiptInput = string | Record<string, unknown>;
+
+/** Report rendering options: 32 or 48 columns, Chinese or English. */
+export interface ReportOptions {
+  width?: 32 | 48;
+  lang?: 'zh' | 'en';
+}
+
+/** A settlement report or terminal totals, as `Terminal.lastSettlementReport()` returns it. */
+export interface SettlementReport {
+  kind: 'settlement' | 'terminal_totals';
+  merchantName: string;
+  merchantId: string;
+  terminalId: string;
+  operatorId?: string | null;
+  batch: string;
+  date: string;
+  time: string;
+  currency: string;
+  domestic: ReportSection;
+  foreign: ReportSection;
+  byBrand: ReportBucket[];
+  byMethod: ReportBucket[];
+  reprint: boolean;
+}
+
+export interface ReportSection {
+  result: 'balanced' | 'unbalanced' | 'error' | null;
+  lines: Array<{ txn: 'sale' | 'completion' | 'offline_sale' | 'refund' | 'void' | 'completion_void'; count: number; amount: number }>;
+}
+
+export interface ReportBucket {
+  name: string;
+  count: number;
+  amount: number;
+}
+
+/** Sales statistics, as `Terminal.statistics()` returns them. */
+export interface StatsReport {
+  merchantName: string;
+  merchantId: string;
+  terminalId: string;
+  period: 'day' | 'week' | 'month';
+  from: string;
+  to: string;
+  currency: string;
+  rows: Array<{ label: string; count: number; gross: number; refunds: number; voids: number; net: number; averageTicket: number }>;
+  byMethod: ReportBucket[];
+  byBrand: ReportBucket[];
+  byOperator: ReportBucket[];
+  byHour: ReportBucket[];
+}
+
+/** Merchant reports (结算单, 终端统计, 日报/周报/月报). */
+export const report: {
+  settlementText(r: SettlementReport | string, options?: ReportOptions): string;
+  settlementEscpos(r: SettlementReport | string, options?: ReportOptions): Uint8Array;
+  settlementHtml(r: SettlementReport | string, options?: ReportOptions): string;
+  settlementJson(r: SettlementReport | string, options?: ReportOptions): string;
+  statsText(r: StatsReport | string, options?: ReportOptions): string;
+  statsEscpos(r: StatsReport | string, options?: ReportOptions): Uint8Array;
+  statsHtml(r: StatsReport | string, options?: ReportOptions): string;
+  statsJson(r: StatsReport | string, options?: ReportOptions): string;
+  statsCsv(r: StatsReport | string): string;
+};
 
 /** Receipts (出票). */
 export const receipt: {
@@ -1121,6 +1187,12 @@ export class Terminal {
   flushPending(now?: number): void;
   /** The transaction log (交易查询), newest first, cards masked. */
   queryLog(query?: LogQuery): LogPage;
+  /** The open batch's terminal totals (终端统计). */
+  terminalTotalsReport(now?: number): SettlementReport;
+  /** The last settlement's report (set `reprint: true` to reprint it). */
+  lastSettlementReport(): SettlementReport | undefined;
+  /** Sales statistics by day, ISO week or month. */
+  statistics(period: 'day' | 'week' | 'month', from: string, to: string): StatsReport;
   /** A journaled slip for a reprint (重打印): render it with `{ reprint: true }`. */
   reprint(stan: string, batch?: string): Record<string, unknown> & { pan: string | null; voucherNo: string; batchNo: string };
   /** The journal store this terminal writes to. */

@@ -147,6 +147,19 @@ export class Terminal {
   queryLog(query = {}) {
     return fromCore(call(() => this.#inner.queryLog(toCore(query))));
   }
+  /** The open batch's terminal totals (终端统计), for `report.settlementText` and friends. */
+  terminalTotalsReport(now = Date.now()) {
+    return fromCore(call(() => this.#inner.terminalTotalsReport(now)));
+  }
+  /** The last settlement's report (set `reprint: true` to reprint it), or undefined. */
+  lastSettlementReport() {
+    const json = call(() => this.#inner.lastSettlementReport());
+    return json === undefined ? undefined : fromCore(json);
+  }
+  /** Sales statistics: `period` `'day'`, `'week'` or `'month'`, dates `YYYY-MM-DD`. */
+  statistics(period, from, to) {
+    return fromCore(call(() => this.#inner.statistics(String(period), String(from), String(to))));
+  }
   /** A journaled slip for a reprint (重打印): render it with `{ reprint: true }`. */
   reprint(stan, batch) {
     return fromCore(call(() => this.#inner.reprint(String(stan), batch === undefined ? undefined : String(batch))));

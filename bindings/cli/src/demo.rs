@@ -704,6 +704,54 @@ pub fn run(args: &DemoArgs, json_mode: bool, print: bool) -> poscore::Result<Out
         None,
         false,
     );
+    // The settlement report (结算单) as the terminal prints it, and the day's statistics.
+    let report = t.last_settlement_report().ok().flatten();
+    let report_ok = report.as_ref().is_some_and(|r| {
+        let rt = r.totals();
+        rt.debit_amount == totals.debit_amount
+            && rt.credit_amount == totals.credit_amount
+            && r.by_method.iter().map(|b| b.amount).sum::<i64>() == totals.net()
+    });
+    let today = poscore::terminal::local_date(poscore::terminal::driver::now_ms(), t.config().utc_offset_minutes);
+    let stats = t.statistics(poscore::report::Period::Day, &today, &today).ok();
+    day.step("结算单 Settlement report (reprinted from the journal) and the day's statistics");
+    if let Some(r) = &report {
+        let reprint = poscore::report::SettlementReport { reprint: true, ..r.clone() };
+        if let Ok(text) = reprint.render_text(&poscore::report::ReportOptions::default()) {
+            if !day.json {
+                for l in text.lines() {
+                    day.out(format!("     │ {l}"));
+                }
+            }
+        }
+        if let Ok(html) = r.render_html(&poscore::report::ReportOptions::default()) {
+            let _ = std::fs::write(data_dir.join("settlement-report.html"), html);
+        }
+    }
+    if let Some(s) = &stats {
+        let t = s.totals();
+        if day.json {
+            day.out(json!({"step": day.step, "statistics": s}).to_string());
+        } else {
+            day.out(format!(
+                "  · 今日统计 today: {} sales, gross {}.{:02}, refunds {}.{:02}, voids {}.{:02}, net {}.{:02}, average ticket {}.{:02}",
+                t.count,
+                t.gross / 100,
+                t.gross % 100,
+                t.refunds / 100,
+                t.refunds % 100,
+                t.voids / 100,
+                t.voids % 100,
+                t.net / 100,
+                t.net.rem_euclid(100),
+                t.average_ticket / 100,
+                t.average_ticket % 100
+            ));
+        }
+        if let Ok(html) = s.render_html(&poscore::report::ReportOptions::default()) {
+            let _ = std::fs::write(data_dir.join("statistics.html"), html);
+        }
+    }
     server.shutdown();
 
     // Invariants against the simulator's ledger.
@@ -735,6 +783,7 @@ pub fn run(args: &DemoArgs, json_mode: bool, print: bool) -> poscore::Result<Out
         "no_pending_reversal": pending == 0,
         "no_duplicate_reversal": max_reversals <= 1,
         "offline_sales_forwarded_once": offline_ok,
+        "settlement_report_matches_field48": report_ok,
         "reversals": reversals,
         "stan_never_reused": stan_reuse == 0,
         "settled_once_nothing_booked_into_a_closed_batch": settled_once,
@@ -797,6 +846,11 @@ pub fn run(args: &DemoArgs, json_mode: bool, print: bool) -> poscore::Result<Out
             text,
             "  {} offline sales stored during the outage forwarded and booked once ({offline_booked} of {offline_stored})",
             ok(offline_ok)
+        );
+        let _ = writeln!(
+            text,
+            "  {} settlement report (结算单) totals and payment methods match the 0500's field 48",
+            ok(report_ok)
         );
         let _ = writeln!(text, "  {} STAN never reused within a batch", ok(stan_reuse == 0));
         let _ = writeln!(text, "  {} batch settled once, nothing booked into a closed batch", ok(settled_once));

@@ -190,6 +190,36 @@ pub enum TerminalCmd {
         #[arg(long)]
         csv: bool,
     },
+    /// Reports: `settlement` (the last settlement's 结算单; `--reprint` marks it 重打印), `totals`
+    /// (终端统计 of the open batch, without settling), `stats` (sales by day, week or month).
+    Report {
+        #[command(flatten)]
+        at: TerminalAt,
+        /// `settlement`, `totals` or `stats`.
+        #[arg(long, default_value = "totals")]
+        kind: String,
+        /// Statistics rows: `day`, `week` or `month`.
+        #[arg(long, default_value = "day")]
+        period: String,
+        /// Statistics from this local date (YYYY-MM-DD; default: 30 days ago).
+        #[arg(long)]
+        from: Option<String>,
+        /// Statistics to this local date (default: today).
+        #[arg(long)]
+        to: Option<String>,
+        /// `text`, `escpos` (hex), `html`, `json`, and `csv` for statistics.
+        #[arg(long, default_value = "text")]
+        format: String,
+        /// Columns: 32 or 48.
+        #[arg(long, default_value_t = 32)]
+        width: u16,
+        /// `zh` or `en`.
+        #[arg(long, default_value = "zh")]
+        lang: String,
+        /// Mark a settlement report as a reprint.
+        #[arg(long)]
+        reprint: bool,
+    },
     /// 重打印: reprint a journaled slip, marked REPRINT.
     Reprint {
         #[command(flatten)]
@@ -410,6 +440,76 @@ fn log(at: &TerminalAt, query: &str) -> poscore::Result<Output> {
     Ok(Output::new(serde_json::to_value(&page).unwrap_or_default(), text))
 }
 
+/// `terminal report` flags.
+struct ReportArgs {
+    kind: String,
+    period: String,
+    from: Option<String>,
+    to: Option<String>,
+    format: String,
+    width: u16,
+    lang: String,
+    reprint: bool,
+}
+
+/// Renders a settlement report, terminal totals or statistics.
+fn report(at: &TerminalAt, a: &ReportArgs) -> poscore::Result<Output> {
+    use poscore::report::{Format, Lang, Period, ReportOptions};
+    let (t, _, _) = open(at)?;
+    let lang = match a.lang.as_str() {
+        "zh" => Lang::Zh,
+        "en" => Lang::En,
+        other => return Err(bad("lang", format!("{other:?}: zh or en"))),
+    };
+    let options = ReportOptions { width: a.width, lang };
+    let format = match a.format.as_str() {
+        "text" => Some(Format::Text),
+        "escpos" => Some(Format::Escpos),
+        "html" => Some(Format::Html),
+        "json" => Some(Format::Json),
+        "csv" if a.kind == "stats" => None,
+        other => return Err(bad("format", format!("{other:?}: text, escpos, html, json (csv for stats)"))),
+    };
+    let (value, bytes) = match a.kind.as_str() {
+        "settlement" | "totals" => {
+            let mut r = if a.kind == "totals" {
+                t.terminal_totals_report(now_ms())
+            } else {
+                t.last_settlement_report().map_err(terminal_error)?.ok_or_else(|| bad("kind", "no settlement yet"))?
+            };
+            r.reprint = a.reprint;
+            let bytes = r.render(format.unwrap_or(Format::Text), &options)?;
+            (serde_json::to_value(&r).unwrap_or_default(), bytes)
+        }
+        "stats" => {
+            let period: Period = serde_json::from_value(serde_json::Value::String(a.period.clone()))
+                .map_err(|_| bad("period", "day, week or month"))?;
+            let now = now_ms();
+            let offset = t.config().utc_offset_minutes;
+            let today = poscore::terminal::local_date(now, offset);
+            let month_ago = poscore::terminal::local_date(now.saturating_sub(30 * 86_400_000), offset);
+            let s = t
+                .statistics(period, a.from.as_deref().unwrap_or(&month_ago), a.to.as_deref().unwrap_or(&today))
+                .map_err(terminal_error)?;
+            let bytes = match format {
+                Some(f) => s.render(f, &options)?,
+                None => s.csv().into_bytes(),
+            };
+            (serde_json::to_value(&s).unwrap_or_default(), bytes)
+        }
+        other => return Err(bad("kind", format!("{other:?}: settlement, totals or stats"))),
+    };
+    let text = if format == Some(Format::Escpos) {
+        bytes.iter().fold(String::new(), |mut s, b| {
+            let _ = write!(s, "{b:02X}");
+            s
+        })
+    } else {
+        String::from_utf8_lossy(&bytes).into_owned()
+    };
+    Ok(Output::new(json!({ "report": value, "rendered": text }), text))
+}
+
 /// Runs a `poscore terminal` subcommand.
 pub fn run(cmd: TerminalCmd) -> poscore::Result<Output> {
     match cmd {
@@ -450,6 +550,9 @@ pub fn run(cmd: TerminalCmd) -> poscore::Result<Output> {
                 let _ = writeln!(text, "{line}");
             }
             Ok(Output::new(json!({ "audit": trail }), text))
+        }
+        TerminalCmd::Report { at, kind, period, from, to, format, width, lang, reprint } => {
+            report(&at, &ReportArgs { kind, period, from, to, format, width, lang, reprint })
         }
         TerminalCmd::Reprint { at, stan, batch, copy, width } => {
             let (t, _, _) = open(&at)?;

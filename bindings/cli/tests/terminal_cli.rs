@@ -144,6 +144,21 @@ fn sign_on_sale_log_reprint_against_poscore_sim() {
     assert!(ok, "{v}");
     assert!(v["text"].as_str().unwrap().contains("重打印"));
 
+    // Reports: terminal totals, then settle, the settlement report's reprint, statistics.
+    let (ok, v) = t(&["report", "--kind", "totals"], None);
+    assert!(ok, "{v}");
+    assert_eq!(v["report"]["kind"], "terminal_totals");
+    assert!(t(&["settle"], None).0);
+    let (ok, v) = t(&["report", "--kind", "settlement", "--reprint", "--width", "48"], None);
+    assert!(ok, "{v}");
+    assert!(v["rendered"].as_str().unwrap().contains("重打印"), "{v}");
+    assert_eq!(v["report"]["domestic"]["result"], "balanced");
+    let (ok, v) = t(&["report", "--kind", "stats", "--format", "csv"], None);
+    assert!(ok, "{v}");
+    assert!(v["rendered"].as_str().unwrap().starts_with("period,label,count"), "{v}");
+    let (ok, v) = t(&["report", "--kind", "stats", "--period", "fortnight"], None);
+    assert!(!ok, "{v}");
+
     // Without a key the journal is refused (it holds card numbers).
     let out = Command::new(env!("CARGO_BIN_EXE_poscore"))
         .args(["terminal", "pending", "--config"])

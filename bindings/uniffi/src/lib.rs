@@ -33,6 +33,7 @@ mod crypto;
 mod emv;
 mod iso8583;
 mod receipt;
+mod report;
 mod response;
 mod terminal;
 mod tms;
@@ -42,6 +43,7 @@ pub use crypto::*;
 pub use emv::*;
 pub use iso8583::*;
 pub use receipt::*;
+pub use report::*;
 pub use response::*;
 pub use terminal::*;
 pub use tms::*;
@@ -89,6 +91,14 @@ pub enum PoscoreError {
         detail: String,
         /// Byte offset.
         offset: u32,
+    },
+    /// A merchant report could not be built or rendered (`report.bad_field`, ...).
+    #[error("{detail}")]
+    Report {
+        /// Stable code, `report.reason`.
+        code: String,
+        /// Human-readable message (names the field).
+        detail: String,
     },
     /// Receipt building or rendering failed.
     #[error("{detail}")]
@@ -195,6 +205,7 @@ impl From<poscore::Error> for PoscoreError {
             poscore::Error::Card(c) => Self::Card { code, detail, offset: c.offset().map(|o| o as u32) },
             poscore::Error::Response(_) => Self::Response { code, detail },
             poscore::Error::Receipt(_) => Self::Receipt { code, detail },
+            poscore::Error::Report(_) => Self::Report { code, detail },
             poscore::Error::Iso8583(e) => {
                 Self::Iso8583 { code, detail, field: e.field(), offset: e.offset().map(|o| o as u32) }
             }
@@ -228,6 +239,7 @@ via_core_error!(
     poscore::card::CardError,
     poscore::response::ResponseError,
     poscore::receipt::ReceiptError,
+    poscore::report::ReportError,
     poscore::iso8583::Iso8583Error,
     poscore::tlv::TlvError,
     poscore::keys::KeyError,

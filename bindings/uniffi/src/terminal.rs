@@ -574,6 +574,28 @@ impl Terminal {
         Ok(serde_json::to_string(&page).unwrap_or_default())
     }
 
+    /// The terminal totals of the open batch (终端统计) as `SettlementReport` JSON.
+    pub fn terminal_totals_report(&self, now: u64) -> Result<String, PoscoreError> {
+        let r = self.call(move |t| t.terminal_totals_report(now))?;
+        Ok(serde_json::to_string(&r).unwrap_or_default())
+    }
+
+    /// The last settlement's report as `SettlementReport` JSON (set `reprint` to reprint it), or
+    /// null before the first settlement.
+    pub fn last_settlement_report(&self) -> Result<Option<String>, PoscoreError> {
+        let r = self.call(|t| t.last_settlement_report().map_err(|e| engine_error(t, e)))??;
+        Ok(r.map(|r| serde_json::to_string(&r).unwrap_or_default()))
+    }
+
+    /// Sales statistics (`period`: `day`, `week`, `month`; dates `YYYY-MM-DD`) as `StatsReport`
+    /// JSON.
+    pub fn statistics(&self, period: String, from: String, to: String) -> Result<String, PoscoreError> {
+        let period: poscore::report::Period =
+            serde_json::from_value(serde_json::Value::String(period)).map_err(|e| bad_json("period", &e))?;
+        let r = self.call(move |t| t.statistics(period, &from, &to).map_err(|e| engine_error(t, e)))??;
+        Ok(serde_json::to_string(&r).unwrap_or_default())
+    }
+
     /// A journaled slip as receipt JSON, for a reprint (render it with `reprint = true`).
     pub fn reprint(&self, stan: String, batch: Option<String>) -> Result<String, PoscoreError> {
         let slip = self.call(move |t| t.reprint(&stan, batch.as_deref()).map_err(|e| engine_error(t, e)))??;

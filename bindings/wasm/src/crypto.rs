@@ -87,7 +87,8 @@ impl Key {
 
     /// Check value: `method` `encrypt_zeros` or `cmac` (default: `cmac` for AES, else
     /// `encrypt_zeros`), `length` bytes (default 5 for AES CMAC, else 3).
-    pub fn kcv(&self, method: Option<String>, length: Option<usize>) -> Result<Vec<u8>, JsValue> {
+    pub fn kcv(&self, method: Option<String>, length: Option<f64>) -> Result<Vec<u8>, JsValue> {
+        let length = length.map(|l| crate::count("length", l)).transpose()?;
         let aes = matches!(self.0.algorithm(), Algorithm::Aes128 | Algorithm::Aes192 | Algorithm::Aes256);
         let method = match method {
             Some(m) => by_name("KCV method", &m)?,
@@ -191,8 +192,9 @@ pub fn mac_generate(
     algorithm: &str,
     data: &[u8],
     padding: u8,
-    length: Option<usize>,
+    length: Option<f64>,
 ) -> Result<Vec<u8>, JsValue> {
+    let length = length.map(|l| crate::count("length", l)).transpose()?;
     let (alg, pad) = mac_args(algorithm, padding)?;
     let mut m = mac::generate(&key.0, alg, data, pad).map_err(js_error)?;
     if let Some(n) = length {
@@ -214,8 +216,9 @@ pub fn mac_verify(
     data: &[u8],
     padding: u8,
     expected: &[u8],
-    length: Option<usize>,
+    length: Option<f64>,
 ) -> Result<(), JsValue> {
+    let length = length.map(|l| crate::count("length", l)).transpose()?;
     let (alg, pad) = mac_args(algorithm, padding)?;
     mac::verify(&key.0, alg, data, pad, expected, length.unwrap_or(alg.mac_len())).map_err(js_error)
 }
@@ -489,9 +492,10 @@ pub fn tr31_wrap(
     kbpk: &Key,
     key: &Key,
     header: &str,
-    masked_key_len: Option<usize>,
+    masked_key_len: Option<f64>,
     seed: Option<u32>,
 ) -> Result<String, JsValue> {
+    let masked_key_len = masked_key_len.map(|l| crate::count("maskedKeyLen", l)).transpose()?;
     let h = if header.trim_start().starts_with('{') {
         serde_json::from_str(header).map_err(|e| js_sys::Error::new(&format!("TR-31 header: {e}")))?
     } else {

@@ -73,10 +73,11 @@ pub fn frame_encode(length: &str, tpdu_hex: &str, header: &[u8], message: &[u8])
 pub fn frame_decode(
     length: &str,
     tpdu: bool,
-    header_len: usize,
-    max_frame: usize,
+    header_len: f64,
+    max_frame: f64,
     bytes: &[u8],
 ) -> Result<String, JsValue> {
+    let (header_len, max_frame) = (crate::count("headerLen", header_len)?, crate::count("maxFrame", max_frame)?);
     let f = frame_config(length, tpdu, header_len, max_frame)?.decode(bytes).map_err(js_error)?;
     to_json(&frame_json(&f))
 }
@@ -98,7 +99,8 @@ pub struct JsFrameDecoder(FrameDecoder);
 #[wasm_bindgen(js_class = FrameDecoder)]
 impl JsFrameDecoder {
     #[wasm_bindgen(constructor)]
-    pub fn new(length: &str, tpdu: bool, header_len: usize, max_frame: usize) -> Result<JsFrameDecoder, JsValue> {
+    pub fn new(length: &str, tpdu: bool, header_len: f64, max_frame: f64) -> Result<JsFrameDecoder, JsValue> {
+        let (header_len, max_frame) = (crate::count("headerLen", header_len)?, crate::count("maxFrame", max_frame)?);
         Ok(Self(FrameDecoder::new(frame_config(length, tpdu, header_len, max_frame)?)))
     }
     pub fn push(&mut self, chunk: &[u8]) {

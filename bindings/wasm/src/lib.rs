@@ -29,6 +29,21 @@ mod terminal;
 mod tms;
 
 /// Map a poscore error to a JS `Error` with `module`, `code` and (when known) `offset`.
+/// A count or length from JS (a number): a whole number from 0 that fits `usize`, or an error
+/// naming `what`. wasm-bindgen would take a `usize` argument modulo 2^32 (2^32 + 5 becoming 5,
+/// -1 becoming 4294967295), so such arguments cross as `f64` and are checked here.
+#[cfg_attr(not(feature = "full"), allow(dead_code))] // the checkout subset takes no counts
+pub(crate) fn count(what: &str, v: f64) -> Result<usize, JsValue> {
+    if v.is_finite() && v >= 0.0 && v.fract() == 0.0 && v <= u32::MAX as f64 {
+        #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
+        let n = v as u32;
+        if let Ok(n) = usize::try_from(n) {
+            return Ok(n);
+        }
+    }
+    Err(js_sys::RangeError::new(&format!("{what}: {v} is not a whole number from 0 to 4294967295")).into())
+}
+
 pub(crate) fn js_error(e: impl Into<poscore::Error>) -> JsValue {
     let e: poscore::Error = e.into();
     let err = js_sys::Error::new(&e.to_string());

@@ -24,3 +24,33 @@ pub fn render(txn_json: &str, format: &str, options_json: &str) -> Result<Vec<u8
     let data = ReceiptData::from_json(txn_json).map_err(js_error)?;
     receipt::render(&data, format, &options).map_err(js_error)
 }
+
+/// Render a merchant report: `kind` `settlement` (a `SettlementReport`, terminal totals too) or
+/// `stats` (a `StatsReport`), as `format` (`text`, `escpos`, `html`, `json`, and `csv` for
+/// statistics) with `options_json` (`{"width":32,"lang":"zh"}`; empty for defaults).
+#[wasm_bindgen(js_name = reportRender)]
+pub fn render_report(kind: &str, report_json: &str, format: &str, options_json: &str) -> Result<Vec<u8>, JsValue> {
+    use poscore::report::{ReportOptions, SettlementReport, StatsReport};
+    let options: ReportOptions = if options_json.is_empty() {
+        ReportOptions::default()
+    } else {
+        serde_json::from_str(options_json).map_err(|e| js_sys::Error::new(&format!("report options: {e}")))?
+    };
+    let fmt = match format {
+        "text" => Format::Text,
+        "escpos" => Format::Escpos,
+        "html" => Format::Html,
+        "json" => Format::Json,
+        "csv" if kind == "stats" => {
+            return Ok(StatsReport::from_json(report_json).map_err(js_error)?.csv().into_bytes());
+        }
+        other => return Err(js_sys::Error::new(&format!("unknown report format {other:?}")).into()),
+    };
+    match kind {
+        "settlement" => {
+            SettlementReport::from_json(report_json).map_err(js_error)?.render(fmt, &options).map_err(js_error)
+        }
+        "stats" => StatsReport::from_json(report_json).map_err(js_error)?.render(fmt, &options).map_err(js_error),
+        other => Err(js_sys::Error::new(&format!("unknown report kind {other:?}: settlement or stats")).into()),
+    }
+}

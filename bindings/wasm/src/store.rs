@@ -58,8 +58,8 @@ pub fn store_validate_key(key: &str) -> Result<(), JsValue> {
 
 /// Checks the size of a value of `len` bytes for `key` (`store.value_too_large`).
 #[wasm_bindgen(js_name = storeValidateValue)]
-pub fn store_validate_value(key: &str, len: usize) -> Result<(), JsValue> {
-    validate_value_len(key, len).map_err(js_error)
+pub fn store_validate_value(key: &str, len: f64) -> Result<(), JsValue> {
+    validate_value_len(key, crate::count("len", len)?).map_err(js_error)
 }
 
 /// Checks a `list` prefix (`store.invalid_key`).

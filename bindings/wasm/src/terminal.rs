@@ -316,6 +316,25 @@ impl Terminal {
         to_json(&self.inner.query_log(&q).map_err(|e| self.fail(e))?)
     }
 
+    /// JSON of the open batch's terminal totals (`SettlementReport`).
+    #[wasm_bindgen(js_name = terminalTotalsReport)]
+    pub fn terminal_totals_report(&self, now: f64) -> Result<String, JsValue> {
+        to_json(&self.inner.terminal_totals_report(ms(now)))
+    }
+
+    /// JSON of the last settlement's report, or `undefined` before the first settlement.
+    #[wasm_bindgen(js_name = lastSettlementReport)]
+    pub fn last_settlement_report(&self) -> Result<Option<String>, JsValue> {
+        self.inner.last_settlement_report().map_err(|e| self.fail(e))?.map(|r| to_json(&r)).transpose()
+    }
+
+    /// JSON of sales statistics (`period`: `day`, `week`, `month`).
+    pub fn statistics(&self, period: &str, from: &str, to: &str) -> Result<String, JsValue> {
+        let period: poscore::report::Period =
+            serde_json::from_value(serde_json::Value::String(period.to_owned())).map_err(|e| bad_json("period", &e))?;
+        to_json(&self.inner.statistics(period, from, to).map_err(|e| self.fail(e))?)
+    }
+
     /// JSON of a journaled slip for a reprint (render it with `reprint: true`).
     pub fn reprint(&self, stan: &str, batch: Option<String>) -> Result<String, JsValue> {
         to_json(&self.inner.reprint(stan, batch.as_deref()).map_err(|e| self.fail(e))?)

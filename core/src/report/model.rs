@@ -372,6 +372,37 @@ pub struct StatsTotals {
 }
 
 impl StatsReport {
+    /// The CSV header of [`StatsReport::csv`].
+    pub const CSV_HEADER: &'static str = "period,label,count,gross,refunds,voids,net,average_ticket,currency";
+
+    /// The rows as CSV (RFC 4180, a header line first): what a spreadsheet or a database loads.
+    /// Labels and codes need no quoting (digits, `-` and `W`).
+    pub fn csv(&self) -> String {
+        use std::fmt::Write as _;
+        let mut s = format!("{}\n", Self::CSV_HEADER);
+        for r in &self.rows {
+            let _ = writeln!(
+                s,
+                "{},{},{},{},{},{},{},{},{}",
+                self.period.as_str(),
+                r.label,
+                r.count,
+                r.gross,
+                r.refunds,
+                r.voids,
+                r.net,
+                r.average_ticket,
+                self.currency
+            );
+        }
+        s
+    }
+
+    /// The rows as JSON Lines: one object per row.
+    pub fn jsonl(&self) -> String {
+        self.rows.iter().map(|r| serde_json::to_string(r).unwrap_or_default() + "\n").collect()
+    }
+
     /// Totals of the rows. Saturating, so an unvalidated report cannot panic.
     pub fn totals(&self) -> StatsTotals {
         let mut t = StatsTotals::default();

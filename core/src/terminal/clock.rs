@@ -19,7 +19,7 @@ pub(crate) fn local(now: u64, offset_minutes: i32) -> (String, String, String, S
 /// Howard Hinnant's days-from-civil inverse (proleptic Gregorian). Day and month are 1..=31 and
 /// 1..=12 by construction, so the casts cannot lose a sign.
 #[allow(clippy::cast_sign_loss)]
-fn civil_from_days(z: i64) -> (i64, u32, u32) {
+pub(crate) fn civil_from_days(z: i64) -> (i64, u32, u32) {
     let z = z + 719_468;
     let era = z.div_euclid(146_097);
     let doe = z.rem_euclid(146_097);

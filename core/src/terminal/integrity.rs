@@ -223,6 +223,19 @@ pub(super) struct Loaded {
     pub damage: Vec<Damage>,
 }
 
+/// One engine record's body, read after open (reports read their summaries on demand): the
+/// envelope must name this terminal, or the record is reported as damaged.
+pub(super) fn read_body(store: &dyn Store, key: &str, tid: &str) -> Result<Option<Vec<u8>>, super::TerminalError> {
+    let Some(bytes) = store.get(key)? else { return Ok(None) };
+    let env: Envelope = serde_json::from_slice(&bytes)
+        .map_err(|e| super::TerminalError::BadRecord { key: key.to_owned(), reason: e.to_string() })?;
+    if env.tid != tid {
+        let damage = vec![Damage::ForeignRecord { key: key.to_owned(), terminal_id: env.tid }];
+        return Err(super::TerminalError::JournalDamaged { damage });
+    }
+    Ok(Some(serde_json::to_vec(&env.body).expect("JSON values serialize")))
+}
+
 /// Reads every engine record of `store` and checks it belongs to `tid` and matches the newest
 /// manifest (and `guard`, when there is one). Records that cannot be read are reported, not
 /// returned; store errors (I/O, a record failing its own checksum) are returned as errors.

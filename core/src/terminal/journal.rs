@@ -293,6 +293,10 @@ pub(crate) struct SettleRecord {
     /// The request id that started it (0 after a restart).
     #[serde(default)]
     pub request: u64,
+    /// The host's result digits (ASCII) in the 0510's field 48 for domestic and foreign cards
+    /// (`1` balanced, `2` unbalanced, `3` error), for the settlement report.
+    #[serde(default)]
+    pub results: (Option<u8>, Option<u8>),
 }
 
 impl SettleRecord {

@@ -79,6 +79,7 @@ mod open;
 mod outcome;
 mod receipt;
 mod receive;
+pub mod reports;
 mod request;
 mod schedule;
 mod settlement;
@@ -110,6 +111,12 @@ use error::Result;
 use journal::{SettleRecord, StanLease, State, StoredKeys, KEY_KEYS, KEY_STAN};
 use kinds::{facts, Obligation};
 use request::fingerprint;
+
+/// The local date `YYYY-MM-DD` at unix ms `now`, `utc_offset_minutes` from UTC: the dates the
+/// journal, the log and the statistics use.
+pub fn local_date(now: u64, utc_offset_minutes: i32) -> String {
+    clock::local(now, utc_offset_minutes).0
+}
 
 /// Field 39 of a reversal whose original got no answer (or whose outcome is unknown after a
 /// restart): 98, as UnionPay terminals send it.

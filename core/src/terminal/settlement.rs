@@ -96,6 +96,7 @@ impl Terminal {
             attempts: 0,
             exhausted: false,
             request: id,
+            results: (None, None),
         };
         self.write_settle(Some(rec), &[])?;
         self.settle_clean = true;
@@ -263,7 +264,7 @@ impl Terminal {
                 self.settlement_attempt_failed(inf, diag, now);
                 return;
             }
-            self.close_batch(&s);
+            self.close_batch(&s, now);
             return;
         }
         if diag.action != NextAction::Complete && !self.settle_clean {
@@ -290,6 +291,8 @@ impl Terminal {
         let balanced = RESULT_AT.iter().all(|&at| f48.chars().nth(at).is_none_or(|c| c == '1'))
             && f48.chars().nth(RESULT_AT[0]).is_some();
         s.balanced = balanced;
+        let digit = |at: usize| f48.as_bytes().get(at).copied().filter(u8::is_ascii_digit);
+        s.results = (digit(RESULT_AT[0]), digit(RESULT_AT[1]));
         s.uploads = self.upload_plan(&s.batch, balanced);
         s.uploaded = 0;
         s.attempts = 0;
@@ -314,7 +317,7 @@ impl Terminal {
     /// The end of the upload was acknowledged: the next batch opens (unless a sign-on already
     /// moved to the host's next batch), old batches are pruned, closed PANs masked and the
     /// record deleted, in one atomic write.
-    fn close_batch(&mut self, s: &SettleRecord) {
+    fn close_batch(&mut self, s: &SettleRecord, now: u64) {
         let (id, batch, totals) = (s.request, s.batch.clone(), s.totals);
         let next_batch = if self.state.batch == batch {
             let next: u32 = batch.parse::<u32>().unwrap_or(0) % 999_999 + 1;
@@ -330,6 +333,22 @@ impl Terminal {
         // settled transaction): they are masked in the same write (PCI DSS 3.3, 3.4).
         let masked = self.mask_closed(&batch, &pruned);
         ops.extend(masked.iter().map(|(k, r)| Op::put(k.clone(), super::to_json(r))));
+        // The batch's statistics summary and settlement report, before its records may be pruned.
+        let result = |d: Option<u8>| d.and_then(crate::report::SettleResult::from_field48_digit);
+        let report = self.build_settlement_report(
+            &batch,
+            crate::report::ReportKind::Settlement,
+            (result(s.results.0), result(s.results.1)),
+            now,
+        );
+        match self.closing_ops(&batch, &report) {
+            Ok(more) => ops.extend(more),
+            Err(e) => {
+                // The store could not be read: nothing may be written on a guess.
+                self.halt(&e);
+                return;
+            }
+        }
         if self.write_settle(None, &ops).is_err() {
             return;
         }

@@ -2,7 +2,7 @@
 // reprints, and staff alerts through `run`'s `onAlert`.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { Terminal, TerminalError, TcpTransport } from 'poscore';
+import { Terminal, TerminalError, ReportError, TcpTransport, report } from 'poscore';
 import { TMK, PAN, sale, config, of, MapStore } from '../shared/fixtures.js';
 import { spawnSim } from '../../gateway/gateway.js';
 
@@ -48,4 +48,24 @@ test('an unbalanced settlement raises a staff alert through onAlert', async () =
   const alerts = [];
   await terminal.run({ type: 'settle' }, tcp, { onAlert: (a) => alerts.push(a) });
   assert.ok(alerts.some((a) => a.alert === 'settlement_unbalanced' && a.diagnosis.entry.code === 'T702'), JSON.stringify(alerts));
+});
+
+test('terminal totals, the settlement report and statistics render on every format', () => {
+  const last = terminal.lastSettlementReport();
+  assert.ok(last, 'the settlement above left its report');
+  assert.equal(last.domestic.result, 'unbalanced');
+  const text = report.settlementText({ ...last, reprint: true }, { width: 32 });
+  assert.match(text, new RegExp(last.batch));
+  assert.match(text, /重打印/);
+  assert.ok(report.settlementEscpos(last).length > 0);
+  const totals = terminal.terminalTotalsReport();
+  assert.equal(totals.kind, 'terminal_totals');
+  const today = last.date;
+  const stats = terminal.statistics('day', today, today);
+  assert.equal(stats.rows.length, 1);
+  assert.equal(stats.rows[0].gross, 1_500);
+  assert.match(report.statsHtml(stats), /<svg/);
+  assert.match(report.statsCsv(stats), /^period,label,count/);
+  assert.throws(() => report.statsText({ ...stats, rows: [{ ...stats.rows[0], net: 1 }] }), (e) => e instanceof ReportError);
+  assert.throws(() => terminal.statistics('fortnight', today, today), (e) => e instanceof TerminalError);
 });

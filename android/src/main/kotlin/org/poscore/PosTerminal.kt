@@ -164,6 +164,18 @@ class PosTerminal(
     @Throws(PoscoreException::class)
     fun queryLog(queryJson: String = "{}"): String = engine.queryLog(queryJson)
 
+    /** The open batch's terminal totals (终端统计) as `SettlementReport` JSON; render with [Report]. */
+    @Throws(PoscoreException::class)
+    fun terminalTotalsReport(): String = engine.terminalTotalsReport(now())
+
+    /** The last settlement's report as `SettlementReport` JSON (set `reprint` to reprint it), or null. */
+    @Throws(PoscoreException::class)
+    fun lastSettlementReport(): String? = engine.lastSettlementReport()
+
+    /** Sales statistics ([period]: `day`, `week`, `month`; dates `YYYY-MM-DD`) as `StatsReport` JSON. */
+    @Throws(PoscoreException::class)
+    fun statistics(period: String, from: String, to: String): String = engine.statistics(period, from, to)
+
     /** A journaled slip as receipt JSON for a reprint (重打印): render it with `reprint = true`. */
     @Throws(PoscoreException::class)
     fun reprint(stan: String, batch: String? = null): String = engine.reprint(stan, batch)

@@ -249,6 +249,18 @@ class TerminalE2ETest {
                 t.onAlert = { alerts += it }
                 t.run(JSONObject().put("type", "settle"))
                 assertTrue(alerts.any { JSONObject(it).getString("alert") == "settlement_unbalanced" }, "$alerts")
+                // The settlement's report, its reprint, terminal totals and statistics.
+                val last = JSONObject(t.lastSettlementReport() ?: error("no settlement report"))
+                assertEquals("unbalanced", last.getJSONObject("domestic").getString("result"))
+                val text = Report.settlementText(last.put("reprint", true).toString(), width = 48)
+                assertTrue(text.contains(last.getString("batch")) && text.contains("重打印"), text)
+                assertEquals("terminal_totals", JSONObject(t.terminalTotalsReport()).getString("kind"))
+                val day = last.getString("date")
+                val stats = t.statistics("day", day, day)
+                assertEquals(1_000, JSONObject(stats).getJSONArray("rows").getJSONObject(0).getInt("gross"))
+                assertTrue(String(Report.statistics(stats, "html"), Charsets.UTF_8).contains("<svg"))
+                assertTrue(String(Report.statistics(stats, "csv"), Charsets.UTF_8).startsWith("period,label"))
+                org.junit.jupiter.api.assertThrows<PoscoreException.Report> { Report.statistics("{}", "text") }
             }
         }
     }

@@ -45,6 +45,7 @@ object Vectors {
         is PoscoreException.Card -> e.code
         is PoscoreException.Response -> e.code
         is PoscoreException.Receipt -> e.code
+        is PoscoreException.Report -> e.code
         is PoscoreException.Iso8583 -> e.code
         is PoscoreException.Tlv -> e.code
         is PoscoreException.Keys -> e.code
