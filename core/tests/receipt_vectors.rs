@@ -8,27 +8,17 @@
 #[macro_use]
 extern crate poscore_test_macro; // `#[test]` under wasm-pack test (core/test-macro)
 
-#[cfg(not(target_arch = "wasm32"))]
-use std::path::{Path, PathBuf};
-
 use poscore::receipt::{self, Lang, ReceiptCopy, ReceiptData, RenderOptions};
 use serde_json::Value;
 
-#[cfg(not(target_arch = "wasm32"))]
-fn dir() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/vectors/receipts")
-}
-
-macro_rules! files {
-    ($($f:literal),* $(,)?) => {
-        &[$(($f, include_str!(concat!(env!("CARGO_MANIFEST_DIR"), "/../tests/vectors/receipts/", $f)))),*]
-    };
-}
+#[path = "support/goldens.rs"]
+mod support;
+use support::{files, hex, s, Goldens};
 
 /// Every file under tests/vectors/receipts, compiled in so that the goldens also run on wasm32,
 /// where a test has no file system. `no_orphan_files` checks (natively) that this is exactly the
 /// directory's content.
-static FILES: &[(&str, &str)] = files![
+static FILES: &[(&str, &str)] = files!["receipts";
     "balance_inquiry/escpos_32_zh.hex",
     "balance_inquiry/escpos_48_en.hex",
     "balance_inquiry/receipt_zh.html",
@@ -105,17 +95,10 @@ static FILES: &[(&str, &str)] = files![
     "void/text_48_zh.txt",
 ];
 
-/// The file `rel` (relative to tests/vectors/receipts) as compiled in.
+static GOLDENS: Goldens = Goldens { dir: "receipts", runner: "receipt_vectors.rs", files: FILES };
+
 fn read(rel: &str) -> &'static str {
-    FILES.iter().find(|(f, _)| *f == rel).map_or_else(|| panic!("{rel}: not in FILES (receipt_vectors.rs)"), |(_, t)| t)
-}
-
-fn index() -> Value {
-    serde_json::from_str(read("index.json")).expect("parse index.json")
-}
-
-fn s<'a>(v: &'a Value, key: &str) -> &'a str {
-    v[key].as_str().unwrap_or_else(|| panic!("{key} missing in {v}"))
+    GOLDENS.read(rel)
 }
 
 fn options(o: &Value) -> RenderOptions {
@@ -137,14 +120,6 @@ fn options(o: &Value) -> RenderOptions {
     }
 }
 
-fn hex(bytes: &[u8]) -> String {
-    use std::fmt::Write as _;
-    bytes.iter().fold(String::new(), |mut s, b| {
-        let _ = write!(s, "{b:02X}");
-        s
-    })
-}
-
 /// Render one case: the output as it is stored in the expected file, or the error code.
 fn render(case: &Value) -> Result<String, String> {
     let input = read(s(case, "input"));
@@ -162,106 +137,24 @@ fn render(case: &Value) -> Result<String, String> {
 
 #[test]
 fn every_case_cites_a_source() {
-    let idx = index();
-    for c in idx["cases"].as_array().unwrap() {
-        let src = s(c, "source");
-        assert!(idx["sources"][src].is_string() || src.starts_with("derived:"), "{c}: unknown source");
-    }
+    GOLDENS.check_sources(|src| src.starts_with("derived:"));
 }
 
 #[test]
 fn goldens() {
-    let bless = std::env::var_os("POSCORE_BLESS").is_some_and(|v| v == "1");
-    let idx = index();
-    let cases = idx["cases"].as_array().unwrap();
-    assert!(cases.len() >= 40, "index lists {} cases", cases.len());
-    let mut failures = Vec::new();
-    for c in cases {
-        let name = s(c, "name");
-        let got = render(c);
-        if let Some(code) = c["expected_error"].as_str() {
-            match got {
-                Err(e) if e == code => {}
-                other => failures.push(format!("{name}: expected error {code}, got {other:?}")),
-            }
-            continue;
-        }
-        let expected = s(c, "expected");
-        let got = match got {
-            Ok(g) => g,
-            Err(e) => {
-                failures.push(format!("{name}: error {e}"));
-                continue;
-            }
-        };
-        if bless {
-            #[cfg(not(target_arch = "wasm32"))]
-            {
-                let path = dir().join(expected);
-                std::fs::create_dir_all(path.parent().unwrap()).unwrap();
-                std::fs::write(&path, &got).unwrap();
-            }
-            continue;
-        }
-        let want = read(expected);
-        let equal = if s(&c["options"], "format") == "escpos" { want.trim() == got.trim() } else { want == got };
-        if !equal {
-            failures.push(format!("{name}: differs from {expected}\n--- want\n{want}\n--- got\n{got}"));
-        }
-    }
-    assert!(failures.is_empty(), "{} of {} cases failed:\n{}", failures.len(), cases.len(), failures.join("\n"));
-}
-
-#[cfg(not(target_arch = "wasm32"))]
-fn walk(base: &Path, d: &Path, out: &mut Vec<String>) {
-    for e in std::fs::read_dir(d).unwrap() {
-        let p = e.unwrap().path();
-        if p.is_dir() {
-            walk(base, &p, out);
-        } else {
-            out.push(p.strip_prefix(base).unwrap().to_string_lossy().replace('\\', "/"));
-        }
-    }
+    GOLDENS.check(40, render);
 }
 
 /// Every file under the directory is used by the index (no stale goldens) and compiled in.
 #[test]
 fn no_orphan_files() {
-    let idx = index();
-    let mut used: Vec<String> = vec!["index.json".into()];
-    for c in idx["cases"].as_array().unwrap() {
-        used.push(s(c, "input").to_owned());
-        if let Some(e) = c["expected"].as_str() {
-            used.push(e.to_owned());
-        }
-    }
-    for (f, _) in FILES {
-        assert!(used.iter().any(|u| u == f), "{f} is not referenced by index.json");
-    }
-    #[cfg(not(target_arch = "wasm32"))]
-    {
-        let mut files = Vec::new();
-        walk(&dir(), &dir(), &mut files);
-        for f in files {
-            assert!(used.contains(&f), "{f} is not referenced by index.json");
-            assert!(FILES.iter().any(|(c, _)| *c == f), "{f} is not in FILES (receipt_vectors.rs): add it");
-        }
-    }
+    GOLDENS.check_no_orphans();
 }
 
 /// Golden text: every line fits its width in display columns.
 #[test]
 fn golden_text_fits() {
-    for c in index()["cases"].as_array().unwrap() {
-        if s(&c["options"], "format") != "text" || c["expected"].is_null() {
-            continue;
-        }
-        let w = c["options"]["width"].as_u64().unwrap() as usize;
-        let text = read(s(c, "expected"));
-        for line in text.lines() {
-            assert!(receipt::display_width(line) <= w, "{}: {line:?} wider than {w}", s(c, "name"));
-        }
-    }
+    GOLDENS.check_text_fits();
 }
 
 /// With `POSCORE_SCREENSHOTS=1` (and Chromium on PATH, or its path in `POSCORE_CHROMIUM`),
@@ -271,27 +164,7 @@ fn golden_text_fits() {
 #[cfg(not(target_arch = "wasm32"))] // starts a process and writes files
 #[test]
 fn html_screenshots() {
-    if std::env::var_os("POSCORE_SCREENSHOTS").is_none_or(|v| v != "1") {
-        return;
-    }
-    let chromium = std::env::var("POSCORE_CHROMIUM").unwrap_or_else(|_| "chromium".into());
-    let out_dir = dir().join("../../artifacts/receipts");
-    std::fs::create_dir_all(&out_dir).unwrap();
-    for c in index()["cases"].as_array().unwrap() {
-        if s(&c["options"], "format") != "html" || c["expected"].is_null() {
-            continue;
-        }
-        let html = dir().join(s(c, "expected")).canonicalize().unwrap();
-        let png = out_dir.join(format!("{}.png", s(c, "name")));
-        let status = std::process::Command::new(&chromium)
-            .args(["--headless", "--no-sandbox", "--disable-gpu", "--hide-scrollbars", "--window-size=440,1400"])
-            .arg(format!("--screenshot={}", png.display()))
-            .arg(format!("file://{}", html.display()))
-            .stderr(std::process::Stdio::null())
-            .status()
-            .expect("start chromium");
-        assert!(status.success() && png.exists(), "screenshot of {}", s(c, "name"));
-    }
+    GOLDENS.screenshots("440,1400");
 }
 
 /// Rendering cost (run with `--release -- --ignored --nocapture`).

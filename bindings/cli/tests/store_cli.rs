@@ -19,22 +19,8 @@ fn error_code(out: &std::process::Output) -> String {
     v["error"]["code"].as_str().unwrap().to_owned()
 }
 
-struct TempDir(PathBuf);
-
-impl TempDir {
-    fn new(name: &str) -> Self {
-        let p = std::env::temp_dir().join(format!("poscore-cli-{name}-{}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&p);
-        std::fs::create_dir_all(&p).unwrap();
-        Self(p)
-    }
-}
-
-impl Drop for TempDir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
-}
+mod common;
+use common::TempDir;
 
 /// Every entry under `dir` with its size and modification time, in order: what "changed
 /// nothing" is compared on.

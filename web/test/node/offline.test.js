@@ -4,21 +4,14 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { Terminal, TerminalError, TcpTransport } from 'poscore';
-import { TMK, ICC, chip, sale, config, of, sent, MapStore } from '../shared/fixtures.js';
+import { TMK, ICC, chip, sale, config, of, sent, MapStore, failingTransport } from '../shared/fixtures.js';
 import { spawnSim } from '../../gateway/gateway.js';
 
 // The card after it approved offline: cryptogram information data 9F27 = 40 (a TC).
 const tcCard = { ...chip, iccData: ICC.replace('9F270180', '9F270140') };
 const offline = (amount) => ({ type: 'offlineSale', amount, card: tcCard, reason: 'host_unreachable' });
-const down = {
-  async send() {
-    throw Object.assign(new Error('ECONNREFUSED'), { commFailure: 'connect_failed' });
-  },
-  async receive() {
-    return null;
-  },
-  close() {},
-};
+// The host is down: every connection is refused.
+const down = failingTransport(Object.assign(new Error('ECONNREFUSED'), { commFailure: 'connect_failed' }));
 
 let sim;
 let tcp;

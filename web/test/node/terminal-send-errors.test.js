@@ -5,21 +5,10 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { Terminal, TcpTransport } from 'poscore';
-import { TMK, sale, config, of, sent, MapStore } from '../shared/fixtures.js';
+import { TMK, sale, config, of, sent, MapStore, failingTransport } from '../shared/fixtures.js';
 import { spawnSim } from '../../gateway/gateway.js';
 
-/** A transport whose every send rejects with `error`; it never receives anything. */
-const failing = (error) => ({
-  sends: 0,
-  async send() {
-    this.sends += 1;
-    throw error;
-  },
-  async receive() {
-    return null;
-  },
-  close() {},
-});
+const failing = failingTransport;
 
 let sim;
 let tcp;

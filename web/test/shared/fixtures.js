@@ -31,3 +31,16 @@ export class MapStore {
     }
   }
 }
+
+/** A transport whose every send rejects with `error` (counted in `sends`); it never receives. */
+export const failingTransport = (error) => ({
+  sends: 0,
+  async send() {
+    this.sends += 1;
+    throw error;
+  },
+  async receive() {
+    return null;
+  },
+  close() {},
+});
