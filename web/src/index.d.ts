@@ -1187,6 +1187,19 @@ export class Terminal {
   flushPending(now?: number): void;
   /** The transaction log (交易查询), newest first, cards masked. */
   queryLog(query?: LogQuery): LogPage;
+  /** The audit trail (messages with send and answer times, and notes), oldest first. */
+  auditTrail(from?: number, to?: number): Array<{
+    at: number;
+    doneAt: number | null;
+    what: string;
+    mti: string | null;
+    result: string | null;
+    kind: TxnKind | null;
+    batch: string | null;
+    stan: string | null;
+    amount: number | null;
+    maskedPan: string | null;
+  }>;
   /** The open batch's terminal totals (终端统计). */
   terminalTotalsReport(now?: number): SettlementReport;
   /** The last settlement's report (set `reprint: true` to reprint it). */

@@ -147,6 +147,14 @@ export class Terminal {
   queryLog(query = {}) {
     return fromCore(call(() => this.#inner.queryLog(toCore(query))));
   }
+  /**
+   * The audit trail between `from` and `to` (unix ms; default all), oldest first: every message
+   * with its send and answer times (`what: 'message'`) and the notes of sign-ons, settlements,
+   * operator decisions and staff alerts. Cards masked.
+   */
+  auditTrail(from = 0, to = Number.MAX_SAFE_INTEGER) {
+    return fromCore(call(() => this.#inner.auditTrail(from, to)));
+  }
   /** The open batch's terminal totals (终端统计), for `report.settlementText` and friends. */
   terminalTotalsReport(now = Date.now()) {
     return fromCore(call(() => this.#inner.terminalTotalsReport(now)));

@@ -540,7 +540,7 @@ pub fn run(cmd: TerminalCmd) -> poscore::Result<Output> {
         TerminalCmd::Log { at, query } => log(&at, &query),
         TerminalCmd::Audit { at, csv } => {
             let (t, _, _) = open(&at)?;
-            let trail = t.audit_trail(0, u64::MAX);
+            let trail = t.audit_trail(0, u64::MAX).map_err(terminal_error)?;
             let mut text = String::new();
             if csv {
                 let _ = writeln!(text, "{}", poscore::terminal::AuditEntry::CSV_HEADER);

@@ -596,6 +596,13 @@ impl Terminal {
         Ok(serde_json::to_string(&r).unwrap_or_default())
     }
 
+    /// The audit trail between `from` and `to` (unix ms) as a JSON array: messages with their
+    /// send and answer times, and notes (sign-on, settlement, operator decisions, staff alerts).
+    pub fn audit_trail(&self, from: u64, to: u64) -> Result<String, PoscoreError> {
+        let trail = self.call(move |t| t.audit_trail(from, to).map_err(|e| engine_error(t, e)))??;
+        Ok(serde_json::to_string(&trail).unwrap_or_default())
+    }
+
     /// A journaled slip as receipt JSON, for a reprint (render it with `reprint = true`).
     pub fn reprint(&self, stan: String, batch: Option<String>) -> Result<String, PoscoreError> {
         let slip = self.call(move |t| t.reprint(&stan, batch.as_deref()).map_err(|e| engine_error(t, e)))??;

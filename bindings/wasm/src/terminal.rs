@@ -335,6 +335,13 @@ impl Terminal {
         to_json(&self.inner.statistics(period, from, to).map_err(|e| self.fail(e))?)
     }
 
+    /// JSON array of the audit trail between `from` and `to` (unix ms): messages with their send
+    /// and answer times, and notes (sign-on, settlement, operator decisions, staff alerts).
+    #[wasm_bindgen(js_name = auditTrail)]
+    pub fn audit_trail(&self, from: f64, to: f64) -> Result<String, JsValue> {
+        to_json(&self.inner.audit_trail(ms(from), ms(to)).map_err(|e| self.fail(e))?)
+    }
+
     /// JSON of a journaled slip for a reprint (render it with `reprint: true`).
     pub fn reprint(&self, stan: &str, batch: Option<String>) -> Result<String, JsValue> {
         to_json(&self.inner.reprint(stan, batch.as_deref()).map_err(|e| self.fail(e))?)

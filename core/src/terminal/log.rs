@@ -177,75 +177,105 @@ impl LogQuery {
 }
 
 /// One line of the audit trail: a message sent for a journaled transaction and what became of
-/// it (the request, every reversal or advice attempt), with its send and answer times.
+/// it (the request, every reversal or advice attempt) with its send and answer times, or a note
+/// of what happened around the transactions (sign-on, sign-off, settlement, an operator's
+/// decision on an exhausted reversal, a staff alert).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AuditEntry {
-    /// When the message left (unix ms).
-    pub sent_at: u64,
-    /// When its answer or failure was processed (unix ms).
-    pub done_at: u64,
+    /// When (unix ms): the message left, or the note was taken.
+    pub at: u64,
+    /// When a message's answer or failure was processed (unix ms).
+    pub done_at: Option<u64>,
+    /// `message`, or the note (`signed_on`, `settled`, `settled_unbalanced`,
+    /// `reversal_resolved:retry`, `alert:reversal_exhausted`...).
+    pub what: String,
     /// The MTI sent.
-    pub mti: String,
-    /// Field 39, or the failure's key.
-    pub result: String,
-    /// The transaction's kind, batch, STAN and amount.
-    pub kind: TxnKind,
+    pub mti: Option<String>,
+    /// Field 39 of the answer, or the failure's key.
+    pub result: Option<String>,
+    /// The transaction's kind.
+    pub kind: Option<TxnKind>,
     /// Batch.
-    pub batch: String,
+    pub batch: Option<String>,
     /// STAN.
-    pub stan: String,
+    pub stan: Option<String>,
     /// Minor units.
-    pub amount: u64,
+    pub amount: Option<u64>,
     /// The card, masked.
     pub masked_pan: Option<String>,
 }
 
 impl AuditEntry {
     /// The CSV header line of [`AuditEntry::csv`].
-    pub const CSV_HEADER: &'static str = "sent_at,done_at,mti,result,kind,batch,stan,amount,masked_pan";
+    pub const CSV_HEADER: &'static str = "at,done_at,what,mti,result,kind,batch,stan,amount,masked_pan";
 
-    /// One CSV line (RFC 4180; no value here needs quoting but the card mask is quoted anyway).
+    /// One CSV line (RFC 4180; the card mask is quoted, nothing else needs it).
     pub fn csv(&self) -> String {
+        let o = |v: &Option<String>| v.clone().unwrap_or_default();
         format!(
-            "{},{},{},{},{},{},{},{},\"{}\"",
-            self.sent_at,
-            self.done_at,
-            self.mti,
-            self.result,
-            self.kind.as_str(),
-            self.batch,
-            self.stan,
-            self.amount,
-            self.masked_pan.as_deref().unwrap_or("")
+            "{},{},{},{},{},{},{},{},{},\"{}\"",
+            self.at,
+            self.done_at.map(|d| d.to_string()).unwrap_or_default(),
+            self.what,
+            o(&self.mti),
+            o(&self.result),
+            self.kind.map(TxnKind::as_str).unwrap_or_default(),
+            o(&self.batch),
+            o(&self.stan),
+            self.amount.map(|a| a.to_string()).unwrap_or_default(),
+            o(&self.masked_pan)
         )
     }
 }
 
 impl Terminal {
-    /// The audit trail of the journal's transactions (every request, reversal and advice
-    /// attempt with its send and answer times), oldest first, between `from_ms` and `to_ms`
-    /// (sent times, inclusive). Cards masked.
-    pub fn audit_trail(&self, from_ms: u64, to_ms: u64) -> Vec<AuditEntry> {
-        let mut out: Vec<AuditEntry> = self
-            .records
-            .values()
-            .flat_map(|r| {
-                let masked = LogEntry::of(r).masked_pan;
-                r.trail.iter().filter(move |a| a.sent_at >= from_ms && a.sent_at <= to_ms).map(move |a| AuditEntry {
-                    sent_at: a.sent_at,
-                    done_at: a.done_at,
-                    mti: a.mti.clone(),
-                    result: a.result.clone(),
-                    kind: r.kind,
-                    batch: r.batch.clone(),
-                    stan: r.stan.clone(),
-                    amount: r.amount,
+    /// The audit trail, oldest first, between `from_ms` and `to_ms` (inclusive): every request,
+    /// reversal and advice attempt of the journal's transactions with its send and answer times,
+    /// and the notes of sign-ons, settlements, operator decisions and staff alerts (the last
+    /// [`super::journal::LOG_KEPT`] journal writes that carried any). Cards masked.
+    pub fn audit_trail(&self, from_ms: u64, to_ms: u64) -> Result<Vec<AuditEntry>> {
+        let in_range = |t: u64| t >= from_ms && t <= to_ms;
+        let mut out: Vec<AuditEntry> = Vec::new();
+        for r in self.records.values() {
+            let masked = LogEntry::of(r).masked_pan;
+            for a in r.trail.iter().filter(|a| in_range(a.sent_at)) {
+                out.push(AuditEntry {
+                    at: a.sent_at,
+                    done_at: Some(a.done_at),
+                    what: "message".into(),
+                    mti: Some(a.mti.clone()),
+                    result: Some(a.result.clone()),
+                    kind: Some(r.kind),
+                    batch: Some(r.batch.clone()),
+                    stan: Some(r.stan.clone()),
+                    amount: Some(r.amount),
                     masked_pan: masked.clone(),
-                })
-            })
-            .collect();
-        out.sort_by(|a, b| (a.sent_at, &a.batch, &a.stan).cmp(&(b.sent_at, &b.batch, &b.stan)));
-        out
+                });
+            }
+        }
+        let mut notes: Vec<super::journal::Note> = Vec::new();
+        for key in &self.note_keys {
+            if let Some(b) = super::integrity::read_body(&*self.store, key, &self.cfg.terminal_id)? {
+                notes.extend(super::parse_json::<Vec<super::journal::Note>>(key, &b)?);
+            }
+        }
+        notes.extend(self.notes.iter().cloned());
+        for n in notes.into_iter().filter(|n| in_range(n.at)) {
+            out.push(AuditEntry {
+                at: n.at,
+                done_at: None,
+                what: n.what,
+                mti: None,
+                result: None,
+                kind: None,
+                batch: n.batch,
+                stan: n.stan,
+                amount: n.amount,
+                masked_pan: None,
+            });
+        }
+        out.sort_by(|a, b| (a.at, &a.batch, &a.stan).cmp(&(b.at, &b.batch, &b.stan)));
+        Ok(out)
     }
 
     /// The transaction log: the journal's records matching `q`, newest first, one page. Network

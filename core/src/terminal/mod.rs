@@ -237,6 +237,12 @@ pub struct Terminal {
     /// The attempt being concluded (journal key and its log line): the next write of that record
     /// carries it in its trail.
     concluding: Option<(String, journal::Attempt)>,
+    /// Audit notes not yet written (they go with the next journal write).
+    notes: Vec<journal::Note>,
+    /// The `term/log/` keys in the journal, oldest first.
+    note_keys: BTreeSet<String>,
+    /// The latest `now` the host handed in.
+    now: u64,
 }
 
 impl std::fmt::Debug for Terminal {
@@ -381,6 +387,7 @@ impl Terminal {
     /// Returns the request id that events carry.
     pub fn start(&mut self, request: Request, now: u64) -> Result<u64> {
         self.check_alive()?;
+        self.now = now;
         let kind = request.kind();
         if let Some(refusal) = self.refusal(kind) {
             return Err(refusal);
@@ -462,6 +469,7 @@ impl Terminal {
         if self.halted.is_some() {
             return;
         }
+        self.now = now;
         if self.inflight.as_ref().is_some_and(|i| now >= i.deadline) {
             let event = response::Event::Comm { error: CommError::ReceiveTimeout, phase: Phase::AfterSend };
             self.fail_inflight(event, now);
@@ -483,6 +491,7 @@ impl Terminal {
         if self.halted.is_some() || self.inflight.is_none() {
             return;
         }
+        self.now = now;
         let (error, phase) = match failure {
             CommFailure::ConnectFailed => (CommError::ConnectFailed, Phase::BeforeSend),
             CommFailure::SendFailed => (CommError::SendFailed, Phase::AfterSend),
@@ -501,6 +510,7 @@ impl Terminal {
         if self.halted.is_some() {
             return;
         }
+        self.now = now;
         self.decoder.push(bytes);
         loop {
             match self.decoder.next_frame() {
@@ -577,6 +587,10 @@ impl Terminal {
             .map(|(k, _)| k.clone())
             .ok_or_else(|| TerminalError::NoSuchReversal { stan: stan.to_owned() })?;
         let mut r = self.records[&key].clone();
+        self.now = now;
+        let name =
+            serde_json::to_value(resolution).ok().and_then(|v| v.as_str().map(str::to_owned)).unwrap_or_default();
+        self.note(format!("reversal_resolved:{name}"), Some(r.batch.clone()), Some(stan.to_owned()), Some(r.amount));
         match resolution {
             Resolution::Retry => {
                 r.status = TxnStatus::Pending;
@@ -616,16 +630,29 @@ impl Terminal {
     /// ([`integrity`]).
     pub(super) fn commit(&mut self, ops: &[Op]) -> Result<()> {
         self.check_alive()?;
-        let written = self.manifest.write(
-            &mut *self.store,
-            self.guard.as_deref_mut(),
-            &self.cfg.terminal_id,
-            ops.to_vec(),
-            Vec::new(),
-        );
+        let mut ops = ops.to_vec();
+        // Audit notes ride along with the write, and the oldest note records go when too many.
+        let note_key =
+            (!self.notes.is_empty()).then(|| format!("{}{:012}", journal::LOG_PREFIX, self.manifest.seq() + 1));
+        let mut dropped = Vec::new();
+        if let Some(k) = &note_key {
+            ops.push(Op::put(k.clone(), to_json(&self.notes)));
+            let excess = (self.note_keys.len() + 1).saturating_sub(journal::LOG_KEPT);
+            dropped = self.note_keys.iter().take(excess).cloned().collect();
+            ops.extend(dropped.iter().cloned().map(Op::delete));
+        }
+        let written =
+            self.manifest.write(&mut *self.store, self.guard.as_deref_mut(), &self.cfg.terminal_id, ops, Vec::new());
         match written {
             Ok(next) => {
                 self.manifest = next;
+                if let Some(k) = note_key {
+                    self.notes.clear();
+                    self.note_keys.insert(k);
+                    for d in &dropped {
+                        self.note_keys.remove(d);
+                    }
+                }
                 Ok(())
             }
             Err(e) => {
@@ -655,6 +682,11 @@ impl Terminal {
         self.events.push_back(Event::Failed { request: id, kind, stan: None, diagnosis, reversal_pending: false });
     }
 
+    /// Notes `what` for the audit trail (written with the next journal write).
+    pub(super) fn note(&mut self, what: String, batch: Option<String>, stan: Option<String>, amount: Option<u64>) {
+        self.notes.push(journal::Note { at: self.now, what, batch, stan, amount });
+    }
+
     /// Raises a staff alert (after the event it is about).
     pub(super) fn alert(
         &mut self,
@@ -664,6 +696,8 @@ impl Terminal {
         amount: Option<u64>,
         diagnosis: Diagnosis,
     ) {
+        let name = serde_json::to_value(alert).ok().and_then(|v| v.as_str().map(str::to_owned)).unwrap_or_default();
+        self.note(format!("alert:{name}"), batch.clone(), stan.clone(), amount);
         self.events.push_back(Event::StaffAlert { alert, stan, batch, amount, diagnosis: Box::new(diagnosis) });
     }
 

@@ -157,6 +157,9 @@ impl Terminal {
             first_forward: None,
             owed_since: BTreeMap::new(),
             concluding: None,
+            notes: Vec::new(),
+            note_keys: loaded.bodies.keys().filter(|k| k.starts_with(super::journal::LOG_PREFIX)).cloned().collect(),
+            now,
         };
         t.info_extra = t.cfg.terminal_info.as_ref().map(|i| i.extra.clone()).unwrap_or_default();
         t.pump(now);

@@ -20,6 +20,7 @@ impl Terminal {
         match kind {
             TxnKind::SignOn => self.on_sign_on(id, inf, msg, diag),
             TxnKind::SignOff => {
+                self.note("signed_off".into(), Some(self.state.batch.clone()), Some(inf.stan.clone()), None);
                 let state = State { batch: self.state.batch.clone(), signed_on: false };
                 if self.commit(&[Op::put(KEY_STATE, super::to_json(&state)), Op::delete(KEY_KEYS)]).is_ok() {
                     self.state = state;
@@ -104,6 +105,7 @@ impl Terminal {
         let batch = msg.subfield(&self.spec, 60, 2).filter(|b| b.len() == 6).unwrap_or(&self.state.batch).to_owned();
         // The keys are kept as the host sent them, enciphered under the TMK: never in the clear.
         let stored = StoredKeys { field62: crate::keys::hex_encode(&field62) };
+        self.note("signed_on".into(), Some(batch.clone()), Some(inf.stan.clone()), None);
         let state = State { batch: batch.clone(), signed_on: true };
         if self
             .commit(&[Op::put(KEY_KEYS, super::to_json(&stored)), Op::put(KEY_STATE, super::to_json(&state))])

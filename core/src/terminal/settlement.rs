@@ -326,6 +326,9 @@ impl Terminal {
             self.state.batch.clone()
         };
         let state = State { batch: next_batch.clone(), signed_on: self.state.signed_on };
+        let net = totals.net().unsigned_abs();
+        let what = if s.balanced { "settled" } else { "settled_unbalanced" };
+        self.note(what.into(), Some(batch.clone()), None, Some(net));
         let pruned = self.prunable(&batch);
         let mut ops = vec![Op::put(KEY_STATE, super::to_json(&state))];
         ops.extend(pruned.iter().map(|k| Op::delete(k.clone())));

@@ -164,14 +164,45 @@ fn the_audit_trail_logs_each_attempt_with_its_send_and_answer_times() {
     p.acquirer.push_fault(Some("0400"), Fault::Respond { code: "96".into() });
     p.run(Request::Sale { amount: 1_100, card: chip(), pin: pin() }).unwrap();
     p.quiesce();
-    let trail = p.terminal.audit_trail(0, u64::MAX);
-    let lines: Vec<_> = trail.iter().map(|a| (a.mti.as_str(), a.result.as_str())).collect();
+    let all = p.terminal.audit_trail(0, u64::MAX).unwrap();
+    assert_eq!(all[0].what, "signed_on", "{all:#?}");
+    let trail: Vec<_> = all.iter().filter(|a| a.what == "message").collect();
+    let lines: Vec<_> = trail.iter().map(|a| (a.mti.as_deref().unwrap(), a.result.as_deref().unwrap())).collect();
     assert_eq!(lines, [("0200", "comm.receive_timeout.after_send"), ("0400", "96"), ("0400", "00")], "{trail:#?}");
-    assert!(trail.iter().all(|a| a.sent_at <= a.done_at && a.stan == trail[0].stan));
-    assert_eq!(trail[0].done_at - trail[0].sent_at, test_config().response_timeout_ms, "the timeout is the wait");
+    assert!(trail.iter().all(|a| a.done_at.is_some_and(|d| a.at <= d) && a.stan == trail[0].stan));
+    assert_eq!(trail[0].done_at.unwrap() - trail[0].at, test_config().response_timeout_ms, "the timeout is the wait");
     assert!(trail.iter().all(|a| a.masked_pan.as_deref() == Some("621234******1232")));
-    assert!(trail[0].csv().starts_with(&format!("{},", trail[0].sent_at)));
-    // It survives a restart: it is in the journal.
-    let later = p.terminal.audit_trail(trail[1].sent_at, u64::MAX);
-    assert_eq!(later.len(), 2);
+    assert!(trail[0].csv().starts_with(&format!("{},", trail[0].at)));
+    let later = p.terminal.audit_trail(trail[1].at, u64::MAX).unwrap();
+    assert_eq!(later.iter().filter(|a| a.what == "message").count(), 2);
+}
+
+#[test]
+fn the_audit_trail_notes_sign_on_settlement_operator_decisions_and_alerts_across_a_restart() {
+    let store = poscore_sim::pair::SharedStore::new(MemoryStore::new());
+    let mut p = Pair::new(Box::new(store.clone()), 9, test_config()).unwrap();
+    p.run(Request::SignOn).unwrap();
+    // A reversal that cannot be delivered: exhausted (an alert), then the operator retries it.
+    p.acquirer.push_fault(Some("0200"), Fault::DropResponse);
+    for _ in 0..3 {
+        p.acquirer.push_fault(Some("0400"), Fault::DropResponse);
+    }
+    p.run(Request::Sale { amount: 700, card: chip(), pin: pin() }).unwrap();
+    p.quiesce();
+    let stan = p.terminal.pending()[0].stan.clone();
+    p.terminal.resolve_exhausted_reversal(&stan, poscore::terminal::Resolution::Retry, p.now).unwrap();
+    p.quiesce();
+    p.run(Request::Sale { amount: 300, card: chip(), pin: pin() }).unwrap();
+    p.run(Request::Settle).unwrap();
+    // After a restart, from the journal alone.
+    p.restart(Box::new(poscore_sim::pair::SharedStore::new(store.durable())), 9, test_config()).unwrap();
+    let notes: Vec<String> = p
+        .terminal
+        .audit_trail(0, u64::MAX)
+        .unwrap()
+        .into_iter()
+        .filter(|a| a.what != "message")
+        .map(|a| a.what)
+        .collect();
+    assert_eq!(notes, ["signed_on", "alert:reversal_exhausted", "reversal_resolved:retry", "settled"], "in order");
 }

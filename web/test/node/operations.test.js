@@ -38,6 +38,14 @@ test('the log lists, filters and masks', () => {
   assert.throws(() => terminal.queryLog({ fromDate: '2026-02-30' }), (e) => e instanceof TerminalError);
 });
 
+test('the audit trail notes the sign-on and each message with its times', () => {
+  const trail = terminal.auditTrail();
+  assert.equal(trail[0].what, 'signed_on');
+  const messages = trail.filter((a) => a.what === 'message');
+  assert.deepEqual(messages.map((a) => [a.mti, a.result]), [['0200', '00'], ['0200', '51']]);
+  assert.ok(messages.every((a) => a.doneAt >= a.at && a.maskedPan.includes('*')));
+});
+
 test('a slip is reprinted from the journal', () => {
   const slip = terminal.reprint(approved.stan);
   assert.equal(slip.voucherNo, approved.stan);

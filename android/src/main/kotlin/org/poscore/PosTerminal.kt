@@ -164,6 +164,14 @@ class PosTerminal(
     @Throws(PoscoreException::class)
     fun queryLog(queryJson: String = "{}"): String = engine.queryLog(queryJson)
 
+    /**
+     * The audit trail between [from] and [to] (unix ms) as a JSON array, oldest first: messages
+     * with their send and answer times, and notes (sign-on, settlement, operator decisions, staff
+     * alerts). Cards masked.
+     */
+    @Throws(PoscoreException::class)
+    fun auditTrail(from: Long = 0, to: Long = Long.MAX_VALUE): String = engine.auditTrail(from.toULong(), to.toULong())
+
     /** The open batch's terminal totals (终端统计) as `SettlementReport` JSON; render with [Report]. */
     @Throws(PoscoreException::class)
     fun terminalTotalsReport(): String = engine.terminalTotalsReport(now())

@@ -243,6 +243,9 @@ class TerminalE2ETest {
                 assertEquals(1, declined.getInt("total"))
                 val e = org.junit.jupiter.api.assertThrows<PoscoreException.Terminal> { t.queryLog("{\"stann\":\"1\"}") }
                 assertTrue(e.message!!.contains("stann"), "unknown keys refused: ${e.message}")
+                val trail = org.json.JSONArray(t.auditTrail())
+                assertEquals("signed_on", trail.getJSONObject(0).getString("what"))
+                assertEquals(2, (0 until trail.length()).count { trail.getJSONObject(it).getString("what") == "message" })
                 val slip = JSONObject(t.reprint(ok.getString("stan")))
                 assertEquals(ok.getString("stan"), slip.getString("voucher_no"))
                 val alerts = mutableListOf<String>()
