@@ -6,7 +6,7 @@
 // and the receipt carry the PAN masked. The pending-reversal list shows amounts and STANs only.
 //
 // Query parameters (tests): `transport=ws|http`, `timeout=MS` (response timeout), `tid=NNNNNNNN`.
-import { init, Terminal, WebSocketTransport, HttpTransport, card, response, receipt } from 'poscore';
+import { init, Terminal, WebSocketTransport, HttpTransport, card, response, receipt, report } from 'poscore';
 import { openStore, resetStore } from './store.js';
 
 // Published test material only: the simulator shares this TMK; the cards are test cards
@@ -185,6 +185,31 @@ function showReceipt(record) {
   };
 }
 
+/** Today's statistics (日报) as the core renders them: a table and an SVG chart, no script. */
+function showStatistics() {
+  const today = new Date().toLocaleDateString('sv-SE'); // YYYY-MM-DD, local
+  const frame = $('#stats');
+  const stats = state.terminal.statistics('day', today, today);
+  frame.srcdoc = report.statsHtml(stats, { lang: 'zh' });
+  frame.hidden = false;
+  frame.onload = () => {
+    try {
+      frame.style.height = `${frame.contentDocument.documentElement.scrollHeight}px`;
+    } catch {
+      frame.style.height = '900px';
+    }
+  };
+}
+
+/** A staff alert (员工提醒): shown until the page reloads, newest first. */
+function onAlert(a) {
+  $('#alerts').hidden = false;
+  const li = document.createElement('li');
+  li.dataset.alert = a.alert;
+  li.textContent = `${a.alert}${a.stan ? ` · STAN ${a.stan}` : ''} · ${a.diagnosis.entry.code} ${a.diagnosis.entry.operator.zh} / ${a.diagnosis.entry.operator.en}`;
+  $('#alert-list').prepend(li);
+}
+
 function log(e) {
   const li = document.createElement('li');
   li.dataset.type = e.type;
@@ -240,6 +265,7 @@ function render(e) {
         `${e.type === 'settlement_balanced' ? '结算平账 Settlement balanced' : '结算不平，上送明细 Unbalanced: uploading'} · 批次 Batch ${e.batch} · ` +
           `借记 Debits ${t.debitCount} / ${yuan(t.debitAmount)} · 贷记 Credits ${t.creditCount} / ${yuan(t.creditAmount)}`,
       );
+      if (e.type === 'settlement_balanced') showStatistics();
       break;
     }
     default:
@@ -253,7 +279,7 @@ async function run(request) {
   state.busy = true;
   refresh();
   try {
-    return await state.terminal.run(request, state.transport, { onEvent });
+    return await state.terminal.run(request, state.transport, { onEvent, onAlert });
   } catch (err) {
     // Refused before anything was sent (not signed on, reversal unresolved, bad input).
     showOutcome('error', `无法开始 Cannot start: ${err.message}`);

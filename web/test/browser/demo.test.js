@@ -199,6 +199,11 @@ test('settlement balances at the end of the day', async () => {
   assert.match(text, /Settlement balanced/);
   // 88.00 + 13.00 + 25.00 + 36.00: the declined and the reversed sales are not in the totals.
   assert.match(text, /Debits 4 \/ ¥162\.00/);
+  // Today's statistics, rendered by the core, with its chart.
+  await page.waitForSelector('#stats:not([hidden])');
+  const chart = await page.frameLocator('#stats').locator('svg rect').count();
+  assert.ok(chart >= 1, 'a bar in the chart');
+  assert.match(await page.frameLocator('#stats').locator('body').textContent(), /162\.00/);
   await shot('07-settled');
   assert.deepEqual(pageErrors, []);
 });
@@ -242,6 +247,8 @@ test('a reversal that keeps timing out is exhausted and the operator resolves it
       { timeout: 15_000 },
     )
     .catch(withPageState);
+  // The staff alert the engine raised is on the page (run's onAlert).
+  await page.waitForSelector('#alert-list li[data-alert=reversal_exhausted]', { timeout: 5_000 }).catch(withPageState);
   await shot('08-reversal-exhausted');
   await page.click('#pending-list [data-resolution=reconciledNotCharged]');
   await page.waitForSelector('#pending', { state: 'hidden' });
