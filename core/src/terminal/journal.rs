@@ -126,30 +126,12 @@ pub struct TxnRecord {
     pub trail: Vec<Attempt>,
 }
 
-/// Audit notes: what happened outside a transaction's messages (sign-on, settlement, operator
-/// decisions, staff alerts), written with the next journal write under `term/log/<seq>`.
+/// Audit notes ([`super::log::AuditEntry`]): what happened outside a transaction's messages
+/// (sign-on, settlement, operator decisions, staff alerts), and the messages of transactions
+/// whose records were pruned, written with the next journal write under `term/log/<seq>`.
 pub(crate) const LOG_PREFIX: &str = "term/log/";
 /// `term/log/` records kept (each holds the notes of one journal write).
 pub const LOG_KEPT: usize = 500;
-
-/// One audit note.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Note {
-    /// When (unix ms).
-    pub at: u64,
-    /// What: `signed_on`, `signed_off`, `settled`, `settled_unbalanced`,
-    /// `reversal_resolved:retry`, `alert:reversal_exhausted`...
-    pub what: String,
-    /// The batch concerned.
-    #[serde(default)]
-    pub batch: Option<String>,
-    /// The transaction concerned.
-    #[serde(default)]
-    pub stan: Option<String>,
-    /// Minor units at stake.
-    #[serde(default)]
-    pub amount: Option<u64>,
-}
 
 /// Attempts kept per record.
 pub const TRAIL_MAX: usize = 16;

@@ -205,6 +205,26 @@ pub struct AuditEntry {
     pub masked_pan: Option<String>,
 }
 
+/// The messages of one record's trail as audit lines.
+pub(super) fn trail_entries(r: &TxnRecord) -> Vec<AuditEntry> {
+    let masked = LogEntry::of(r).masked_pan;
+    r.trail
+        .iter()
+        .map(|a| AuditEntry {
+            at: a.sent_at,
+            done_at: Some(a.done_at),
+            what: "message".into(),
+            mti: Some(a.mti.clone()),
+            result: Some(a.result.clone()),
+            kind: Some(r.kind),
+            batch: Some(r.batch.clone()),
+            stan: Some(r.stan.clone()),
+            amount: Some(r.amount),
+            masked_pan: masked.clone(),
+        })
+        .collect()
+}
+
 impl AuditEntry {
     /// The CSV header line of [`AuditEntry::csv`].
     pub const CSV_HEADER: &'static str = "at,done_at,what,mti,result,kind,batch,stan,amount,masked_pan";
@@ -231,49 +251,19 @@ impl AuditEntry {
 impl Terminal {
     /// The audit trail, oldest first, between `from_ms` and `to_ms` (inclusive): every request,
     /// reversal and advice attempt of the journal's transactions with its send and answer times,
-    /// and the notes of sign-ons, settlements, operator decisions and staff alerts (the last
+    /// and the notes of sign-ons, settlements, operator decisions and staff alerts; the messages of
+    /// transactions pruned with their batch are kept as notes too (the last
     /// [`super::journal::LOG_KEPT`] journal writes that carried any). Cards masked.
     pub fn audit_trail(&self, from_ms: u64, to_ms: u64) -> Result<Vec<AuditEntry>> {
         let in_range = |t: u64| t >= from_ms && t <= to_ms;
-        let mut out: Vec<AuditEntry> = Vec::new();
-        for r in self.records.values() {
-            let masked = LogEntry::of(r).masked_pan;
-            for a in r.trail.iter().filter(|a| in_range(a.sent_at)) {
-                out.push(AuditEntry {
-                    at: a.sent_at,
-                    done_at: Some(a.done_at),
-                    what: "message".into(),
-                    mti: Some(a.mti.clone()),
-                    result: Some(a.result.clone()),
-                    kind: Some(r.kind),
-                    batch: Some(r.batch.clone()),
-                    stan: Some(r.stan.clone()),
-                    amount: Some(r.amount),
-                    masked_pan: masked.clone(),
-                });
-            }
-        }
-        let mut notes: Vec<super::journal::Note> = Vec::new();
+        let mut out: Vec<AuditEntry> = self.records.values().flat_map(trail_entries).collect();
         for key in &self.note_keys {
             if let Some(b) = super::integrity::read_body(&*self.store, key, &self.cfg.terminal_id)? {
-                notes.extend(super::parse_json::<Vec<super::journal::Note>>(key, &b)?);
+                out.extend(super::parse_json::<Vec<AuditEntry>>(key, &b)?);
             }
         }
-        notes.extend(self.notes.iter().cloned());
-        for n in notes.into_iter().filter(|n| in_range(n.at)) {
-            out.push(AuditEntry {
-                at: n.at,
-                done_at: None,
-                what: n.what,
-                mti: None,
-                result: None,
-                kind: None,
-                batch: n.batch,
-                stan: n.stan,
-                amount: n.amount,
-                masked_pan: None,
-            });
-        }
+        out.extend(self.notes.iter().cloned());
+        out.retain(|e| in_range(e.at));
         out.sort_by(|a, b| (a.at, &a.batch, &a.stan).cmp(&(b.at, &b.batch, &b.stan)));
         Ok(out)
     }

@@ -238,7 +238,7 @@ pub struct Terminal {
     /// carries it in its trail.
     concluding: Option<(String, journal::Attempt)>,
     /// Audit notes not yet written (they go with the next journal write).
-    notes: Vec<journal::Note>,
+    notes: Vec<log::AuditEntry>,
     /// The `term/log/` keys in the journal, oldest first.
     note_keys: BTreeSet<String>,
     /// The latest `now` the host handed in.
@@ -684,7 +684,18 @@ impl Terminal {
 
     /// Notes `what` for the audit trail (written with the next journal write).
     pub(super) fn note(&mut self, what: String, batch: Option<String>, stan: Option<String>, amount: Option<u64>) {
-        self.notes.push(journal::Note { at: self.now, what, batch, stan, amount });
+        self.notes.push(log::AuditEntry {
+            at: self.now,
+            done_at: None,
+            what,
+            mti: None,
+            result: None,
+            kind: None,
+            batch,
+            stan,
+            amount,
+            masked_pan: None,
+        });
     }
 
     /// Raises a staff alert (after the event it is about).

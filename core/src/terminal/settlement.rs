@@ -330,6 +330,10 @@ impl Terminal {
         let what = if s.balanced { "settled" } else { "settled_unbalanced" };
         self.note(what.into(), Some(batch.clone()), None, Some(net));
         let pruned = self.prunable(&batch);
+        // The pruned records' messages stay in the audit trail (as notes written with this close).
+        let archived: Vec<_> =
+            pruned.iter().filter_map(|k| self.records.get(k)).flat_map(super::log::trail_entries).collect();
+        self.notes.extend(archived);
         let mut ops = vec![Op::put(KEY_STATE, super::to_json(&state))];
         ops.extend(pruned.iter().map(|k| Op::delete(k.clone())));
         // Nothing can need the closed batch's PANs any more (no reversal, upload or void of a

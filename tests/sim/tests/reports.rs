@@ -3,14 +3,15 @@
 //! - every report bucket (card scope, brand, payment method) sums to the batch totals, which
 //!   equal the 0500's field 48 and the host's ledger;
 //! - statistics over many random days, with old batches pruned from the journal, equal a
-//!   straightforward recomputation from the approvals the terminal reported;
+//!   straightforward recomputation from the audit trail (which keeps the pruned batches'
+//!   messages);
 //! - the statistics CSV loads into `SQLite` (Python's `sqlite3`) and its sums match.
 
 use std::collections::BTreeMap;
 
 use poscore::report::{Period, ReportKind, ReportOptions, SettleResult};
 use poscore::store::MemoryStore;
-use poscore::terminal::{Config, Event, OfflineReason, Request, TxnKind};
+use poscore::terminal::{AuditEntry, Config, Event, OfflineReason, Request, TxnKind};
 use poscore_sim::cards::{chip, chip_tc, contactless, magstripe, pin, qr, wechat};
 use poscore_sim::pair::{test_config, Pair};
 use poscore_sim::{Fault, SplitMix as Dice};
@@ -136,39 +137,29 @@ fn report_buckets_sum_to_the_batch_totals_field_48_and_the_host_ledger() {
     }
 }
 
-/// The statistics a day at a time, recomputed from the approvals the terminal reported.
-fn recompute(events: &[Event], from: &str, to: &str) -> BTreeMap<String, (u32, u64, u64, u64)> {
-    let mut days: BTreeMap<String, (u32, u64, u64, u64)> = BTreeMap::new();
-    let mut approved: BTreeMap<String, (TxnKind, u64, String)> = BTreeMap::new();
-    for e in events {
-        match e {
-            Event::Approved { kind, stan, amount, receipt, .. } => {
-                approved.insert(format!("{}/{stan}", receipt.batch_no), (*kind, *amount, receipt.date.clone()));
-            }
-            Event::OfflineForwarded { stan, amount, .. } => {
-                // The offline sale's date is its acceptance (its stored receipt).
-                let date = events
-                    .iter()
-                    .find_map(|e| match e {
-                        Event::StoredOffline { stan: s, receipt, .. } if s == stan => {
-                            Some((receipt.batch_no.clone(), receipt.date.clone()))
-                        }
-                        _ => None,
-                    })
-                    .unwrap();
-                approved.insert(format!("{}/{stan}", date.0), (TxnKind::OfflineSale, *amount, date.1));
-            }
-            Event::ReversalCleared { stan, .. } => {
-                approved.retain(|k, _| !k.ends_with(&format!("/{stan}")));
-            }
-            _ => {}
+/// The statistics a day at a time, recomputed straight from the audit trail: a transaction counts
+/// when one of its requests was answered `00` and no reversal of it was; its day is the local
+/// date its first message left.
+fn recompute(trail: &[AuditEntry], from: &str, to: &str, offset: i32) -> BTreeMap<String, (u32, u64, u64, u64)> {
+    let mut txns: BTreeMap<(String, String), (TxnKind, u64, u64, bool, bool)> = BTreeMap::new();
+    for e in trail.iter().filter(|e| e.what == "message") {
+        let key = (e.batch.clone().unwrap(), e.stan.clone().unwrap());
+        let t = txns.entry(key).or_insert((e.kind.unwrap(), e.amount.unwrap(), e.at, false, false));
+        t.2 = t.2.min(e.at);
+        let approved = e.result.as_deref() == Some("00");
+        if e.mti.as_deref().is_some_and(|m| m.starts_with("04")) {
+            t.4 |= approved;
+        } else {
+            t.3 |= approved;
         }
     }
-    for (kind, amount, date) in approved.values() {
-        if date.as_str() < from || date.as_str() > to {
+    let mut days: BTreeMap<String, (u32, u64, u64, u64)> = BTreeMap::new();
+    for (kind, amount, first, approved, reversed) in txns.into_values() {
+        let date = poscore::terminal::local_date(first, offset);
+        if !approved || reversed || date.as_str() < from || date.as_str() > to {
             continue;
         }
-        let d = days.entry(date.clone()).or_default();
+        let d = days.entry(date).or_default();
         match kind {
             TxnKind::Sale | TxnKind::Completion | TxnKind::OfflineSale => {
                 d.0 += 1;
@@ -203,7 +194,8 @@ fn statistics_over_many_days_survive_pruning_and_equal_a_recomputation() {
 
     let stats = p.terminal.statistics(Period::Day, &start_date, &end_date).unwrap();
     stats.validate().unwrap();
-    let want = recompute(&p.events, &start_date, &end_date);
+    let trail = p.terminal.audit_trail(0, u64::MAX).unwrap();
+    let want = recompute(&trail, &start_date, &end_date, test_config().utc_offset_minutes);
     let got: BTreeMap<String, (u32, u64, u64, u64)> =
         stats.rows.iter().map(|r| (r.label.clone(), (r.count, r.gross, r.refunds, r.voids))).collect();
     assert_eq!(got, want);
