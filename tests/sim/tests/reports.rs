@@ -141,7 +141,9 @@ fn report_buckets_sum_to_the_batch_totals_field_48_and_the_host_ledger() {
 /// when one of its requests was answered `00` and no reversal of it was; its day is the local
 /// date its first message left.
 fn recompute(trail: &[AuditEntry], from: &str, to: &str, offset: i32) -> BTreeMap<String, (u32, u64, u64, u64)> {
-    let mut txns: BTreeMap<(String, String), (TxnKind, u64, u64, bool, bool)> = BTreeMap::new();
+    // (kind, amount, first message, a request approved, a reversal acknowledged) by batch and STAN.
+    type Seen = (TxnKind, u64, u64, bool, bool);
+    let mut txns: BTreeMap<(String, String), Seen> = BTreeMap::new();
     for e in trail.iter().filter(|e| e.what == "message") {
         let key = (e.batch.clone().unwrap(), e.stan.clone().unwrap());
         let t = txns.entry(key).or_insert((e.kind.unwrap(), e.amount.unwrap(), e.at, false, false));
