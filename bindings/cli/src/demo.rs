@@ -580,7 +580,7 @@ pub fn run(args: &DemoArgs, json_mode: bool, print: bool) -> poscore::Result<Out
         "断网 Outage · sale cannot connect to the host (nothing sent, no reversal)",
         Request::Sale { amount: 5_000, card: chip(), pin: pin() },
     );
-    for (amount, what) in [(5_000, "CNY 50.00"), (2_600, "CNY 26.00")] {
+    for (atc, amount, what) in [(2, 5_000, "CNY 50.00"), (3, 2_600, "CNY 26.00")] {
         outage_step(
             &mut day,
             &mut t,
@@ -588,7 +588,8 @@ pub fn run(args: &DemoArgs, json_mode: bool, print: bool) -> poscore::Result<Out
             &format!("脱机消费 Offline sale · chip approves offline (TC) · {what}"),
             Request::OfflineSale {
                 amount,
-                card: cards::chip_tc(),
+                // The card's next two transactions: each its own TC.
+                card: cards::chip_tc_atc(atc),
                 reason: poscore::terminal::OfflineReason::HostUnreachable,
                 offline_pin: false,
                 auth_code: None,

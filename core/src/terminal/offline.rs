@@ -70,6 +70,13 @@ fn carries_tc(icc_hex: &str) -> bool {
         .is_some_and(|cid| cid.first().is_some_and(|b| b & 0xC0 == 0x40))
 }
 
+/// The application cryptogram (9F26) in field 55 (hex), upper-case hex.
+fn cryptogram(icc_hex: &str) -> Option<String> {
+    let bytes = crate::keys::hex_decode(icc_hex).ok()?;
+    let items = tlv::decode(&bytes).ok()?;
+    tlv::find(&items, Tag(0x9F26)).and_then(tlv::Tlv::bytes).map(crate::keys::hex_encode)
+}
+
 /// What is stored offline now: count, total and the oldest `stored_at`.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub(super) struct Stored {
@@ -156,6 +163,11 @@ impl Terminal {
             // The batch is being closed: nothing may be booked into it, not even offline.
             return Err(TerminalError::SettlementUnresolved { batch: s.batch.clone() });
         }
+        if self.offline_seen(card, request) {
+            // The same offline approval handed in twice (a double tap, an app retrying): a card
+            // makes a new cryptogram for every transaction, so the same one is the same payment.
+            return Err(TerminalError::Duplicate { kind: TxnKind::OfflineSale.as_str() });
+        }
         let refuse = |what| Err(TerminalError::OfflineRefused { what });
         if let Some(what) =
             limit_broken(&self.cfg.offline, self.offline_stored(), *amount, entry_mode(card), *offline_pin, now)
@@ -211,6 +223,28 @@ impl Terminal {
             diagnosis: Box::new(diagnosis),
         });
         Ok(())
+    }
+
+    /// Whether this offline approval is already in the journal: a chip card's cryptogram (9F26)
+    /// on the same card, or a voice authorisation code on the same card.
+    fn offline_seen(&self, card: &CardInput, request: &Request) -> bool {
+        let Request::OfflineSale { auth_code, .. } = request else { return false };
+        let account = card.account();
+        let ac = match card {
+            CardInput::Chip { icc_data, .. } | CardInput::Contactless { icc_data, .. } => cryptogram(icc_data),
+            _ => None,
+        };
+        self.records.values().filter(|r| r.kind == TxnKind::OfflineSale && r.status != TxnStatus::Declined).any(|r| {
+            let f = &r.template.fields;
+            if f.get(&2).map(String::as_str) != Some(account) {
+                return false;
+            }
+            match (&ac, auth_code) {
+                (Some(ac), _) => f.get(&55).and_then(|icc| cryptogram(icc)).as_ref() == Some(ac),
+                (None, Some(code)) => f.get(&38) == Some(code),
+                (None, None) => false,
+            }
+        })
     }
 
     /// The first send of a stored advice: the record is marked `in_flight` durably before its

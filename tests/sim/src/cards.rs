@@ -39,6 +39,20 @@ pub fn chip_tc() -> CardInput {
     }
 }
 
+/// The chip card after its offline approval number `atc` (its application transaction counter,
+/// 9F36): a TC (9F27 = 40) computed for that counter under the card's keys, as a real card gives
+/// a new one for every transaction. What tests that store several offline sales use.
+pub fn chip_tc_atc(atc: u16) -> CardInput {
+    let template = ICC_DATA.replacen("9F270180", "9F270140", 1).replacen("9F36020001", &format!("9F3602{atc:04X}"), 1);
+    let icc_data = crate::issuer::sign(&crate::issuer::test_issuer(), CHIP_PAN, "01", &template).expect("a signed TC");
+    match chip() {
+        CardInput::Chip { pan, track2, expiry, card_seq, .. } => {
+            CardInput::Chip { pan, track2, expiry, card_seq, icc_data }
+        }
+        _ => unreachable!(),
+    }
+}
+
 /// The same card tapped.
 pub fn contactless() -> CardInput {
     match chip() {

@@ -83,7 +83,7 @@ fn random_request(d: &mut Dice, p: &Pair) -> Request {
         // Offline sales: the card approved offline (TC); stored, then forwarded as advices.
         20 | 21 => Request::OfflineSale {
             amount: amount % 30_000 + 1,
-            card: cards::chip_tc(),
+            card: cards::chip_tc_atc(2 + d.below(60_000) as u16),
             reason: OfflineReason::CardApproved,
             offline_pin: false,
             auth_code: None,

@@ -23,8 +23,12 @@ fn signed_on(config: Config) -> Pair {
     p
 }
 
+/// Each offline sale a new card transaction: a new ATC, so a new TC.
+static ATC: std::sync::atomic::AtomicU16 = std::sync::atomic::AtomicU16::new(2);
+
 fn offline(amount: u64, reason: OfflineReason) -> Request {
-    Request::OfflineSale { amount, card: chip_tc(), reason, offline_pin: false, auth_code: None }
+    let card = cards::chip_tc_atc(ATC.fetch_add(1, std::sync::atomic::Ordering::Relaxed));
+    Request::OfflineSale { amount, card, reason, offline_pin: false, auth_code: None }
 }
 
 fn refused(p: &mut Pair, request: Request) -> OfflineEvent {
@@ -400,4 +404,31 @@ proptest::proptest! {
             }
         }
     }
+}
+
+#[test]
+fn the_same_offline_approval_handed_in_twice_is_one_payment() {
+    let mut p = signed_on(test_config());
+    p.acquirer.down = true;
+    p.run(Request::Sale { amount: 100, card: chip(), pin: pin() }).unwrap();
+    let same = || Request::OfflineSale {
+        amount: 1_200,
+        card: chip_tc(),
+        reason: OfflineReason::HostUnreachable,
+        offline_pin: false,
+        auth_code: None,
+    };
+    p.run(same()).unwrap();
+    // A double tap, or an app retrying after it lost the answer: the card's cryptogram is the
+    // same, so it is the same payment.
+    assert!(matches!(p.terminal.start(same(), p.now), Err(TerminalError::Duplicate { .. })));
+    // The card's next transaction (a new ATC, a new TC) is a new payment.
+    p.run(offline(1_200, OfflineReason::HostUnreachable)).unwrap();
+    assert_eq!(p.terminal.offline_owed().len(), 2);
+    // Forwarded, the first is still the same payment.
+    p.acquirer.down = false;
+    p.terminal.flush_pending(p.now);
+    p.settle();
+    assert!(matches!(p.terminal.start(same(), p.now), Err(TerminalError::Duplicate { .. })));
+    assert_eq!(offline_bookings(&p).len(), 2);
 }

@@ -12,7 +12,10 @@ use std::collections::BTreeMap;
 use poscore::report::{Period, ReportKind, ReportOptions, SettleResult};
 use poscore::store::MemoryStore;
 use poscore::terminal::{AuditEntry, Config, Event, OfflineReason, Request, TxnKind};
-use poscore_sim::cards::{chip, chip_tc, contactless, magstripe, pin, qr, wechat};
+use poscore_sim::cards::{chip, chip_tc_atc, contactless, magstripe, pin, qr, wechat};
+
+/// Each offline sale a new card transaction (ATC), so a new TC.
+static ATC: std::sync::atomic::AtomicU16 = std::sync::atomic::AtomicU16::new(2);
 use poscore_sim::pair::{test_config, Pair};
 use poscore_sim::{Fault, SplitMix as Dice};
 
@@ -56,7 +59,7 @@ fn business(p: &mut Pair, d: &mut Dice) {
         if d.percent(10) {
             let _ = p.run(Request::OfflineSale {
                 amount: 100 + d.below(5_000),
-                card: chip_tc(),
+                card: chip_tc_atc(ATC.fetch_add(1, std::sync::atomic::Ordering::Relaxed)),
                 reason: OfflineReason::CardApproved,
                 offline_pin: false,
                 auth_code: None,

@@ -9,7 +9,9 @@ import { spawnSim } from '../../gateway/gateway.js';
 
 // The card after it approved offline: cryptogram information data 9F27 = 40 (a TC).
 const tcCard = { ...chip, iccData: ICC.replace('9F270180', '9F270140') };
-const offline = (amount) => ({ type: 'offlineSale', amount, card: tcCard, reason: 'host_unreachable' });
+const offline = (amount, card = tcCard) => ({ type: 'offlineSale', amount, card, reason: 'host_unreachable' });
+// Another transaction of the card: another cryptogram (refused by a limit before any host sees it).
+const otherTc = { ...tcCard, iccData: tcCard.iccData.replace('9F26087D06967842784042', '9F26081122334455667788') };
 // The host is down: every connection is refused.
 const down = failingTransport(Object.assign(new Error('ECONNREFUSED'), { commFailure: 'connect_failed' }));
 
@@ -63,10 +65,12 @@ test('outage: stored offline, then forwarded before the next online sale', async
 
   // Over the limit: refused with the limit's diagnosis, nothing stored.
   assert.throws(
-    () => terminal.start(offline(10_001)),
+    () => terminal.start(offline(10_001, otherTc)),
     (e) => e instanceof TerminalError && e.code === 'terminal.offline_refused' && e.diagnosis.entry.code === 'T953',
   );
   assert.equal(terminal.pending().length, 1);
+  // The same offline approval handed in again is the same payment.
+  assert.throws(() => terminal.start(offline(1_234)), (e) => e instanceof TerminalError && e.code === 'terminal.duplicate');
 
   const next = await terminal.run(sale(300), tcp);
   assert.deepEqual(sent(next), ['0220', '0200'], JSON.stringify(next));

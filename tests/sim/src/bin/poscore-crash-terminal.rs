@@ -284,7 +284,7 @@ fn random_request(d: &mut Dice, t: &Terminal) -> Request {
         // The card approves offline (TC): stored, then forwarded as an advice (0220/0221).
         24 | 25 => Request::OfflineSale {
             amount,
-            card: cards::chip_tc(),
+            card: cards::chip_tc_atc(2 + d.below(60_000) as u16),
             reason: poscore::terminal::OfflineReason::CardApproved,
             offline_pin: false,
             auth_code: None,
