@@ -307,6 +307,15 @@ fn kill_dash_nine_a_real_terminal_process() {
         format!("terminal {} approved offline sales, host {} offline bookings", ours.len(), booked.len()),
     );
     let offline_sales = ours.len();
+    // Script result advices (0620) the card's completions owed: each one the terminal holds
+    // reached the host (repeats after a kill are answered the same, never lost).
+    let owed_0620 = records.iter().filter(|r| r["kind"] == "script_advice").count();
+    let got_0620: u32 = ledger.script_advices.values().sum();
+    check(
+        "every script result advice reached the host",
+        u64::from(got_0620) >= owed_0620 as u64 && ledger.script_advices.len() == owed_0620,
+        format!("terminal {owed_0620} advices, host {} originals / {got_0620} received", ledger.script_advices.len()),
+    );
     let mut resent = Vec::new();
     for ((batch, stan), n) in &acked {
         let now = ledger.reversal_requests.get(&(TID.to_owned(), batch.clone(), stan.clone())).copied().unwrap_or(0);
@@ -386,7 +395,7 @@ fn kill_dash_nine_a_real_terminal_process() {
     let reversed = rep["reversed"].as_array().map_or(0, Vec::len);
     let summary = format!(
         "kill9: {kills} kills, {requests} transactions, results: {} passed / {} failed invariants; host net {host_net}, \
-         terminal net {terminal_net}; {} bookings ({offline_sales} offline sales), {} settled batches, {} settlement repeats, {} double settlements, \
+         terminal net {terminal_net}; {} bookings ({offline_sales} offline sales, {owed_0620} script advices), {} settled batches, {} settlement repeats, {} double settlements, \
          {} bookings into closed batches, {} reversals journaled acknowledged, {} 0400s, track2 {} / PAN {} ({settled_pan_hits} in settled batches) / \
          PIN {} journal hits; seed {seed}, {elapsed:.1}s",
         checked - failures.len(),

@@ -14,7 +14,9 @@
 //!   from seed `S`: sign-on whenever not signed on, sales by chip, contactless, magstripe and
 //!   payment codes (5% with a wrong PIN), voids, refunds, pre-authorisations, completions and
 //!   their voids, balance inquiries, offline sales the card approved (stored, then forwarded as
-//!   advices), settlement about 1 in 15. Exhausted reversals are resolved
+//!   advices), settlement about 1 in 15; after a chip approval, sometimes the card's second
+//!   GENERATE AC (`complete_chip`: a TC, or an AAC that reverses it, with or without script
+//!   results that owe the host a 0620). Exhausted reversals are resolved
 //!   with `Retry`; an exhausted owed settlement is settled again. One JSON line per request and
 //!   per event on stdout, flushed at once.
 //! - `quiesce`: starts from the journal and delivers everything owed to the host (signs on when
@@ -173,7 +175,36 @@ fn run(a: &Args) -> i32 {
         match t.start(request, now_ms()) {
             Ok(id) => {
                 out(&json!({ "type": "request", "op": op, "id": id, "kind": kind, "batch": t.batch() }));
-                drv.run_until_idle(&mut t, &mut print_event);
+                let mut approved_chip = None;
+                drv.run_until_idle(&mut t, &mut |e| {
+                    if let Event::Approved { stan, kind: TxnKind::Sale, issuer_response: Some(_), .. } = e {
+                        approved_chip = Some(stan.clone());
+                    }
+                    print_event(e);
+                });
+                // The card's second GENERATE AC for a chip approval, now and then: a TC, an AAC
+                // (the approval is reversed), with or without issuer script results (a 0620 is then
+                // owed). Journaled like the rest, so a kill right after must lose nothing.
+                if let Some(stan) = approved_chip.filter(|_| d.percent(40)) {
+                    let done = poscore::terminal::ChipCompletion {
+                        cryptogram: "1122334455667788".into(),
+                        cid: if d.percent(15) { "00" } else { "40" }.into(),
+                        tvr: Some("0000000000".into()),
+                        tsi: Some("F800".into()),
+                        atc: Some("0002".into()),
+                        script_results: d.percent(50).then(|| "2000000001".into()),
+                    };
+                    match t.complete_chip(&stan, &done, now_ms()) {
+                        Ok(o) => {
+                            out(&json!({ "type": "chip_completed", "stan": stan, "outcome": format!("{o:?}") }));
+                            drv.run_until_idle(&mut t, &mut print_event);
+                        }
+                        Err(e) if halted(&e) => return 3,
+                        Err(e) => {
+                            out(&json!({ "type": "refused", "op": op, "kind": "complete_chip", "error": e.code() }))
+                        }
+                    }
+                }
             }
             Err(e) => {
                 out(&json!({ "type": "refused", "op": op, "kind": kind, "error": e.code() }));
