@@ -1247,7 +1247,7 @@ export class Terminal {
   ): Promise<TerminalEvent[]>;
 }
 
-/** **Node entry only** (`node:net`): one TCP connection per message, 2-byte length frames. */
+/** **Node only** (`node:net`): one TCP connection per message, 2-byte length frames. In a browser bundle the name exists but constructing it throws a TypeError: use WebSocketTransport or HttpTransport. */
 export class TcpTransport implements Transport {
   constructor(options: { host?: string; port: number; connectTimeoutMs?: number });
   send(bytes: Uint8Array): Promise<void>;

@@ -16,3 +16,16 @@ export function init(source) {
 }
 
 export { WebSocketTransport, HttpTransport } from './transport.js';
+
+/**
+ * The Node entry's TCP transport does not exist in a browser (no raw sockets): the name is
+ * exported so that code importing it bundles (a missing export breaks Vite and webpack builds),
+ * and constructing it says what to use instead.
+ */
+export class TcpTransport {
+  constructor() {
+    throw new TypeError(
+      'TcpTransport needs Node (node:net); in a browser use WebSocketTransport or HttpTransport through the gateway',
+    );
+  }
+}

@@ -111,7 +111,7 @@ pub fn run(args: ExplainArgs) -> poscore::Result<Output> {
     let request = Request::parse(&request)?;
     // A dotted key (or `general`) is a local failure; anything else is a code the host sent.
     let event = if code.contains('.') || code == "general" || code.starts_with("code:") {
-        Event::parse(&code)?
+        Context::from_key(request, &code)?.event
     } else {
         Event::HostResponse { code }
     };

@@ -82,7 +82,9 @@ fn io_error(what: &str, path: &std::path::Path, e: &dyn std::fmt::Display) -> po
 
 pub fn run(cmd: &ReceiptCmd) -> poscore::Result<Output> {
     let json_in = input::read_file(&cmd.from_json).map_err(|e| io_error("cannot read", &cmd.from_json, &e))?;
-    let data = ReceiptData::from_json(&json_in)?;
+    // The npm package hands records out with camelCase keys (`voucherNo`): the same record saved
+    // from a page renders here too. snake_casing is idempotent on the schema's own spelling.
+    let data = ReceiptData::from_json(&snake_keys(&json_in))?;
     let options = RenderOptions {
         width: cmd.width,
         lang: match cmd.lang {
@@ -124,4 +126,35 @@ pub fn run(cmd: &ReceiptCmd) -> poscore::Result<Output> {
         serde_json::Value::String(printable.clone())
     };
     Ok(Output::new(json!({"format": format, "bytes": bytes.len(), "output": value}), printable))
+}
+
+/// The JSON text with every object key snake-cased (`voucherNo` -> `voucher_no`); text that is
+/// not JSON is returned as it is, for the parser to report.
+fn snake_keys(text: &str) -> String {
+    fn walk(v: serde_json::Value) -> serde_json::Value {
+        match v {
+            serde_json::Value::Object(m) => serde_json::Value::Object(
+                m.into_iter()
+                    .map(|(k, v)| {
+                        let mut s = String::with_capacity(k.len() + 4);
+                        for c in k.chars() {
+                            if c.is_ascii_uppercase() {
+                                s.push('_');
+                                s.push(c.to_ascii_lowercase());
+                            } else {
+                                s.push(c);
+                            }
+                        }
+                        (s, walk(v))
+                    })
+                    .collect(),
+            ),
+            serde_json::Value::Array(a) => serde_json::Value::Array(a.into_iter().map(walk).collect()),
+            other => other,
+        }
+    }
+    match serde_json::from_str::<serde_json::Value>(text) {
+        Ok(v) => walk(v).to_string(),
+        Err(_) => text.to_owned(),
+    }
 }

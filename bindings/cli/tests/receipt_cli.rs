@@ -86,3 +86,42 @@ fn bad_record_is_an_error_with_a_code() {
     assert_eq!(e["error"]["code"], "receipt.bad_pan");
     assert!(!String::from_utf8_lossy(&out.stderr).contains("6212-3456"), "the PAN is not echoed");
 }
+
+/// A record as the npm package hands it out (camelCase keys: `voucherNo`) renders the same.
+#[test]
+fn a_camel_cased_record_from_the_npm_package_renders_the_same() {
+    fn camel(v: serde_json::Value) -> serde_json::Value {
+        match v {
+            serde_json::Value::Object(m) => serde_json::Value::Object(
+                m.into_iter()
+                    .map(|(k, v)| {
+                        let mut out = String::new();
+                        let mut up = false;
+                        for c in k.chars() {
+                            if c == '_' {
+                                up = true;
+                            } else if up {
+                                out.push(c.to_ascii_uppercase());
+                                up = false;
+                            } else {
+                                out.push(c);
+                            }
+                        }
+                        (out, camel(v))
+                    })
+                    .collect(),
+            ),
+            serde_json::Value::Array(a) => serde_json::Value::Array(a.into_iter().map(camel).collect()),
+            other => other,
+        }
+    }
+    let input = vectors().join("inputs/chip_sale.json");
+    let v: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&input).unwrap()).unwrap();
+    let path = std::env::temp_dir().join(format!("poscore-camel-{}.json", std::process::id()));
+    std::fs::write(&path, camel(v).to_string()).unwrap();
+    let snake = poscore(&["receipt", "--from-json", input.to_str().unwrap(), "--format", "text"]);
+    let camel_out = poscore(&["receipt", "--from-json", path.to_str().unwrap(), "--format", "text"]);
+    let _ = std::fs::remove_file(&path);
+    assert!(camel_out.status.success(), "{}", String::from_utf8_lossy(&camel_out.stderr));
+    assert_eq!(snake.stdout, camel_out.stdout);
+}

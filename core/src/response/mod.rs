@@ -540,9 +540,12 @@ impl Context {
 
     /// A local failure or host response from its portable key (see [`Event::parse`]):
     /// `comm.receive_timeout.after_send`, `printer.out_of_paper`, `code:94`, ... This is the form
-    /// the shared vectors and the JS/Kotlin surfaces use.
+    /// the shared vectors and the JS/Kotlin surfaces use. A bare field 39 code (two letters or
+    /// digits: `51`, `A0`) is taken as the host's answer, as people type it.
     pub fn from_key(request: Request, key: &str) -> Result<Self, ResponseError> {
-        Ok(Self { request, event: Event::parse(key)? })
+        let bare = key.len() == 2 && key.bytes().all(|b| b.is_ascii_alphanumeric());
+        let event = if bare { Event::HostResponse { code: key.to_owned() } } else { Event::parse(key)? };
+        Ok(Self { request, event })
     }
 }
 
@@ -663,6 +666,16 @@ impl fmt::Display for NextAction {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn a_bare_two_character_code_is_the_host_answer() {
+        let ctx = Context::from_key(Request::Financial, "51").unwrap();
+        assert_eq!(ctx.event, Event::HostResponse { code: "51".into() });
+        assert_eq!(Context::from_key(Request::Financial, "A0").unwrap().event.key(), "code:A0");
+        assert!(Context::from_key(Request::Financial, "5").is_err());
+        assert!(Context::from_key(Request::Financial, "comm").is_err());
+        assert!(Context::from_key(Request::Financial, "5 1").is_err());
+    }
+
     use super::*;
 
     #[test]

@@ -50,6 +50,7 @@ test('the bundled app initialises the wasm in Chromium and masks a PAN', async (
   assert.equal(await page.getAttribute('#out', 'data-state'), 'ok', await page.textContent('#out'));
   assert.equal(await page.textContent('#out'), '621234******1232');
   assert.match(await page.getAttribute('#out', 'data-version'), /^\d+\.\d+\.\d+/);
+  assert.equal(await page.getAttribute('#out', 'data-tcp'), 'refused', 'TcpTransport bundles and refuses with advice');
   await page.close();
 });
 

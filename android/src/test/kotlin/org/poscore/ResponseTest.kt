@@ -81,4 +81,10 @@ class ResponseTest {
         assertTrue(zh.explanation.operatorText.any { it in '\u4e00'..'\u9fff' })
         assertTrue(en.explanation.operatorText.all { it.code < 128 })
     }
+
+    @Test
+    fun aBareHostCodeDiagnosesLikeCodeNN() {
+        assertEquals(Response.diagnose("code:51"), Response.diagnose("51"))
+        org.junit.jupiter.api.assertThrows<PoscoreException> { Response.diagnose("5") }
+    }
 }
