@@ -456,11 +456,7 @@ struct ReportArgs {
 fn report(at: &TerminalAt, a: &ReportArgs) -> poscore::Result<Output> {
     use poscore::report::{Format, Lang, Period, ReportOptions};
     let (t, _, _) = open(at)?;
-    let lang = match a.lang.as_str() {
-        "zh" => Lang::Zh,
-        "en" => Lang::En,
-        other => return Err(bad("lang", format!("{other:?}: zh or en"))),
-    };
+    let lang = Lang::parse(&a.lang)?;
     let options = ReportOptions { width: a.width, lang };
     let format = match a.format.as_str() {
         "text" => Some(Format::Text),
@@ -500,10 +496,7 @@ fn report(at: &TerminalAt, a: &ReportArgs) -> poscore::Result<Output> {
         other => return Err(bad("kind", format!("{other:?}: settlement, totals or stats"))),
     };
     let text = if format == Some(Format::Escpos) {
-        bytes.iter().fold(String::new(), |mut s, b| {
-            let _ = write!(s, "{b:02X}");
-            s
-        })
+        poscore::iso8583::to_hex(&bytes)
     } else {
         String::from_utf8_lossy(&bytes).into_owned()
     };

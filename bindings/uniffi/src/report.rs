@@ -6,17 +6,7 @@ use poscore::report::{Format, Lang, ReportOptions, SettlementReport, StatsReport
 use crate::PoscoreError;
 
 fn options(width: u16, lang: &str) -> Result<ReportOptions, PoscoreError> {
-    let lang = match lang {
-        "zh" => Lang::Zh,
-        "en" => Lang::En,
-        other => {
-            return Err(PoscoreError::Report {
-                code: "report.bad_field".into(),
-                detail: format!("lang {other:?}: zh or en"),
-            })
-        }
-    };
-    Ok(ReportOptions { width, lang })
+    Ok(ReportOptions { width, lang: Lang::parse(lang)? })
 }
 
 fn format(format: &str) -> Result<Format, PoscoreError> {

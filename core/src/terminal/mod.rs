@@ -450,7 +450,8 @@ impl Terminal {
         self.keys.as_ref()?;
         // An offline advice waiting for an earlier one is not due on its own (forwarding is in
         // order): its timer would fire without anything to send.
-        let owed = self.due.iter().filter(|(k, _)| self.offline_turn(k)).map(|(_, &at)| at).min();
+        let next = self.offline_next();
+        let owed = self.due.iter().filter(|(k, _)| self.offline_turn(k, next)).map(|(_, &at)| at).min();
         let due = [owed, self.offline_age_deadline(), self.owed_alert_at()].into_iter().flatten().min();
         match self.keep_alive_at() {
             Some(at) => Some(due.map_or(at, |d| d.min(at))),

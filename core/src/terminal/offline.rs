@@ -139,19 +139,16 @@ impl Terminal {
         })
     }
 
-    /// Whether the owed record under `key` may be sent now: an offline advice waits for every
-    /// earlier one (forwarding is in order); anything else may.
-    pub(super) fn offline_turn(&self, key: &str) -> bool {
-        match self.records.get(key) {
-            Some(r) if r.kind == TxnKind::OfflineSale => {
-                self.records
-                    .iter()
-                    .find(|(_, r)| r.kind == TxnKind::OfflineSale && r.needs_delivery())
-                    .map(|(k, _)| k.as_str())
-                    == Some(key)
-            }
-            _ => true,
-        }
+    /// The journal key of the oldest offline advice still to be delivered: the only one that may
+    /// be sent (forwarding is in order). Found once per scheduling pass.
+    pub(super) fn offline_next(&self) -> Option<&str> {
+        self.records.iter().find(|(_, r)| r.kind == TxnKind::OfflineSale && r.needs_delivery()).map(|(k, _)| k.as_str())
+    }
+
+    /// Whether the owed record under `key` may be sent now, `next` being [`Self::offline_next`]:
+    /// an offline advice only in its turn, anything else always.
+    pub(super) fn offline_turn(&self, key: &str, next: Option<&str>) -> bool {
+        self.records.get(key).is_none_or(|r| r.kind != TxnKind::OfflineSale) || next == Some(key)
     }
 
     /// Accepts request `id`, an [`Request::OfflineSale`], or refuses it (nothing written).

@@ -107,6 +107,12 @@ fn method_of(r: &TxnRecord) -> String {
     }
 }
 
+/// The record's signed effect on the merchant's takings, as the batch totals count it
+/// ([`TxnKind::sign`]).
+fn net_of(r: &TxnRecord) -> i64 {
+    i64::from(r.kind.sign()) * i64::try_from(r.amount).unwrap_or(i64::MAX)
+}
+
 fn add(map: &mut BTreeMap<String, Figure>, name: String, net: i64) {
     let f = map.entry(name).or_insert((0, 0));
     f.0 = f.0.saturating_add(1);
@@ -127,22 +133,9 @@ fn merge(into: &mut BTreeMap<String, Figure>, from: &BTreeMap<String, Figure>) {
     }
 }
 
-/// Days since 1970-01-01 of a `YYYY-MM-DD` date (Hinnant's algorithm).
-fn days_from_civil(date: &str) -> Option<i64> {
-    let y: i64 = date.get(0..4)?.parse().ok()?;
-    let m: i64 = date.get(5..7)?.parse().ok()?;
-    let d: i64 = date.get(8..10)?.parse().ok()?;
-    let y = if m <= 2 { y - 1 } else { y };
-    let era = y.div_euclid(400);
-    let yoe = y - era * 400;
-    let doy = (153 * (m + if m > 2 { -3 } else { 9 }) + 2) / 5 + d - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    Some(era * 146_097 + doe - 719_468)
-}
-
 /// The ISO 8601 week of a date, `2026-W49`.
 pub(crate) fn iso_week(date: &str) -> Option<String> {
-    let days = days_from_civil(date)?;
+    let days = clock::days_from_civil(date)?;
     // 1970-01-01 was a Thursday; ISO weekdays run 1 (Monday) to 7.
     let weekday = (days + 3).rem_euclid(7) + 1;
     // The week's Thursday decides its year.
@@ -152,7 +145,7 @@ pub(crate) fn iso_week(date: &str) -> Option<String> {
         y
     };
     let year = year_of(thursday);
-    let jan1 = days_from_civil(&format!("{year:04}-01-01"))?;
+    let jan1 = clock::days_from_civil(&format!("{year:04}-01-01"))?;
     let week = (thursday - jan1) / 7 + 1;
     Some(format!("{year:04}-W{week:02}"))
 }
@@ -182,8 +175,7 @@ impl Terminal {
         let mut days: BTreeMap<String, DaySummary> = BTreeMap::new();
         for r in self.counted(batch) {
             let Some(txn) = txn_of(r.kind) else { continue };
-            let amount = i64::try_from(r.amount).unwrap_or(i64::MAX);
-            let net = if txn.is_credit() { -amount } else { amount };
+            let net = net_of(r);
             let d = days.entry(r.date.clone()).or_default();
             match txn {
                 ReportTxn::Refund => d.refunds = d.refunds.saturating_add(r.amount),
@@ -221,8 +213,7 @@ impl Terminal {
             let l = lines[usize::from(r.is_foreign())].entry(txn).or_insert((0, 0));
             l.0 = l.0.saturating_add(1);
             l.1 = l.1.saturating_add(r.amount);
-            let amount = i64::try_from(r.amount).unwrap_or(i64::MAX);
-            let net = if txn.is_credit() { -amount } else { amount };
+            let net = net_of(r);
             if let Some(b) = brand_of(r) {
                 add(&mut by_brand, b, net);
             }
@@ -355,6 +346,6 @@ mod tests {
         assert_eq!(iso_week("2024-12-30").as_deref(), Some("2025-W01"));
         assert_eq!(iso_week("2026-01-01").as_deref(), Some("2026-W01"));
         assert_eq!(iso_week("2027-01-01").as_deref(), Some("2026-W53"));
-        assert_eq!(days_from_civil("1970-01-01"), Some(0));
+        assert_eq!(clock::days_from_civil("1970-01-01"), Some(0));
     }
 }

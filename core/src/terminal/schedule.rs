@@ -56,7 +56,10 @@ impl Terminal {
                     t.records.get(k).is_some_and(|r| r.attempts == 0)
                 }
             };
-            let ready = |t: &Self, k: &str, at: u64| (at <= now || (front_waits && fresh(t, k))) && t.offline_turn(k);
+            let offline_next = self.offline_next();
+            let ready = |t: &Self, k: &str, at: u64| {
+                (at <= now || (front_waits && fresh(t, k))) && t.offline_turn(k, offline_next)
+            };
             let next = self
                 .due
                 .iter()

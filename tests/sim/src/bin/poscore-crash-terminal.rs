@@ -201,7 +201,7 @@ fn run(a: &Args) -> i32 {
                         }
                         Err(e) if halted(&e) => return 3,
                         Err(e) => {
-                            out(&json!({ "type": "refused", "op": op, "kind": "complete_chip", "error": e.code() }))
+                            out(&json!({ "type": "refused", "op": op, "kind": "complete_chip", "error": e.code() }));
                         }
                     }
                 }
