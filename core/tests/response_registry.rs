@@ -111,7 +111,17 @@ fn all_local_events() -> Vec<Event> {
     let phases = [P::BeforeSend, P::AfterSend, P::AfterApproval];
     let mut v = Vec::new();
     for phase in phases {
-        for error in [M::ConnectFailed, M::SendFailed, M::ReceiveTimeout, M::LineDropped] {
+        for error in [
+            M::ConnectFailed,
+            M::SendFailed,
+            M::ReceiveTimeout,
+            M::LineDropped,
+            M::TlsCertificateExpired,
+            M::TlsCertificateUntrusted,
+            M::TlsPinMismatch,
+            M::TlsNameMismatch,
+            M::TlsHandshakeFailed,
+        ] {
             v.push(Event::Comm { error, phase });
         }
         for error in [C::ChipFallback, C::MagstripeBadRead, C::CardRemoved, C::ChipDeclined] {

@@ -182,6 +182,16 @@ pub enum CommFailure {
     SendFailed,
     /// The connection closed or reset while waiting for the answer.
     LineDropped,
+    /// TLS handshake refused: the host certificate expired (nothing sent).
+    TlsCertificateExpired,
+    /// TLS handshake refused: the host certificate does not chain to the configured CA.
+    TlsCertificateUntrusted,
+    /// TLS handshake refused: no presented key matches a pin.
+    TlsPinMismatch,
+    /// TLS handshake refused: the certificate names another host.
+    TlsNameMismatch,
+    /// TLS handshake failed for another reason (version, cipher, client certificate).
+    TlsHandshakeFailed,
 }
 
 impl From<CommFailure> for CoreCommFailure {
@@ -190,6 +200,11 @@ impl From<CommFailure> for CoreCommFailure {
             CommFailure::ConnectFailed => Self::ConnectFailed,
             CommFailure::SendFailed => Self::SendFailed,
             CommFailure::LineDropped => Self::LineDropped,
+            CommFailure::TlsCertificateExpired => Self::TlsCertificateExpired,
+            CommFailure::TlsCertificateUntrusted => Self::TlsCertificateUntrusted,
+            CommFailure::TlsPinMismatch => Self::TlsPinMismatch,
+            CommFailure::TlsNameMismatch => Self::TlsNameMismatch,
+            CommFailure::TlsHandshakeFailed => Self::TlsHandshakeFailed,
         }
     }
 }

@@ -33,6 +33,17 @@ pub enum CommError {
     ReceiveTimeout,
     /// The connection closed or reset.
     LineDropped,
+    /// The TLS handshake failed: the acquirer's certificate expired (or the terminal's clock is
+    /// wrong).
+    TlsCertificateExpired,
+    /// The TLS handshake failed: the acquirer's certificate does not chain to a configured CA.
+    TlsCertificateUntrusted,
+    /// The TLS handshake failed: no presented key matches a pinned one.
+    TlsPinMismatch,
+    /// The TLS handshake failed: the certificate names another host.
+    TlsNameMismatch,
+    /// The TLS handshake failed for another reason (version, cipher, client certificate refused).
+    TlsHandshakeFailed,
 }
 
 /// Card reading failures.
@@ -222,6 +233,11 @@ names!(CommError {
     SendFailed = "send_failed",
     ReceiveTimeout = "receive_timeout",
     LineDropped = "line_dropped",
+    TlsCertificateExpired = "tls_certificate_expired",
+    TlsCertificateUntrusted = "tls_certificate_untrusted",
+    TlsPinMismatch = "tls_pin_mismatch",
+    TlsNameMismatch = "tls_name_mismatch",
+    TlsHandshakeFailed = "tls_handshake_failed",
 });
 names!(CardReadError {
     ChipFallback = "chip_fallback",

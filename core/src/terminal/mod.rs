@@ -485,21 +485,29 @@ impl Terminal {
         self.pump(now);
     }
 
-    /// The connection failed. `ConnectFailed` means nothing left the terminal (the request is
-    /// dropped as not sent); the others mean it may have (a reversal follows for reversible
-    /// requests).
+    /// The connection failed. `ConnectFailed` and the TLS handshake failures mean nothing left
+    /// the terminal (the request is dropped as not sent); `SendFailed` and `LineDropped` mean it
+    /// may have (a reversal follows for reversible requests).
     pub fn handle_comm_error(&mut self, failure: CommFailure, now: u64) {
         if self.halted.is_some() || self.inflight.is_none() {
             return;
         }
         self.now = now;
-        let (error, phase) = match failure {
-            CommFailure::ConnectFailed => (CommError::ConnectFailed, Phase::BeforeSend),
-            CommFailure::SendFailed => (CommError::SendFailed, Phase::AfterSend),
-            CommFailure::LineDropped => (CommError::LineDropped, Phase::AfterSend),
+        let error = match failure {
+            CommFailure::ConnectFailed => CommError::ConnectFailed,
+            CommFailure::SendFailed => CommError::SendFailed,
+            CommFailure::LineDropped => CommError::LineDropped,
+            CommFailure::TlsCertificateExpired => CommError::TlsCertificateExpired,
+            CommFailure::TlsCertificateUntrusted => CommError::TlsCertificateUntrusted,
+            CommFailure::TlsPinMismatch => CommError::TlsPinMismatch,
+            CommFailure::TlsNameMismatch => CommError::TlsNameMismatch,
+            CommFailure::TlsHandshakeFailed => CommError::TlsHandshakeFailed,
         };
+        let phase = if failure.before_send() { Phase::BeforeSend } else { Phase::AfterSend };
         self.decoder = FrameDecoder::new(self.frame.clone());
-        if failure == CommFailure::ConnectFailed {
+        // Nothing reached the host: for offline acceptance it is unreachable (a certificate the
+        // terminal refuses is as unreachable as a cable pulled out).
+        if failure.before_send() {
             self.host_unreachable.get_or_insert(now);
         }
         self.fail_inflight(response::Event::Comm { error, phase }, now);

@@ -685,6 +685,28 @@ pub enum CommFailure {
     SendFailed,
     /// The connection closed or reset while waiting for the response.
     LineDropped,
+    /// TLS: the acquirer's certificate has expired (or is not yet valid: check the terminal's
+    /// clock). Reported only for a handshake that failed, so nothing left the terminal.
+    TlsCertificateExpired,
+    /// TLS: the acquirer's certificate does not chain to a configured CA (handshake failed,
+    /// nothing sent).
+    TlsCertificateUntrusted,
+    /// TLS: no certificate the acquirer presented matches a pinned key (handshake failed,
+    /// nothing sent). Either the acquirer changed its key or something is intercepting the line.
+    TlsPinMismatch,
+    /// TLS: the acquirer's certificate is for another host name (handshake failed, nothing sent).
+    TlsNameMismatch,
+    /// TLS: the handshake failed for another reason (no common version or cipher suite, the
+    /// acquirer refused the terminal's client certificate, a protocol error); nothing sent.
+    TlsHandshakeFailed,
+}
+
+impl CommFailure {
+    /// Whether nothing of the request can have left the terminal: the connection or its TLS
+    /// handshake failed. A TLS error after the request was written is a [`CommFailure::LineDropped`].
+    pub fn before_send(self) -> bool {
+        !matches!(self, Self::SendFailed | Self::LineDropped)
+    }
 }
 
 /// Batch totals (field 48 of the 0500): debits are sales and completions, credits are voids and

@@ -3,7 +3,11 @@
 //! ```text
 //! poscore-sim [--port N] [--seed N] [--script MTI:FAULT,...] [--rates NAME=P,...] [--late-ms N]
 //!             [--ledger FILE] [--stdin-lifetime]
+//!             [--tls-cert PEM --tls-key PEM [--tls-client-ca PEM]]
 //! ```
+//! With `--tls-cert`/`--tls-key` it serves TLS 1.2/1.3 instead of plain TCP (the chain in the
+//! certificate file, leaf first); `--tls-client-ca` also requires a client certificate issued by
+//! that CA (mutual TLS). The first line then reads `{"port":N,"tls":true}`.
 //! Prints one line `{"port":N}` on stdout once listening, then serves until killed (or until
 //! stdin closes, when `--stdin-lifetime` is given). Faults in `--script` apply in order to the
 //! next request of that MTI (`0200:drop_response,0200:code:51,0400:late`); see
@@ -33,6 +37,7 @@ fn main() {
     let mut acq_script = Vec::new();
     let mut rates = poscore_sim::FaultRates::default();
     let mut ledger_file = None;
+    let (mut tls_cert, mut tls_key, mut tls_client_ca) = (None, None, None);
     let mut args = std::env::args().skip(1);
     while let Some(a) = args.next() {
         let mut val = |name: &str| args.next().unwrap_or_else(|| die(&format!("{name} needs a value")));
@@ -44,10 +49,13 @@ fn main() {
             "--script" => acq_script.extend(poscore_sim::parse_script(&val("--script")).unwrap_or_else(|e| die(&e))),
             "--rates" => rates = poscore_sim::FaultRates::parse(&val("--rates")).unwrap_or_else(|e| die(&e)),
             "--ledger" => ledger_file = Some(std::path::PathBuf::from(val("--ledger"))),
+            "--tls-cert" => tls_cert = Some(read_file(&val("--tls-cert"))),
+            "--tls-key" => tls_key = Some(read_file(&val("--tls-key"))),
+            "--tls-client-ca" => tls_client_ca = Some(read_file(&val("--tls-client-ca"))),
             "-h" | "--help" => {
                 println!(
                     "poscore-sim [--port N] [--seed N] [--script MTI:FAULT,...] [--rates NAME=P,...] [--late-ms N] \
-                     [--ledger FILE] [--stdin-lifetime]"
+                     [--ledger FILE] [--stdin-lifetime] [--tls-cert PEM --tls-key PEM [--tls-client-ca PEM]]"
                 );
                 return;
             }
@@ -61,8 +69,25 @@ fn main() {
     acq.rates = rates;
     acq.ledger_file = ledger_file;
     let acq = Arc::new(Mutex::new(acq));
-    let server = tcp::serve(port, Arc::clone(&acq), late_ms).unwrap_or_else(|e| die(&format!("cannot listen: {e}")));
-    println!("{{\"port\":{}}}", server.port);
+    let tls = match (tls_cert, tls_key) {
+        (None, None) if tls_client_ca.is_none() => None,
+        (Some(cert), Some(key)) => Some(
+            tcp::tls_server_config(&cert, &key, tls_client_ca.as_deref())
+                .unwrap_or_else(|e| die(&format!("TLS configuration: {e}"))),
+        ),
+        _ => die("TLS needs both --tls-cert and --tls-key"),
+    };
+    let secure = tls.is_some();
+    let server = match tls {
+        None => tcp::serve(port, Arc::clone(&acq), late_ms),
+        Some(config) => tcp::serve_tls(port, Arc::clone(&acq), late_ms, config),
+    }
+    .unwrap_or_else(|e| die(&format!("cannot listen: {e}")));
+    if secure {
+        println!("{{\"port\":{},\"tls\":true}}", server.port);
+    } else {
+        println!("{{\"port\":{}}}", server.port);
+    }
     let _ = std::io::stdout().flush();
     if stdin_lifetime {
         // Lines are read with a cap, as the CLI reads its inputs: a line that never ends must not
@@ -126,6 +151,10 @@ fn control(acq: &Mutex<Acquirer>, line: &str) -> Option<String> {
         }
         Err(e) => serde_json::json!({ "ok": false, "error": e }).to_string(),
     })
+}
+
+fn read_file(path: &str) -> Vec<u8> {
+    std::fs::read(path).unwrap_or_else(|e| die(&format!("{path}: {e}")))
 }
 
 fn die(msg: &str) -> ! {

@@ -1,4 +1,4 @@
-//! The simulator over loopback TCP: one thread per connection, std only.
+//! The simulator over loopback TCP (or TLS, [`serve_tls`]): one thread per connection.
 //!
 //! Each frame read is handed to the shared [`Acquirer`]; its [`Reply`] is played out on the
 //! socket: answers written (after their delay), the connection closed for a line drop, and a
@@ -40,6 +40,58 @@ impl Server {
 /// `max_delay_ms` (the in-process [`LATE_MS`]) are shortened to it, so a "late" answer arrives
 /// after the terminal's timeout without holding a thread for minutes.
 pub fn serve(port: u16, acquirer: Arc<Mutex<Acquirer>>, max_delay_ms: u64) -> std::io::Result<Server> {
+    serve_with(port, acquirer, max_delay_ms, None)
+}
+
+/// Like [`serve`], over TLS with `config` (see [`tls_server_config`]). A line drop closes the TCP
+/// connection without a TLS close_notify, as a cut line does.
+pub fn serve_tls(
+    port: u16,
+    acquirer: Arc<Mutex<Acquirer>>,
+    max_delay_ms: u64,
+    config: Arc<rustls::ServerConfig>,
+) -> std::io::Result<Server> {
+    serve_with(port, acquirer, max_delay_ms, Some(config))
+}
+
+/// A TLS server configuration from PEM: the certificate chain (leaf first), its key, and the
+/// CA(s) a client certificate must chain to when mutual TLS is asked for.
+pub fn tls_server_config(
+    cert_pem: &[u8],
+    key_pem: &[u8],
+    client_ca_pem: Option<&[u8]>,
+) -> Result<Arc<rustls::ServerConfig>, String> {
+    use rustls::pki_types::pem::PemObject as _;
+    use rustls::pki_types::{CertificateDer, PrivateKeyDer};
+    let provider = poscore::terminal::driver::tls::provider();
+    let chain =
+        CertificateDer::pem_slice_iter(cert_pem).collect::<Result<Vec<_>, _>>().map_err(|e| format!("cert: {e}"))?;
+    let key = PrivateKeyDer::from_pem_slice(key_pem).map_err(|e| format!("key: {e}"))?;
+    let builder = rustls::ServerConfig::builder_with_provider(provider.clone())
+        .with_safe_default_protocol_versions()
+        .map_err(|e| e.to_string())?;
+    let builder = match client_ca_pem {
+        None => builder.with_no_client_auth(),
+        Some(pem) => {
+            let mut roots = rustls::RootCertStore::empty();
+            for c in CertificateDer::pem_slice_iter(pem) {
+                roots.add(c.map_err(|e| format!("client ca: {e}"))?).map_err(|e| format!("client ca: {e}"))?;
+            }
+            let v = rustls::server::WebPkiClientVerifier::builder_with_provider(Arc::new(roots), provider)
+                .build()
+                .map_err(|e| format!("client ca: {e}"))?;
+            builder.with_client_cert_verifier(v)
+        }
+    };
+    builder.with_single_cert(chain, key).map(Arc::new).map_err(|e| e.to_string())
+}
+
+fn serve_with(
+    port: u16,
+    acquirer: Arc<Mutex<Acquirer>>,
+    max_delay_ms: u64,
+    tls: Option<Arc<rustls::ServerConfig>>,
+) -> std::io::Result<Server> {
     let listener = TcpListener::bind(("127.0.0.1", port))?;
     let port = listener.local_addr()?.port();
     let stop = Arc::new(AtomicBool::new(false));
@@ -51,14 +103,26 @@ pub fn serve(port: u16, acquirer: Arc<Mutex<Acquirer>>, max_delay_ms: u64) -> st
             }
             let Ok(conn) = conn else { continue };
             let acq = acquirer.clone();
-            std::thread::spawn(move || connection(conn, &acq, max_delay_ms));
+            let tls = tls.clone();
+            std::thread::spawn(move || {
+                let _ = conn.set_nodelay(true);
+                match tls.and_then(|c| rustls::ServerConnection::new(c).ok()) {
+                    None => connection(conn, &acq, max_delay_ms, |c: &TcpStream| {
+                        let _ = c.shutdown(Shutdown::Both);
+                    }),
+                    Some(server) => connection(rustls::StreamOwned::new(server, conn), &acq, max_delay_ms, |c| {
+                        let _ = c.sock.shutdown(Shutdown::Both);
+                    }),
+                }
+            });
         }
     });
     Ok(Server { port, stop, handle: Some(handle) })
 }
 
-fn connection(mut conn: TcpStream, acq: &Mutex<Acquirer>, max_delay_ms: u64) {
-    let _ = conn.set_nodelay(true);
+/// Serves one connection (plain or TLS; the TLS handshake runs on the first read). `cut` closes
+/// the line under it.
+fn connection<S: Read + Write>(mut conn: S, acq: &Mutex<Acquirer>, max_delay_ms: u64, cut: impl Fn(&S)) {
     let mut decoder = FrameDecoder::new(poscore::iso8583::FrameConfig::cup());
     let mut buf = [0u8; 4096];
     loop {
@@ -73,7 +137,7 @@ fn connection(mut conn: TcpStream, acq: &Mutex<Acquirer>, max_delay_ms: u64) {
         for r in replies {
             match r {
                 Reply::Refused | Reply::LineDrop => {
-                    let _ = conn.shutdown(Shutdown::Both);
+                    cut(&conn);
                     return;
                 }
                 Reply::Nothing => {}
@@ -83,7 +147,7 @@ fn connection(mut conn: TcpStream, acq: &Mutex<Acquirer>, max_delay_ms: u64) {
                         if d > 0 {
                             std::thread::sleep(Duration::from_millis(d));
                         }
-                        if conn.write_all(&bytes).is_err() {
+                        if conn.write_all(&bytes).and_then(|()| conn.flush()).is_err() {
                             return;
                         }
                     }
