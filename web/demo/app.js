@@ -187,7 +187,10 @@ function showReceipt(record) {
 
 /** Today's statistics (日报) as the core renders them: a table and an SVG chart, no script. */
 function showStatistics() {
-  const today = new Date().toLocaleDateString('sv-SE'); // YYYY-MM-DD, local
+  // The terminal's day (its config's utcOffsetMinutes, default UTC+8 as the core's), not the
+  // browser's: the core buckets the journal by the terminal's local date.
+  const offsetMinutes = config.utcOffsetMinutes ?? 480;
+  const today = new Date(Date.now() + offsetMinutes * 60_000).toISOString().slice(0, 10); // YYYY-MM-DD
   const frame = $('#stats');
   const stats = state.terminal.statistics('day', today, today);
   frame.srcdoc = report.statsHtml(stats, { lang: 'zh' });

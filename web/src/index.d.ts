@@ -1127,12 +1127,28 @@ export interface Transmit {
   stan: string;
 }
 
-export type CommFailure = 'connect_failed' | 'send_failed' | 'line_dropped';
+/**
+ * A refused TLS handshake to the acquirer: the handshake completes before anything is written,
+ * so each means nothing was sent (no reversal). Diagnosed T111 (certificate expired or not yet
+ * valid), T112 (not trusted), T113 (no pinned key matched), T114 (another host's name), T115
+ * (any other handshake failure). A TLS error after the request was written is `line_dropped`.
+ */
+export type TlsFailure =
+  | 'tls_certificate_expired'
+  | 'tls_certificate_untrusted'
+  | 'tls_pin_mismatch'
+  | 'tls_name_mismatch'
+  | 'tls_handshake_failed';
+
+/** `connect_failed` and the `TlsFailure`s: nothing was sent. `send_failed`, `line_dropped`: it may have been. */
+export type CommFailure = 'connect_failed' | 'send_failed' | 'line_dropped' | TlsFailure;
 
 /**
  * How `Terminal.run` reaches the acquirer: `send` opens a fresh connection and writes one frame
- * (reject with `err.commFailure` = `connect_failed` / `send_failed`); `receive` resolves one
- * whole frame, or null when `timeoutMs` passed, and rejects when the line dropped.
+ * (reject with `err.commFailure` = `connect_failed` / `send_failed` / a `TlsFailure`; any other
+ * rejection counts as `send_failed`); `receive` resolves one whole frame, or null when
+ * `timeoutMs` passed, and rejects when the line dropped (with a before-send `commFailure` when a
+ * gateway vouches it forwarded nothing).
  */
 export interface Transport {
   send(bytes: Uint8Array): Promise<void>;
@@ -1247,9 +1263,35 @@ export class Terminal {
   ): Promise<TerminalEvent[]>;
 }
 
-/** **Node only** (`node:net`): one TCP connection per message, 2-byte length frames. In a browser bundle the name exists but constructing it throws a TypeError: use WebSocketTransport or HttpTransport. */
+/**
+ * TLS to the acquirer (`TcpTransport`'s `tls`). Trust comes from `ca`, `pins` or both, never
+ * neither (refused with a TypeError: verification cannot be turned off):
+ * - `ca` only: the chain must end at one of these CAs and name the host;
+ * - `ca` and `pins`: as above, and some certificate of the chain must match a pin;
+ * - `pins` only: some presented certificate must match a pin; it anchors the chain, which is
+ *   verified up to it (signatures, dates), then the host name.
+ */
+export interface TlsOptions {
+  /** PEM: the CA certificate(s) the acquirer's certificate must chain to. */
+  ca?: string | Uint8Array | Array<string | Uint8Array>;
+  /** `sha256/<base64 of the SHA-256 of the certificate's SubjectPublicKeyInfo DER>`. */
+  pins?: string[];
+  /** PEM: the terminal's certificate chain, when the acquirer requires mutual TLS (with `key`). */
+  cert?: string | Uint8Array;
+  /** PEM: the private key of `cert`. */
+  key?: string | Uint8Array;
+  /** The name the acquirer's certificate must carry (and SNI); default the `host` connected to. */
+  servername?: string;
+}
+
+/**
+ * **Node only** (`node:net`, `node:tls`): one TCP connection per message, 2-byte length frames;
+ * over TLS 1.2/1.3 with `tls`, the handshake completed and the acquirer verified before the
+ * frame is written (a refusal rejects with a `TlsFailure`: nothing sent). In a browser bundle the
+ * name exists but constructing it throws a TypeError: use WebSocketTransport or HttpTransport.
+ */
 export class TcpTransport implements Transport {
-  constructor(options: { host?: string; port: number; connectTimeoutMs?: number });
+  constructor(options: { host?: string; port: number; connectTimeoutMs?: number; tls?: TlsOptions });
   send(bytes: Uint8Array): Promise<void>;
   receive(timeoutMs: number): Promise<Uint8Array | null>;
   close(): void;
@@ -1272,9 +1314,11 @@ export interface WebSocketLike {
 }
 
 /**
- * One WebSocket per message to a gateway that forwards it over TCP (browsers cannot open TCP):
- * each binary WebSocket message is one whole frame, length prefix included. Node 20 has no
- * global WebSocket: pass the `ws` package's class.
+ * One WebSocket per message to a gateway that forwards it over TCP or TLS (browsers cannot open
+ * TCP): each binary WebSocket message is one whole frame, length prefix included. A close with
+ * code 4502 is the gateway saying it forwarded nothing, its reason the `CommFailure`
+ * (`connect_failed` or a `TlsFailure`): reported as that, before or after `send`, no reversal.
+ * Node 20 has no global WebSocket: pass the `ws` package's class.
  */
 export class WebSocketTransport implements Transport {
   constructor(options: { url: string | URL; WebSocket?: new (url: string) => WebSocketLike; connectTimeoutMs?: number });
@@ -1286,9 +1330,10 @@ export class WebSocketTransport implements Transport {
 /**
  * One HTTP POST per message to a gateway (`application/octet-stream`, one frame each way).
  * A 504, 204 or empty body, or `receive`'s timeout, is "no answer after send" (`null`: the
- * engine reverses); a 502 with `x-poscore-forwarded: no`, or a network error, within
- * `sendGraceMs` of `send` is `connect_failed` (nothing to reverse); other failures after `send`
- * are a dropped line.
+ * engine reverses); a network error within `sendGraceMs` of `send` is `connect_failed`, and a
+ * 502 with `x-poscore-forwarded: no` is `connect_failed` or the `TlsFailure` its
+ * `x-poscore-comm-failure` header names (nothing to reverse); other failures after `send` are a
+ * dropped line.
  */
 export class HttpTransport implements Transport {
   constructor(options: { url: string | URL; fetch?: typeof fetch; gatewayTimeoutMs?: number; sendGraceMs?: number });

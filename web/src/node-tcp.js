@@ -1,37 +1,31 @@
 // Node only (exported from the Node entry, never from the browser one): a transport for
 // `Terminal.run` over TCP, one connection per message as UnionPay terminals use, frames with the
-// 2-byte big-endian length prefix the engine writes.
-import net from 'node:net';
+// 2-byte big-endian length prefix the engine writes; over TLS when given `tls` (node-tls.js says
+// what is verified and how a refused handshake is reported).
 import { nap } from './transport.js';
+import { openLine, tlsConfig } from './node-tls.js';
 
 const failure = (commFailure, message) => Object.assign(new Error(message), { commFailure });
 
 export class TcpTransport {
-  /** `host`, `port`, `connectTimeoutMs` (default 5000). */
-  constructor({ host = '127.0.0.1', port, connectTimeoutMs = 5000 }) {
+  #tls;
+  /**
+   * `host`, `port`, `connectTimeoutMs` (default 5000; TCP and the TLS handshake), `tls`
+   * (optional: `{ ca, pins, cert, key, servername }`, PEM strings or Buffers; `ca` and/or
+   * `pins` required). A `tls` that cannot verify the acquirer throws a TypeError here.
+   */
+  constructor({ host = '127.0.0.1', port, connectTimeoutMs = 5000, tls }) {
     Object.assign(this, { host, port, connectTimeoutMs });
+    this.#tls = tls === undefined ? null : tlsConfig(tls, host);
     this.socket = null;
   }
 
   /** Opens a fresh connection (closing the previous one) and writes the frame. */
   async send(bytes) {
     this.close();
-    const socket = await new Promise((resolve, reject) => {
-      const s = net.connect({ host: this.host, port: this.port });
-      const timer = setTimeout(() => {
-        s.destroy();
-        reject(failure('connect_failed', 'connect timeout'));
-      }, this.connectTimeoutMs);
-      s.once('connect', () => {
-        clearTimeout(timer);
-        resolve(s);
-      });
-      s.once('error', (e) => {
-        clearTimeout(timer);
-        reject(failure('connect_failed', e.message));
-      });
-    });
-    socket.setNoDelay(true);
+    // The handshake (and the verification of the acquirer) completes before the frame is
+    // written: a refusal rejects with connect_failed or a tls_* failure, nothing sent.
+    const socket = await openLine({ host: this.host, port: this.port, tls: this.#tls, timeoutMs: this.connectTimeoutMs });
     this.socket = socket;
     this.buffer = Buffer.alloc(0);
     this.closed = false;

@@ -4,9 +4,15 @@
 //
 // A transport is `{ send(bytes) -> Promise<void>, receive(timeoutMs) -> Promise<Uint8Array |
 // null>, close() }`: `send` opens a fresh connection per message (as UnionPay terminals do) and
-// rejects with `err.commFailure = 'connect_failed' | 'send_failed'` (any other rejection counts
-// as `send_failed`: only `connect_failed` vouches that nothing left); `receive` resolves `null`
-// when nothing arrived in time and rejects (line dropped) when the connection closed.
+// rejects with `err.commFailure = 'connect_failed' | 'send_failed'`, or one of the refused TLS
+// handshakes `'tls_certificate_expired' | 'tls_certificate_untrusted' | 'tls_pin_mismatch' |
+// 'tls_name_mismatch' | 'tls_handshake_failed'` (diagnosed T111-T115). Any other rejection counts
+// as `send_failed`: only `connect_failed` and the tls_* kinds vouch that nothing left (the
+// handshake completes before the frame is written; a TLS error after that is a dropped line).
+// `receive` resolves `null` when nothing arrived in time and rejects when the connection closed:
+// a line drop, unless the rejection's `commFailure` names one of those before-send kinds (a
+// gateway that vouches it forwarded nothing, e.g. after its TLS handshake to the acquirer was
+// refused).
 //
 // A store is any object with synchronous `get(key)`, `list(prefix)` and `apply(ops)`, and
 // optionally `flush()` returning a promise that resolves when every write so far is durable
@@ -18,11 +24,13 @@ import { call } from './errors.js';
 import { fromCore, jsKeyNames, toCore } from './convert.js';
 import { Key, rawKey } from './crypto.js';
 import { MemoryStore } from './store.js';
+import { TLS_FAILURES } from './transport.js';
 
 // The constructor's second argument that makes it `Terminal.recover` (module-private).
 const RECOVER = Symbol('recover');
 
-const COMM_FAILURES = new Set(['connect_failed', 'send_failed', 'line_dropped']);
+// A refused TLS handshake (TLS_FAILURES) means nothing was sent, like connect_failed: T111-T115.
+const COMM_FAILURES = new Set(['connect_failed', 'send_failed', 'line_dropped', ...TLS_FAILURES]);
 
 // Requests may spell their `type` tags in camelCase (`signOn`, `qrCode`), as JS does.
 const snakeTag = (v) => (typeof v === 'string' ? v.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`) : v);
@@ -110,7 +118,11 @@ export class Terminal {
   handleTimeout(now = Date.now()) {
     this.#inner.handleTimeout(now);
   }
-  /** `kind`: `connect_failed`, `send_failed` or `line_dropped`. */
+  /**
+   * `kind`: `connect_failed`, `send_failed`, `line_dropped`, or a refused TLS handshake
+   * (`tls_certificate_expired`, `tls_certificate_untrusted`, `tls_pin_mismatch`,
+   * `tls_name_mismatch`, `tls_handshake_failed`: nothing was sent, no reversal).
+   */
   handleCommError(kind, now = Date.now()) {
     call(() => this.#inner.handleCommError(String(kind), now));
   }
@@ -227,7 +239,8 @@ export class Terminal {
           await transport.send(tx.bytes);
         } catch (err) {
           // A plain Error may come after the bytes were written: unknown means "may have been
-          // sent", so the request is reversed. Only an explicit connect_failed says nothing left.
+          // sent", so the request is reversed. Only an explicit connect_failed (or a refused TLS
+          // handshake) says nothing left.
           this.handleCommError(COMM_FAILURES.has(err?.commFailure) ? err.commFailure : 'send_failed');
         }
         continue;
@@ -245,8 +258,10 @@ export class Terminal {
         let bytes;
         try {
           bytes = await transport.receive(deadline - now);
-        } catch {
-          this.handleCommError('line_dropped');
+        } catch (err) {
+          // A dropped line, unless the transport names the failure: a gateway may vouch that it
+          // forwarded nothing (its own connection or TLS handshake to the acquirer failed).
+          this.handleCommError(COMM_FAILURES.has(err?.commFailure) ? err.commFailure : 'line_dropped');
           continue;
         }
         if (bytes) this.handleReceived(bytes);

@@ -7,6 +7,33 @@ const failure = (commFailure, message, cause) =>
   Object.assign(new Error(message, cause === undefined ? undefined : { cause }), { commFailure });
 
 /**
+ * The communication failures of a refused TLS handshake to the acquirer (certificate expired or
+ * not yet valid, not trusted, no pinned key, another host's name, any other handshake failure):
+ * the handshake completes before anything is written, so each means nothing was sent (no
+ * reversal). The engine diagnoses them T111-T115.
+ */
+export const TLS_FAILURES = Object.freeze([
+  'tls_certificate_expired',
+  'tls_certificate_untrusted',
+  'tls_pin_mismatch',
+  'tls_name_mismatch',
+  'tls_handshake_failed',
+]);
+
+/**
+ * The gateway could not reach the acquirer and forwarded nothing. Over HTTP: status 502 with
+ * `x-poscore-forwarded: no` and the reason in the `x-poscore-comm-failure` header. Over a
+ * WebSocket (whose failed upgrade tells a page nothing): the gateway accepts the upgrade and
+ * closes at once with this application close code, the reason in the close reason.
+ */
+export const NOT_FORWARDED_CLOSE = 4502;
+export const COMM_FAILURE_HEADER = 'x-poscore-comm-failure';
+
+const NOT_SENT = new Set(['connect_failed', ...TLS_FAILURES]);
+/** What a gateway that forwarded nothing says it was (connect_failed when it does not say). */
+const notSent = (reason) => (NOT_SENT.has(reason) ? reason : 'connect_failed');
+
+/**
  * Waits `ms`, or less when woken: `setWaiter(wake)` receives the function that ends the wait
  * early (a frame arrived, the line closed) and `setWaiter(null)` when the time ran out. The
  * receive loops of every stream transport (WebSocket here, TCP in node-tcp.js) wait this way.
@@ -24,11 +51,14 @@ export const nap = (ms, setWaiter) =>
   });
 
 /**
- * One WebSocket per message to a gateway that forwards it to the acquirer over TCP: `send` opens
- * the socket and writes the frame as one binary message; `receive` resolves the next binary
+ * One WebSocket per message to a gateway that forwards it to the acquirer over TCP or TLS: `send`
+ * opens the socket and writes the frame as one binary message; `receive` resolves the next binary
  * message (one whole frame), null when `timeoutMs` passes, and rejects (line dropped) when the
- * socket closed with nothing to read. Node 20 has no global WebSocket: pass the `ws` package's
- * class as `WebSocket`.
+ * socket closed with nothing to read. A close with code 4502 (`NOT_FORWARDED_CLOSE`) is the
+ * gateway saying it forwarded nothing, its reason the failure (`connect_failed` or a tls_* kind,
+ * e.g. `tls_pin_mismatch` when the acquirer's certificate matched no pin): whether it arrives
+ * before or after `send`, it rejects with that before-send `commFailure`, so nothing is reversed.
+ * Node 20 has no global WebSocket: pass the `ws` package's class as `WebSocket`.
  */
 export class WebSocketTransport {
   /** `url` (`ws://host/ws`), `WebSocket` (default the global), `connectTimeoutMs` (default 5000). */
@@ -68,7 +98,8 @@ export class WebSocketTransport {
       ws.onerror = ws.onclose = (e) => {
         clearTimeout(timer);
         ws.onopen = ws.onerror = ws.onclose = null;
-        reject(failure('connect_failed', `WebSocket connect failed${e?.message ? `: ${e.message}` : ''}`));
+        const kind = e?.code === NOT_FORWARDED_CLOSE ? notSent(e.reason) : 'connect_failed';
+        reject(failure(kind, `WebSocket connect failed${e?.message ? `: ${e.message}` : ''}${kind === 'connect_failed' ? '' : ` (${kind})`}`));
       };
     });
     ws.onmessage = (e) => {
@@ -77,8 +108,10 @@ export class WebSocketTransport {
       wake();
     };
     ws.onerror = () => {};
-    ws.onclose = () => {
+    ws.onclose = (e) => {
       state.closed = true;
+      // The gateway forwarded nothing (its line to the acquirer failed): say why.
+      if (e?.code === NOT_FORWARDED_CLOSE) state.notForwarded = notSent(e.reason);
       wake();
     };
     this.socket = ws;
@@ -97,6 +130,7 @@ export class WebSocketTransport {
     for (;;) {
       if (!state || !this.socket) throw failure('line_dropped', 'no connection');
       if (state.frames.length) return state.frames.shift();
+      if (state.notForwarded) throw failure(state.notForwarded, `the gateway forwarded nothing: ${state.notForwarded}`);
       if (state.closed) throw failure('line_dropped', 'WebSocket closed');
       const left = deadline - Date.now();
       if (left <= 0) return null;
@@ -116,15 +150,22 @@ export class WebSocketTransport {
   }
 }
 
+/** The before-send failure a gateway's 502 `x-poscore-forwarded: no` names, or undefined. */
+const notForwarded = (res) =>
+  res.status === 502 && res.headers.get('x-poscore-forwarded') === 'no' ? notSent(res.headers.get(COMM_FAILURE_HEADER)) : undefined;
+
 /**
  * One HTTP POST per message to a gateway: `send` posts the frame (`application/octet-stream`,
  * with an `x-poscore-timeout-ms` header saying how long the gateway may wait for the acquirer)
  * and returns once the request is on its way; `receive(timeoutMs)` awaits the answer body.
  *
  * Mapping onto the engine's failures:
- * - `fetch` rejects within `sendGraceMs` (gateway unreachable, refused), or the gateway answers
- *   502 with `x-poscore-forwarded: no` within it (it could not reach the acquirer): `send`
- *   rejects `connect_failed`; nothing reached the host, so the engine reverses nothing.
+ * - `fetch` rejects within `sendGraceMs` (gateway unreachable, refused): `send` rejects
+ *   `connect_failed`; nothing reached the host, so the engine reverses nothing.
+ * - The gateway answers 502 with `x-poscore-forwarded: no` (it could not reach the acquirer, or
+ *   its TLS handshake to it was refused): `connect_failed`, or the kind its
+ *   `x-poscore-comm-failure` header names (`tls_pin_mismatch`, ...) — from `send` when the answer
+ *   came within `sendGraceMs`, else from `receive`; either way nothing was sent, no reversal.
  *   Otherwise `send` resolves after at most `sendGraceMs` and the rest is `receive`'s.
  * - 200 with a body: the answer frame.
  * - 504, 204 or an empty 200 body: the gateway waited and the acquirer said nothing — `null`,
@@ -178,9 +219,10 @@ export class HttpTransport {
       throw failure('connect_failed', `HTTP request failed: ${early.e?.message ?? early.e}`, early.e);
     }
     // The gateway says it could not reach the acquirer: the frame never left.
-    if (early?.r && early.r.status === 502 && early.r.headers.get('x-poscore-forwarded') === 'no') {
+    const refused = early?.r && notForwarded(early.r);
+    if (refused) {
       this.pending = null;
-      throw failure('connect_failed', 'the gateway could not reach the acquirer');
+      throw failure(refused, `the gateway could not reach the acquirer (${refused})`);
     }
   }
 
@@ -203,6 +245,8 @@ export class HttpTransport {
       if (first.e) throw failure('line_dropped', `HTTP request failed: ${first.e?.message ?? first.e}`, first.e);
       const res = first.r;
       if (res.status === 504 || res.status === 204) return this.#done(null);
+      const refused = notForwarded(res);
+      if (refused) throw failure(refused, `the gateway could not reach the acquirer (${refused})`);
       if (!res.ok) throw failure('line_dropped', `gateway answered HTTP ${res.status}`);
       const body = await Promise.race([res.arrayBuffer().then((b) => ({ b }), (e) => ({ e })), timedOut]);
       if (body.timeout) return this.#abort();

@@ -20,6 +20,7 @@ mod receipt;
 mod sim;
 mod store;
 mod terminal;
+mod tls;
 
 #[derive(Debug, Parser)]
 #[command(name = "poscore", version, about = "Portable POS payment core: tools and demo")]
@@ -77,6 +78,9 @@ enum Command {
     /// void, refund, pre-auth, balance, settle, pending, flush, log, reprint.
     #[command(subcommand)]
     Terminal(terminal::TerminalCmd),
+    /// TLS helpers: the `sha256/` pins of certificates, for the terminal's `tls.pins`.
+    #[command(subcommand)]
+    Tls(tls::TlsCmd),
 }
 
 /// What a subcommand produced: a JSON value and its text rendering.
@@ -109,6 +113,7 @@ fn run(command: Command) -> poscore::Result<Output> {
         Command::Emv(c) => emv::run(c),
         Command::Store(c) => store::run(c),
         Command::Terminal(c) => terminal::run(c),
+        Command::Tls(c) => tls::run(&c),
         Command::Batch | Command::Sim(_) => unreachable!("handled in main"),
     }
 }

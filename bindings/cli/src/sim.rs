@@ -1,4 +1,4 @@
-//! `poscore sim`: serve the acquirer simulator on loopback TCP (same as the `poscore-sim`
+//! `poscore sim`: serve the acquirer simulator on loopback TCP or TLS (same as the `poscore-sim`
 //! binary), for end-to-end tests that only have the `poscore` binary at hand.
 
 use std::io::Write as _;
@@ -29,6 +29,15 @@ pub struct SimArgs {
     /// atomically after every request: what a test or an integrator reconciles against.
     #[arg(long, value_name = "FILE")]
     ledger: Option<std::path::PathBuf>,
+    /// Serve TLS with this certificate chain (PEM, leaf first) instead of plain TCP.
+    #[arg(long, value_name = "PEM", requires = "tls_key")]
+    tls_cert: Option<std::path::PathBuf>,
+    /// The private key of `--tls-cert` (PEM).
+    #[arg(long, value_name = "PEM", requires = "tls_cert")]
+    tls_key: Option<std::path::PathBuf>,
+    /// Require a client certificate issued by this CA (mutual TLS).
+    #[arg(long, value_name = "PEM", requires = "tls_cert")]
+    tls_client_ca: Option<std::path::PathBuf>,
 }
 
 /// Serves until killed (or stdin closes with `--stdin-lifetime`).
@@ -38,8 +47,14 @@ pub fn run(a: &SimArgs) -> Result<(), String> {
         acq.push_fault(mti.as_deref(), fault);
     }
     acq.ledger_file.clone_from(&a.ledger);
-    let server = tcp::serve(a.port, Arc::new(Mutex::new(acq)), a.late_ms).map_err(|e| format!("cannot listen: {e}"))?;
-    println!("{{\"port\":{}}}", server.port);
+    let tls = match (&a.tls_cert, &a.tls_key) {
+        (Some(cert), Some(key)) => Some(tcp::tls_server_config_files(cert, key, a.tls_client_ca.as_deref())?),
+        _ => None,
+    };
+    let secure = tls.is_some();
+    let server =
+        tcp::serve_opt(a.port, Arc::new(Mutex::new(acq)), a.late_ms, tls).map_err(|e| format!("cannot listen: {e}"))?;
+    println!("{}", tcp::listening_line(server.port, secure));
     let _ = std::io::stdout().flush();
     if a.stdin_lifetime {
         // Discard whatever arrives without keeping it (a line that never ends must not grow a

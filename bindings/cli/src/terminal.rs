@@ -18,6 +18,16 @@
 //! ```
 //! `config` is the engine's `Config` (see `docs/terminal.md`); `profile` the response-code
 //! profile (`unionpay`, the default, or `iso`).
+//!
+//! `"tls"` turns on TLS to the host (see `poscore::terminal::driver::tls`): at least one of
+//! `ca_file` (PEM CA bundle) and `pins` (`sha256/<base64>`, from `poscore tls pin`); for mutual
+//! TLS `client_cert_file` and `client_key_file`; `server_name` when the certificate names the
+//! host otherwise than the address does:
+//! ```json
+//! "tls": { "ca_file": "acquirer-ca.pem", "pins": ["sha256/IW09oHE5LXlC5GBXT35ehWAd4Ll+TsHcbT3xZwWAo1I="],
+//!          "client_cert_file": "terminal.pem", "client_key_file": "terminal.key",
+//!          "server_name": "pos.acquirer.example" }
+//! ```
 
 use std::fmt::Write as _;
 use std::net::SocketAddr;
@@ -30,6 +40,7 @@ use poscore::receipt::{self, ReceiptCopy, ReceiptData, RenderOptions};
 use poscore::response::{Lang, Registry};
 use poscore::rng::SystemRng;
 use poscore::store::file::FileStore;
+use poscore::terminal::driver::tls::{TlsConnector, TlsOptions};
 use poscore::terminal::driver::{now_ms, TcpDriver};
 use poscore::terminal::{CardInput, Config, Event, LogQuery, PinInput, Request, Terminal, TerminalError};
 use serde::Deserialize;
@@ -53,6 +64,43 @@ struct TerminalFile {
     /// Response-code profile.
     #[serde(default = "default_profile")]
     profile: String,
+    /// TLS to the host; absent: plain TCP.
+    #[serde(default)]
+    tls: Option<TlsFile>,
+}
+
+/// The `tls` section of the config file.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct TlsFile {
+    #[serde(default)]
+    ca_file: Option<PathBuf>,
+    #[serde(default)]
+    pins: Vec<String>,
+    #[serde(default)]
+    client_cert_file: Option<PathBuf>,
+    #[serde(default)]
+    client_key_file: Option<PathBuf>,
+    #[serde(default)]
+    server_name: Option<String>,
+}
+
+/// Largest PEM file read (a CA bundle of a few hundred certificates).
+const MAX_PEM: u64 = 1 << 20;
+
+impl TlsFile {
+    fn connector(&self, host: &str) -> poscore::Result<TlsConnector> {
+        let read =
+            |p: &Path| input::read_file_bytes(p, MAX_PEM).map_err(|e| bad("tls", format!("{}: {e}", p.display())));
+        let opts = TlsOptions {
+            ca_pem: self.ca_file.as_deref().map(read).transpose()?,
+            pins: self.pins.clone(),
+            client_cert_pem: self.client_cert_file.as_deref().map(read).transpose()?,
+            client_key_pem: self.client_key_file.as_deref().map(read).transpose()?.map(zeroize::Zeroizing::new),
+            server_name: self.server_name.clone(),
+        };
+        TlsConnector::new(&opts, host).map_err(|e| bad("tls", e.to_string()))
+    }
 }
 
 fn default_connect_ms() -> u64 {
@@ -282,7 +330,10 @@ fn open(at: &TerminalAt) -> poscore::Result<(Terminal, TcpDriver, TerminalFile)>
         other => return Err(bad("profile", format!("unknown profile {other:?} (unionpay, iso)"))),
     };
     t.set_registry(registry);
-    let mut driver = TcpDriver::new(addr);
+    let mut driver = match &file.tls {
+        None => TcpDriver::new(addr),
+        Some(tls) => TcpDriver::with_tls(addr, tls.connector(&addr.ip().to_string())?),
+    };
     driver.connect_timeout = Duration::from_millis(file.connect_timeout_ms);
     Ok((t, driver, file))
 }

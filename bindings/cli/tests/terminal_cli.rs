@@ -4,47 +4,18 @@
 //! when the next command runs. The simulator keeps its ledger in a file (`--ledger`) to
 //! reconcile against.
 
-use std::io::{BufRead, BufReader, Write};
+use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 mod common;
-use common::TempDir;
+use common::{Sim, TempDir};
 
-/// `poscore sim` on a free port; dies with the test (stdin lifetime).
-struct Sim {
-    child: Child,
-    port: u16,
-    ledger: PathBuf,
-}
-
-impl Sim {
-    fn start(dir: &Path, script: &str) -> Self {
-        let ledger = dir.join(format!("ledger-{}.json", script.replace([':', ','], "_")));
-        let mut child = Command::new(env!("CARGO_BIN_EXE_poscore"))
-            .args(["sim", "--port", "0", "--stdin-lifetime", "--late-ms", "300", "--script", script, "--ledger"])
-            .arg(&ledger)
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .spawn()
-            .expect("poscore sim");
-        let mut line = String::new();
-        BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).unwrap();
-        let port = serde_json::from_str::<serde_json::Value>(&line).unwrap()["port"].as_u64().unwrap() as u16;
-        Self { child, port, ledger }
-    }
-
-    fn ledger(&self) -> serde_json::Value {
-        serde_json::from_str(&std::fs::read_to_string(&self.ledger).unwrap_or_else(|_| "{}".into())).unwrap()
-    }
-}
-
-impl Drop for Sim {
-    fn drop(&mut self) {
-        drop(self.child.stdin.take());
-        let _ = self.child.wait();
-    }
+/// `poscore sim` with `script` (its faults), its ledger in `dir`.
+fn sim(dir: &Path, script: &str) -> Sim {
+    let ledger = dir.join(format!("ledger-{}.json", script.replace([':', ','], "_")));
+    Sim::start(ledger, &["--script".as_ref(), script.as_ref()])
 }
 
 /// Writes the config (pointing at `port`), the TMK file and the sealing key file under `dir`.
@@ -103,7 +74,7 @@ fn sent(v: &serde_json::Value) -> Vec<String> {
 #[test]
 fn sign_on_sale_log_reprint_against_poscore_sim() {
     let dir = TempDir::new("day");
-    let sim = Sim::start(&dir.0, "");
+    let sim = sim(&dir.0, "");
     let (config, key) = setup(&dir.0, sim.port, 5_000);
     let data = dir.0.join("data");
     let t = |args: &[&str], stdin: Option<&str>| terminal(args, &config, &data, &key, stdin);
@@ -167,7 +138,7 @@ fn sign_on_sale_log_reprint_against_poscore_sim() {
 fn a_killed_terminal_sends_its_pending_reversal_first_on_the_next_command() {
     let dir = TempDir::new("kill");
     // The host books the first sale and never answers it.
-    let sim = Sim::start(&dir.0, "0200:drop_response");
+    let sim = sim(&dir.0, "0200:drop_response");
     let (config, key) = setup(&dir.0, sim.port, 20_000);
     let data = dir.0.join("data");
     assert!(terminal(&["sign-on"], &config, &data, &key, None).0);

@@ -448,15 +448,26 @@ impl Terminal {
             return Some(i.deadline);
         }
         self.keys.as_ref()?;
-        // An offline advice waiting for an earlier one is not due on its own (forwarding is in
-        // order): its timer would fire without anything to send.
-        let next = self.offline_next();
-        let owed = self.due.iter().filter(|(k, _)| self.offline_turn(k, next)).map(|(_, &at)| at).min();
-        let due = [owed, self.offline_age_deadline(), self.owed_alert_at()].into_iter().flatten().min();
+        let due =
+            [self.next_delivery_at(), self.offline_age_deadline(), self.owed_alert_at()].into_iter().flatten().min();
         match self.keep_alive_at() {
             Some(at) => Some(due.map_or(at, |d| d.min(at))),
             None => due,
         }
+    }
+
+    /// When the next owed message (a reversal or an offline advice) is due to be sent, if any:
+    /// the timers a driver waits for to deliver what is owed, without the keep-alive echo that
+    /// would keep it waiting for ever.
+    pub fn next_delivery_at(&self) -> Option<u64> {
+        if self.halted.is_some() {
+            return None;
+        }
+        self.keys.as_ref()?;
+        // An offline advice waiting for an earlier one is not due on its own (forwarding is in
+        // order): its timer would fire without anything to send.
+        let next = self.offline_next();
+        self.due.iter().filter(|(k, _)| self.offline_turn(k, next)).map(|(_, &at)| at).min()
     }
 
     /// When the keep-alive echo test is due, if it is on and the engine is idle.

@@ -49,9 +49,9 @@ fn main() {
             "--script" => acq_script.extend(poscore_sim::parse_script(&val("--script")).unwrap_or_else(|e| die(&e))),
             "--rates" => rates = poscore_sim::FaultRates::parse(&val("--rates")).unwrap_or_else(|e| die(&e)),
             "--ledger" => ledger_file = Some(std::path::PathBuf::from(val("--ledger"))),
-            "--tls-cert" => tls_cert = Some(read_file(&val("--tls-cert"))),
-            "--tls-key" => tls_key = Some(read_file(&val("--tls-key"))),
-            "--tls-client-ca" => tls_client_ca = Some(read_file(&val("--tls-client-ca"))),
+            "--tls-cert" => tls_cert = Some(std::path::PathBuf::from(val("--tls-cert"))),
+            "--tls-key" => tls_key = Some(std::path::PathBuf::from(val("--tls-key"))),
+            "--tls-client-ca" => tls_client_ca = Some(std::path::PathBuf::from(val("--tls-client-ca"))),
             "-h" | "--help" => {
                 println!(
                     "poscore-sim [--port N] [--seed N] [--script MTI:FAULT,...] [--rates NAME=P,...] [--late-ms N] \
@@ -72,22 +72,15 @@ fn main() {
     let tls = match (tls_cert, tls_key) {
         (None, None) if tls_client_ca.is_none() => None,
         (Some(cert), Some(key)) => Some(
-            tcp::tls_server_config(&cert, &key, tls_client_ca.as_deref())
+            tcp::tls_server_config_files(&cert, &key, tls_client_ca.as_deref())
                 .unwrap_or_else(|e| die(&format!("TLS configuration: {e}"))),
         ),
         _ => die("TLS needs both --tls-cert and --tls-key"),
     };
     let secure = tls.is_some();
-    let server = match tls {
-        None => tcp::serve(port, Arc::clone(&acq), late_ms),
-        Some(config) => tcp::serve_tls(port, Arc::clone(&acq), late_ms, config),
-    }
-    .unwrap_or_else(|e| die(&format!("cannot listen: {e}")));
-    if secure {
-        println!("{{\"port\":{},\"tls\":true}}", server.port);
-    } else {
-        println!("{{\"port\":{}}}", server.port);
-    }
+    let server =
+        tcp::serve_opt(port, Arc::clone(&acq), late_ms, tls).unwrap_or_else(|e| die(&format!("cannot listen: {e}")));
+    println!("{}", tcp::listening_line(server.port, secure));
     let _ = std::io::stdout().flush();
     if stdin_lifetime {
         // Lines are read with a cap, as the CLI reads its inputs: a line that never ends must not
@@ -151,10 +144,6 @@ fn control(acq: &Mutex<Acquirer>, line: &str) -> Option<String> {
         }
         Err(e) => serde_json::json!({ "ok": false, "error": e }).to_string(),
     })
-}
-
-fn read_file(path: &str) -> Vec<u8> {
-    std::fs::read(path).unwrap_or_else(|e| die(&format!("{path}: {e}")))
 }
 
 fn die(msg: &str) -> ! {

@@ -40,18 +40,18 @@ impl Server {
 /// `max_delay_ms` (the in-process [`LATE_MS`]) are shortened to it, so a "late" answer arrives
 /// after the terminal's timeout without holding a thread for minutes.
 pub fn serve(port: u16, acquirer: Arc<Mutex<Acquirer>>, max_delay_ms: u64) -> std::io::Result<Server> {
-    serve_with(port, acquirer, max_delay_ms, None)
+    serve_opt(port, acquirer, max_delay_ms, None)
 }
 
 /// Like [`serve`], over TLS with `config` (see [`tls_server_config`]). A line drop closes the TCP
-/// connection without a TLS close_notify, as a cut line does.
+/// connection without a TLS `close_notify`, as a cut line does.
 pub fn serve_tls(
     port: u16,
     acquirer: Arc<Mutex<Acquirer>>,
     max_delay_ms: u64,
     config: Arc<rustls::ServerConfig>,
 ) -> std::io::Result<Server> {
-    serve_with(port, acquirer, max_delay_ms, Some(config))
+    serve_opt(port, acquirer, max_delay_ms, Some(config))
 }
 
 /// A TLS server configuration from PEM: the certificate chain (leaf first), its key, and the
@@ -86,7 +86,28 @@ pub fn tls_server_config(
     builder.with_single_cert(chain, key).map(Arc::new).map_err(|e| e.to_string())
 }
 
-fn serve_with(
+/// Reads the PEM files of [`tls_server_config`] (a certificate chain, its key, the client CA).
+pub fn tls_server_config_files(
+    cert: &std::path::Path,
+    key: &std::path::Path,
+    client_ca: Option<&std::path::Path>,
+) -> Result<Arc<rustls::ServerConfig>, String> {
+    let read = |p: &std::path::Path| std::fs::read(p).map_err(|e| format!("{}: {e}", p.display()));
+    let ca = client_ca.map(read).transpose()?;
+    tls_server_config(&read(cert)?, &read(key)?, ca.as_deref())
+}
+
+/// The line a serving simulator prints first: `{"port":N}`, `{"port":N,"tls":true}` over TLS.
+pub fn listening_line(port: u16, tls: bool) -> String {
+    if tls {
+        format!("{{\"port\":{port},\"tls\":true}}")
+    } else {
+        format!("{{\"port\":{port}}}")
+    }
+}
+
+/// [`serve`] or [`serve_tls`], as `tls` says.
+pub fn serve_opt(
     port: u16,
     acquirer: Arc<Mutex<Acquirer>>,
     max_delay_ms: u64,

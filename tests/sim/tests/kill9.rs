@@ -16,6 +16,10 @@
 //!
 //! Every violated invariant is listed (not only the first) before the test fails.
 //!
+//! The same test runs a second time over TLS (`poscore-sim --tls-cert`, the terminal verifying
+//! the simulator's certificate against the test CA of `examples/pki`): a kill can now land in a
+//! handshake as well.
+//!
 //! `POSCORE_KILL9_RUNS` (default 25) sets the number of kills, `POSCORE_KILL9_SEED` the seed
 //! (default: from the clock; printed). `scripts/crash-long` runs it with hundreds of kills.
 //! The working directory (journal, per-run logs, the ledger) is under `CARGO_TARGET_TMPDIR`;
@@ -29,6 +33,10 @@ use std::sync::mpsc::{Receiver, RecvTimeoutError};
 use std::time::{Duration, Instant};
 
 use poscore_sim::{Ledger, SplitMix as Dice};
+
+#[path = "../examples/pki/mod.rs"]
+#[allow(dead_code)]
+mod pki;
 use serde_json::Value;
 
 const SIM: &str = env!("CARGO_BIN_EXE_poscore-sim");
@@ -59,11 +67,16 @@ struct Simulator {
 }
 
 impl Simulator {
-    fn start(seed: u64, ledger_file: &Path) -> Self {
-        let mut child = Command::new(SIM)
-            .args(["--port", "0", "--seed", &seed.to_string(), "--stdin-lifetime", "--late-ms", "600"])
+    /// Serves TLS with the certificate and key in `pki` (`server.pem`, `server.key`) if given.
+    fn start(seed: u64, ledger_file: &Path, pki: Option<&Path>) -> Self {
+        let mut cmd = Command::new(SIM);
+        cmd.args(["--port", "0", "--seed", &seed.to_string(), "--stdin-lifetime", "--late-ms", "600"])
             .args(["--rates", RATES, "--ledger"])
-            .arg(ledger_file)
+            .arg(ledger_file);
+        if let Some(dir) = pki {
+            cmd.arg("--tls-cert").arg(dir.join("server.pem")).arg("--tls-key").arg(dir.join("server.key"));
+        }
+        let mut child = cmd
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .stderr(Stdio::inherit())
@@ -168,19 +181,40 @@ fn str_of(v: &Value, k: &str) -> String {
 }
 
 #[test]
-#[allow(clippy::too_many_lines)]
 fn kill_dash_nine_a_real_terminal_process() {
+    kill_dash_nine(false);
+}
+
+#[test]
+fn kill_dash_nine_a_real_terminal_process_over_tls() {
+    kill_dash_nine(true);
+}
+
+#[allow(clippy::too_many_lines)]
+fn kill_dash_nine(tls: bool) {
     let runs: u64 = std::env::var("POSCORE_KILL9_RUNS").ok().and_then(|v| v.parse().ok()).unwrap_or(25);
     let seed: u64 = std::env::var("POSCORE_KILL9_SEED").ok().and_then(|v| v.parse().ok()).unwrap_or_else(|| {
         std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(1, |d| d.as_secs() % 1_000_000)
     });
     let started = Instant::now();
-    let work = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join(format!("kill9-{seed}-{}", std::process::id()));
+    let work = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join(format!(
+        "kill9{}-{seed}-{}",
+        if tls { "-tls" } else { "" },
+        std::process::id()
+    ));
     let _ = std::fs::remove_dir_all(&work);
     std::fs::create_dir_all(&work).expect("work dir");
+    // Over TLS: the test PKI in the work dir, the simulator presenting `server`, the terminal
+    // trusting `ca.pem`.
+    let pki_dir = work.join("pki");
+    if tls {
+        pki::write(&pki_dir).expect("write the test PKI");
+    }
+    let tls_args: Vec<String> =
+        if tls { vec!["--tls-ca".into(), pki_dir.join("ca.pem").to_str().expect("utf-8 path").into()] } else { vec![] };
     let journal = work.join("journal");
     let dir = journal.to_str().expect("utf-8 path").to_owned();
-    let mut sim = Simulator::start(seed, &work.join("ledger.json"));
+    let mut sim = Simulator::start(seed, &work.join("ledger.json"), tls.then_some(pki_dir.as_path()));
     let port = sim.port.to_string();
     let mut d = Dice(seed ^ 0x6B69_6C6C_3921);
 
@@ -204,6 +238,7 @@ fn kill_dash_nine_a_real_terminal_process() {
         let run_seed = seed.wrapping_mul(1_000_003).wrapping_add(run);
         let child = Command::new(TERMINAL)
             .args(["run", "--dir", &dir, "--port", &port, "--seed", &run_seed.to_string()])
+            .args(&tls_args)
             .stdout(std::fs::File::create(&log).expect("log file"))
             .stderr(std::fs::File::create(log.with_extension("err")).expect("err file"))
             .spawn()
@@ -213,7 +248,10 @@ fn kill_dash_nine_a_real_terminal_process() {
         std::thread::sleep(Duration::from_millis(life));
         if let Some(status) = child.0.try_wait().expect("try_wait") {
             let err = std::fs::read_to_string(log.with_extension("err")).unwrap_or_default();
-            panic!("run {run}: the terminal exited by itself ({status}) before the kill: {err} (work dir {work:?})");
+            panic!(
+                "run {run}: the terminal exited by itself ({status}) before the kill: {err} (work dir {})",
+                work.display()
+            );
         }
         child.0.kill().expect("kill -9"); // SIGKILL on Unix
         let status = child.0.wait().expect("reap");
@@ -238,7 +276,9 @@ fn kill_dash_nine_a_real_terminal_process() {
     // Faults off; the terminal delivers what it owes; its journal and the host's ledger.
     sim.control("clear");
     let quiesce_log = work.join("quiesce.log");
-    let quiesce_code = run_to_end(&["quiesce", "--dir", &dir, "--port", &port], &quiesce_log, Duration::from_secs(120));
+    let mut quiesce_args = vec!["quiesce", "--dir", &dir, "--port", &port];
+    quiesce_args.extend(tls_args.iter().map(String::as_str));
+    let quiesce_code = run_to_end(&quiesce_args, &quiesce_log, Duration::from_secs(120));
     let rep = report(&journal, &work, "report-final");
     record_acks(&mut sim, &rep, &mut acked);
     let ledger = sim.ledger();
@@ -394,10 +434,11 @@ fn kill_dash_nine_a_real_terminal_process() {
     let elapsed = started.elapsed().as_secs_f64();
     let reversed = rep["reversed"].as_array().map_or(0, Vec::len);
     let summary = format!(
-        "kill9: {kills} kills, {requests} transactions, results: {} passed / {} failed invariants; host net {host_net}, \
+        "kill9{}: {kills} kills, {requests} transactions, results: {} passed / {} failed invariants; host net {host_net}, \
          terminal net {terminal_net}; {} bookings ({offline_sales} offline sales, {owed_0620} script advices), {} settled batches, {} settlement repeats, {} double settlements, \
          {} bookings into closed batches, {} reversals journaled acknowledged, {} 0400s, track2 {} / PAN {} ({settled_pan_hits} in settled batches) / \
          PIN {} journal hits; seed {seed}, {elapsed:.1}s",
+        if tls { " over TLS" } else { "" },
         checked - failures.len(),
         failures.len(),
         ledger.bookings.values().filter(|b| b.tid == TID).count(),
@@ -423,6 +464,6 @@ fn kill_dash_nine_a_real_terminal_process() {
     if failures.is_empty() {
         let _ = std::fs::remove_dir_all(&work);
     } else {
-        panic!("{summary}\nviolated invariants (work dir kept: {work:?}):\n  {}", failures.join("\n  "));
+        panic!("{summary}\nviolated invariants (work dir kept: {}):\n  {}", work.display(), failures.join("\n  "));
     }
 }

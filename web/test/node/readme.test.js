@@ -1,7 +1,8 @@
 // Every ```js block of web/README.md runs against the installed (packed) package: the README's
 // examples are complete programs, not fragments. Each block gets a fresh simulator and gateway.
 // - By default a block runs under Node as its own ES module, with ACQUIRER_PORT (TCP) and
-//   GATEWAY_URL (WebSocket/HTTP) in its environment.
+//   GATEWAY_URL (WebSocket/HTTP) in its environment; a block that reads ACQUIRER_TLS_PORT also
+//   gets a simulator serving TLS there, with the test PKI's directory in POSCORE_TEST_PKI.
 // - A block right after a `<!-- runs in Chromium -->` line runs as a module in a page that the
 //   gateway serves (import map to the package's src/, the gateway's /ws and /iso8583 on the page's
 //   origin), in headless Chromium.
@@ -13,6 +14,7 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { launch } from '../shared/browser.js';
 import { spawnSim, startGateway } from '../../gateway/gateway.js';
+import { simTls, testPki } from '../shared/pki.js';
 
 const here = fileURLToPath(new URL('..', import.meta.url)).replace(/\/$/, '');
 const installed = `${here}/node_modules/poscore`;
@@ -33,6 +35,7 @@ const expectedOutput = (code) =>
   [...code.matchAll(/^\s*console\.log\(.*\);\s*\/\/\s*(.+?)\s*$/gm)].map(([, v]) => v.replace(/^'(.*)'$/, '$1'));
 
 let sim;
+let tlsSim;
 let gateway;
 let browser;
 before(() => mkdirSync(dir, { recursive: true }));
@@ -40,14 +43,16 @@ after(async () => {
   await browser?.close();
   await gateway?.close();
   await sim?.close();
+  await tlsSim?.close();
 });
 
 function runInNode(file, line) {
+  const tls = tlsSim ? { ACQUIRER_TLS_PORT: String(tlsSim.port), POSCORE_TEST_PKI: testPki().dir } : {};
   return new Promise((resolve, reject) =>
     execFile(
       process.execPath,
       [file],
-      { env: { ...process.env, ACQUIRER_PORT: String(sim.port), GATEWAY_URL: gateway.url }, timeout: 30_000 },
+      { env: { ...process.env, ACQUIRER_PORT: String(sim.port), GATEWAY_URL: gateway.url, ...tls }, timeout: 30_000 },
       (err, out, errOut) => (err ? reject(new Error(`README.md:${line} failed: ${errOut || err.message}`)) : resolve(out)),
     ),
   );
@@ -88,6 +93,8 @@ for (const [i, { code, line, chromium }] of blocks.entries()) {
   test(`README.md:${line} runs${chromium ? ' in Chromium' : ''}`, async () => {
     await gateway?.close();
     await sim?.close();
+    await tlsSim?.close();
+    tlsSim = code.includes('ACQUIRER_TLS_PORT') ? await spawnSim({ seed: 200 + i, tls: simTls('server') }) : undefined;
     sim = await spawnSim({ seed: 100 + i });
     gateway = await startGateway({
       simPort: sim.port,

@@ -1,7 +1,9 @@
 // Launch Debian's Chromium headless through playwright-core (never a downloaded browser).
+// `args`: extra command-line switches (the TLS test pins the gateway's key with
+// `--ignore-certificate-errors-spki-list`).
 import { chromium } from 'playwright-core';
 
-export function launch() {
+export function launch(args = []) {
   return chromium.launch({
     executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
     args: [
@@ -12,6 +14,7 @@ export function launch() {
       '--disable-background-networking',
       '--disable-component-update',
       '--disable-sync',
+      ...args,
     ],
   });
 }

@@ -5,8 +5,8 @@ import type { Iso8583Message, TlvObject, DecodedFrame } from 'poscore';
 import { Key, PinBlock, Mac, Data, WorkingKeys, Dukpt, DukptTerminal, Tr31, KeysError, PinError, MacError, DukptError, Tr31Error } from 'poscore';
 import type { Brand, Inspection, Track2Summary, PaymentCodeKind, Explanation, Diagnosis } from 'poscore';
 import * as checkout from 'poscore/checkout';
-import { Terminal, MemoryStore, IndexedDbStore, StoreError, TerminalError, MAX_VALUE_LEN, HttpTransport, WebSocketTransport } from 'poscore';
-import type { TerminalConfig, TerminalStore, TerminalRequest, TerminalEvent, Transmit, Transport, TransportError, SettlementOwed, JournalDamage } from 'poscore';
+import { Terminal, MemoryStore, IndexedDbStore, StoreError, TerminalError, MAX_VALUE_LEN, HttpTransport, WebSocketTransport, TcpTransport } from 'poscore';
+import type { TerminalConfig, TerminalStore, TerminalRequest, TerminalEvent, Transmit, Transport, TransportError, SettlementOwed, JournalDamage, TlsOptions, TlsFailure, CommFailure } from 'poscore';
 import type { KeyAlgorithm, KeyUsage, Hex, TdesDukptKeys, DukptTransaction, Tr31Header } from 'poscore';
 import { Tms, TmsError } from 'poscore';
 import type { TmsCapk, TmsContinuation, TmsKeyRef } from 'poscore';
@@ -260,6 +260,24 @@ for (const t of [http, ws]) {
     (e: TransportError) => assert(e.commFailure === 'connect_failed', 'connect_failed'),
   );
   t.close?.();
+}
+
+// TLS to the acquirer: a configuration that cannot verify it is refused at construction.
+{
+  const noTrust: TlsOptions = { servername: 'acquirer.example' };
+  try {
+    new TcpTransport({ port: 9, tls: noTrust });
+    assert(false, 'a tls without ca or pins is refused');
+  } catch (e) {
+    assert(e instanceof TypeError && /verification cannot be turned off/.test(e.message), 'no trust refused');
+  }
+  const pinned: Transport = new TcpTransport({ port: 9, tls: { pins: ['sha256/' + 'A'.repeat(43) + '='] }, connectTimeoutMs: 1000 });
+  pinned.close?.();
+  const refused: TlsFailure = 'tls_pin_mismatch';
+  const kind: CommFailure = refused;
+  const probe = new Terminal({ config: { terminalId: '12345678', merchantId: '898310048160001', merchantName: 'types' }, tmk: '0123456789ABCDEFFEDCBA9876543210' });
+  probe.handleCommError(kind); // nothing in flight: ignored, but the kind parses
+  probe.free();
 }
 
 // UnionPay TMS field 62: a key query reply, its entries, a refused corrupted key.

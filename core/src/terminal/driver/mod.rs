@@ -158,7 +158,16 @@ impl TcpDriver {
                 self.conn = None;
             }
             let busy = !t.is_idle() || t.awaiting_response();
-            let Some(deadline) = t.poll_timeout().filter(|_| busy || timers) else { break };
+            // Idle, a driver waits only for what is owed (never for the keep-alive echo, which
+            // would keep it waiting for ever).
+            let next = if busy {
+                t.poll_timeout()
+            } else if timers {
+                t.next_delivery_at()
+            } else {
+                None
+            };
+            let Some(deadline) = next else { break };
             let now = now_ms();
             if deadline <= now {
                 t.handle_timeout(now);

@@ -7,7 +7,7 @@
 //!
 //! **What is verified.** The acquirer's certificate against a configured CA bundle (dates, chain,
 //! host name), a pinned key (`sha256/` + base64 of the SHA-256 of the certificate's
-//! SubjectPublicKeyInfo, the spelling of RFC 7469 and OkHttp), or both:
+//! `SubjectPublicKeyInfo`, the spelling of RFC 7469 and `OkHttp`), or both:
 //! - CA bundle only: the chain must end at one of the CAs and name the host;
 //! - CA bundle and pins: as above, and some certificate of the presented chain must match a pin;
 //! - pins only: some certificate the acquirer presents must match a pin, and that certificate is
@@ -221,7 +221,7 @@ pub fn classify(err: &rustls::Error) -> CommFailure {
     }
 }
 
-/// The pin of a DER certificate: `sha256/` + base64 of the SHA-256 of its SubjectPublicKeyInfo.
+/// The pin of a DER certificate: `sha256/` + base64 of the SHA-256 of its `SubjectPublicKeyInfo`.
 pub fn spki_pin(cert_der: &[u8]) -> Result<String, TlsConfigError> {
     let der = CertificateDer::from(cert_der);
     let spki = spki_of(&der)

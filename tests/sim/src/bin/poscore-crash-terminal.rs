@@ -2,13 +2,15 @@
 //! (`tests/kill9.rs`, `scripts/crash-long`), meant to be killed with `kill -9` at any moment.
 //!
 //! ```text
-//! poscore-crash-terminal run      --dir D --port P --seed S [--ops N]
-//! poscore-crash-terminal quiesce  --dir D --port P
+//! poscore-crash-terminal run      --dir D --port P --seed S [--ops N] [--tls-ca CA.pem]
+//! poscore-crash-terminal quiesce  --dir D --port P [--tls-ca CA.pem]
 //! poscore-crash-terminal report   --dir D
 //! ```
 //! The journal is a sealed `FileStore` in `D` (fixed test sealing key [`SEALING_KEY`]); the
 //! engine runs over the std TCP driver against the simulator on `127.0.0.1:P`, with the
 //! simulations' configuration (`poscore_sim::pair::test_config`) and short real-time timers.
+//! With `--tls-ca` every connection is TLS, the simulator's certificate verified against that CA
+//! (`poscore-sim --tls-cert`), so the kill test runs over TLS too.
 //!
 //! - `run`: starts from the journal and executes `N` (default unbounded) random requests drawn
 //!   from seed `S`: sign-on whenever not signed on, sales by chip, contactless, magstripe and
@@ -42,6 +44,7 @@ use std::time::Duration;
 use poscore::rng::SeededRng;
 use poscore::store::file::FileStore;
 use poscore::store::record::SealingKey;
+use poscore::terminal::driver::tls::{TlsConnector, TlsOptions};
 use poscore::terminal::driver::{now_ms, TcpDriver};
 use poscore::terminal::{Config, Event, PinInput, Request, Resolution, Terminal, TerminalError};
 use poscore::terminal::{TxnKind, TxnStatus};
@@ -68,12 +71,14 @@ struct Args {
     port: u16,
     seed: u64,
     ops: u64,
+    /// PEM of the CA the simulator's TLS certificate chains to; plain TCP without it.
+    tls_ca: Option<Vec<u8>>,
 }
 
 fn main() {
     let mut it = std::env::args().skip(1);
     let mode = it.next().unwrap_or_else(|| die("usage: poscore-crash-terminal run|quiesce|report --dir D ..."));
-    let mut args = Args { mode, dir: PathBuf::new(), port: 0, seed: 1, ops: u64::MAX };
+    let mut args = Args { mode, dir: PathBuf::new(), port: 0, seed: 1, ops: u64::MAX, tls_ca: None };
     while let Some(a) = it.next() {
         let mut val = |name: &str| it.next().unwrap_or_else(|| die(&format!("{name} needs a value")));
         match a.as_str() {
@@ -81,6 +86,10 @@ fn main() {
             "--port" => args.port = val("--port").parse().unwrap_or_else(|_| die("bad --port")),
             "--seed" => args.seed = val("--seed").parse().unwrap_or_else(|_| die("bad --seed")),
             "--ops" => args.ops = val("--ops").parse().unwrap_or_else(|_| die("bad --ops")),
+            "--tls-ca" => {
+                let path = val("--tls-ca");
+                args.tls_ca = Some(std::fs::read(&path).unwrap_or_else(|e| die(&format!("--tls-ca {path}: {e}"))));
+            }
             other => die(&format!("unknown argument {other:?}")),
         }
     }
@@ -118,8 +127,16 @@ fn open_terminal(store: FileStore, seed: u64) -> Terminal {
         .unwrap_or_else(|e| die(&format!("terminal from the journal: {} ({e})", e.code())))
 }
 
-fn driver(port: u16) -> TcpDriver {
-    let mut d = TcpDriver::new(SocketAddr::from(([127, 0, 0, 1], port)));
+fn driver(a: &Args) -> TcpDriver {
+    let addr = SocketAddr::from(([127, 0, 0, 1], a.port));
+    let mut d = match &a.tls_ca {
+        None => TcpDriver::new(addr),
+        Some(ca) => {
+            let opts = TlsOptions { ca_pem: Some(ca.clone()), ..TlsOptions::default() };
+            let connector = TlsConnector::new(&opts, "127.0.0.1").unwrap_or_else(|e| die(&format!("--tls-ca: {e}")));
+            TcpDriver::with_tls(addr, connector)
+        }
+    };
     d.connect_timeout = Duration::from_secs(2);
     d
 }
@@ -151,7 +168,7 @@ fn resolve_exhausted(t: &mut Terminal) -> Result<(), TerminalError> {
 
 fn run(a: &Args) -> i32 {
     let mut t = open_terminal(open_store(&a.dir), a.seed);
-    let mut drv = driver(a.port);
+    let mut drv = driver(a);
     out(&json!({ "type": "start", "mode": "run", "seed": a.seed, "batch": t.batch(), "signed_on": t.is_signed_on(),
                  "pending": t.pending().len() }));
     // Whatever the restart queued (reversals due at once) goes out now.
@@ -220,7 +237,7 @@ fn run(a: &Args) -> i32 {
 
 fn quiesce(a: &Args) -> i32 {
     let mut t = open_terminal(open_store(&a.dir), 0x0051_E5CE);
-    let mut drv = driver(a.port);
+    let mut drv = driver(a);
     out(&json!({ "type": "start", "mode": "quiesce", "batch": t.batch(), "signed_on": t.is_signed_on(),
                  "pending": t.pending().len() }));
     for round in 0..20 {

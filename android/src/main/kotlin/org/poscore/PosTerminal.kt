@@ -7,7 +7,8 @@ import java.net.SocketTimeoutException
 
 /**
  * The acquirer link: opens a connection per message, as UnionPay terminals do (a late answer on
- * an old connection is thereby dropped by the network). Replace it to use TLS or a proxy.
+ * an old connection is thereby dropped by the network). [SocketTransport] speaks TCP or TLS;
+ * implement it for a proxy or another link.
  */
 interface Transport {
     /** Opens a new connection (closing any previous one) and writes [bytes]. */
@@ -25,12 +26,34 @@ interface Transport {
     val connected: Boolean
 }
 
-/** [Transport] over plain TCP (`java.net.Socket`). */
-class SocketTransport(
+/**
+ * [Transport] over TCP (`java.net.Socket`), or over TLS when [tls] is given.
+ *
+ * With TLS, every connection completes its handshake, verified as [TlsOptions] says, within
+ * [connectTimeoutMs] *before* the request is written, through the platform's TLS stack
+ * (`SSLSocket`; Conscrypt on Android, so its security updates apply; endpoint identification
+ * needs Android API 24). A refused handshake throws [TlsRefusedException] carrying the exact
+ * [CommFailure] (`TLS_CERTIFICATE_EXPIRED`, `TLS_CERTIFICATE_UNTRUSTED`, `TLS_PIN_MISMATCH`,
+ * `TLS_NAME_MISMATCH`, `TLS_HANDSHAKE_FAILED`; diagnoses T111–T115): nothing was sent, nothing
+ * is reversed. A TLS error after the write (an alert, a bad record, a reset) is a line drop, as
+ * on plain TCP: the request may have reached the host, so the engine reverses it.
+ *
+ * With TLS 1.3 and mutual TLS, a client certificate the acquirer refuses is only seen after the
+ * terminal's side of the handshake is over, i.e. when the request is written: it is reported
+ * as a send failure or a line drop (whichever the socket sees first), so a sale is reversed
+ * although the acquirer, having refused the connection, processed nothing (as the Rust driver
+ * does). Check the terminal certificate with the acquirer's test host before going live.
+ *
+ * @throws IllegalArgumentException at construction when a PEM of [tls] holds nothing usable or
+ *   the server name is invalid.
+ */
+class SocketTransport @JvmOverloads constructor(
     private val host: String,
     private val port: Int,
     private val connectTimeoutMs: Int = 5_000,
+    tls: TlsOptions? = null,
 ) : Transport {
+    private val tls: TlsConnector? = tls?.let { TlsConnector(it, host) }
     private var socket: Socket? = null
     private val buf = ByteArray(4096)
 
@@ -38,14 +61,16 @@ class SocketTransport(
 
     override fun send(bytes: ByteArray) {
         close()
-        val s = Socket()
+        val tcp = Socket()
         try {
-            s.tcpNoDelay = true
-            s.connect(InetSocketAddress(host, port), connectTimeoutMs)
+            tcp.tcpNoDelay = true
+            tcp.connect(InetSocketAddress(host, port), connectTimeoutMs)
         } catch (e: IOException) {
-            runCatching { s.close() }
+            runCatching { tcp.close() }
             throw ConnectException(e)
         }
+        // The handshake closes the socket and throws TlsRefusedException when it fails.
+        val s = tls?.handshake(tcp, port, connectTimeoutMs) ?: tcp
         socket = s
         s.getOutputStream().apply { write(bytes); flush() }
     }
@@ -67,8 +92,21 @@ class SocketTransport(
     }
 }
 
-/** Thrown by [Transport.send] when the connection could not be opened (nothing was sent). */
-class ConnectException(cause: Throwable) : IOException(cause)
+/**
+ * Thrown by [Transport.send] when the connection could not be opened: nothing was sent, so the
+ * engine does not reverse. [failure] is what the run loop reports to the engine:
+ * [CommFailure.CONNECT_FAILED], or a TLS refusal ([TlsRefusedException]).
+ */
+open class ConnectException @JvmOverloads constructor(
+    cause: Throwable,
+    val failure: CommFailure = CommFailure.CONNECT_FAILED,
+) : IOException(cause) {
+    init {
+        require(failure != CommFailure.SEND_FAILED && failure != CommFailure.LINE_DROPPED) {
+            "$failure is not a failure before sending"
+        }
+    }
+}
 
 /**
  * The transaction engine with its host loop: the Kotlin twin of the Rust `TcpDriver`. Each call
@@ -239,8 +277,9 @@ class PosTerminal(
             if (tx != null) {
                 try {
                     transport.send(tx.bytes)
-                } catch (_: ConnectException) {
-                    engine.handleCommError(CommFailure.CONNECT_FAILED, now())
+                } catch (e: ConnectException) {
+                    // Nothing was sent: CONNECT_FAILED, or the TLS refusal (T111-T115).
+                    engine.handleCommError(e.failure, now())
                 } catch (_: IOException) {
                     transport.close()
                     engine.handleCommError(CommFailure.SEND_FAILED, now())

@@ -17,16 +17,8 @@ class TerminalE2ETest {
     @TempDir
     lateinit var dir: File
 
-    private val tmk = Key.dangerousFromHex(KeyAlgorithm.TDES2, KeyUsage.KEY_ENCRYPTION, "0123456789ABCDEFFEDCBA9876543210")
-    private val config = JSONObject()
-        .put("terminal_id", "12345678") // the published test identity (required)
-        .put("merchant_id", "898310048160001")
-        .put("merchant_name", "poscore 测试商户")
-        .put("response_timeout_ms", 1500)
-        .put("reversal_backoff_ms", 200)
-        .put("reversal_idle_delay_ms", 600_000)
-        .put("stan_block", 10)
-        .put("terminal_info", JSONObject().put("device_type", "04").put("serial_number", "JVM00000000000001").put("app_version", "jvm1"))
+    private val tmk = e2eTmk()
+    private val config = e2eConfig()
 
     private class Sim(script: String) : AutoCloseable {
         val process: Process
@@ -293,3 +285,18 @@ class TerminalE2ETest {
             "9F26087D069678427840429F2701809F100706010A03A000009F37045A3B2C1D9F36020001950500000000009A032611239C01009F02060000000000005F2A02015682027C009F1A0201564F08A0000003330101015008556E696F6E506179"
     }
 }
+
+/** The simulator's TMK (the published test key) for the end-to-end tests. */
+internal fun e2eTmk(): Key =
+    Key.dangerousFromHex(KeyAlgorithm.TDES2, KeyUsage.KEY_ENCRYPTION, "0123456789ABCDEFFEDCBA9876543210")
+
+/** The terminal configuration of the end-to-end tests (TerminalE2ETest, TlsTest). */
+internal fun e2eConfig(): JSONObject = JSONObject()
+    .put("terminal_id", "12345678") // the published test identity (required)
+    .put("merchant_id", "898310048160001")
+    .put("merchant_name", "poscore 测试商户")
+    .put("response_timeout_ms", 1500)
+    .put("reversal_backoff_ms", 200)
+    .put("reversal_idle_delay_ms", 600_000)
+    .put("stan_block", 10)
+    .put("terminal_info", JSONObject().put("device_type", "04").put("serial_number", "JVM00000000000001").put("app_version", "jvm1"))
