@@ -18,6 +18,7 @@
 //! ```
 
 use std::fmt;
+use std::sync::OnceLock;
 
 use cipher::{BlockDecrypt, BlockEncrypt, KeyInit};
 use serde::{Deserialize, Serialize};
@@ -273,11 +274,20 @@ pub enum KcvMethod {
 }
 
 /// A secret key: algorithm, usage and bytes that are wiped on drop and never printed.
+///
+/// The cipher's key schedule is computed on first use and kept beside the bytes (wiped on drop
+/// as well: the RustCrypto ciphers zeroize their round keys): a PIN block or a MAC then costs
+/// the block operations only, not a schedule per call, and a key that is never used (most of
+/// the keys a DUKPT derivation hands out) never pays for one (issue 19).
 #[derive(Clone)]
 pub struct Key {
     algorithm: Algorithm,
     usage: KeyUsage,
     bytes: Zeroizing<Vec<u8>>,
+    cipher: OnceLock<BlockCipher>,
+    /// For a 2TDEA key, single DES under its left half, scheduled once too: the CBC chain of the
+    /// ISO 9797-1 algorithm 3 (X9.19) MAC runs under it.
+    left: OnceLock<BlockCipher>,
 }
 
 impl Key {
@@ -293,7 +303,7 @@ impl Key {
             };
             return Err(KeyError::BadLength { algorithm, len: bytes.len(), expected });
         }
-        Ok(Self { algorithm, usage, bytes: Zeroizing::new(bytes.to_vec()) })
+        Ok(Self::scheduled(algorithm, usage, Zeroizing::new(bytes.to_vec())))
     }
 
     /// [`Key::dangerous_from_bytes`] from hex. **Dangerous** for the same reasons.
@@ -312,7 +322,12 @@ impl Key {
                 *b = (*b & 0xFE) | u8::from((*b >> 1).count_ones() % 2 == 0);
             }
         }
-        Ok(Self { algorithm, usage, bytes })
+        Ok(Self::scheduled(algorithm, usage, bytes))
+    }
+
+    /// `bytes` has `algorithm.key_len()` bytes; the ciphers are scheduled on first use.
+    fn scheduled(algorithm: Algorithm, usage: KeyUsage, bytes: Zeroizing<Vec<u8>>) -> Self {
+        Self { algorithm, usage, bytes, cipher: OnceLock::new(), left: OnceLock::new() }
     }
 
     /// The plain key bytes. **Dangerous**: only for export under a KEK, key ceremony and tests.
@@ -377,7 +392,7 @@ impl Key {
     /// of zeros under this key. TDES practice is 3 bytes; UnionPay field 62 uses 4; X9.24-3 AES
     /// uses 5 bytes of the CMAC.
     pub fn kcv(&self, method: KcvMethod, len: usize) -> Vec<u8> {
-        let c = BlockCipher::new(self.algorithm, &self.bytes);
+        let c = self.cipher();
         let mut block = vec![0u8; c.block_len()];
         match method {
             KcvMethod::EncryptZeros => c.encrypt_block(&mut block),
@@ -387,9 +402,16 @@ impl Key {
         block
     }
 
-    /// The cipher for this key, for the crypto modules. Usage is the caller's to check.
-    pub(crate) fn cipher(&self) -> BlockCipher {
-        BlockCipher::new(self.algorithm, &self.bytes)
+    /// The cipher for this key (scheduled once), for the crypto modules. Usage is the caller's
+    /// to check.
+    pub(crate) fn cipher(&self) -> &BlockCipher {
+        self.cipher.get_or_init(|| BlockCipher::new(self.algorithm, &self.bytes))
+    }
+
+    /// Single DES under the left half of a 2TDEA key (`None` for any other algorithm).
+    pub(crate) fn left_half(&self) -> Option<&BlockCipher> {
+        (self.algorithm == Algorithm::Tdes2)
+            .then(|| self.left.get_or_init(|| BlockCipher::new(Algorithm::Des, &self.bytes[..8])))
     }
 }
 
@@ -435,7 +457,7 @@ pub fn decrypt_data(key: &Key, iv: &[u8], data: &[u8]) -> Result<Vec<u8>, KeyErr
     Ok(out)
 }
 
-fn data_cipher(key: &Key, iv: &[u8], data: &[u8]) -> Result<BlockCipher, KeyError> {
+fn data_cipher<'k>(key: &'k Key, iv: &[u8], data: &[u8]) -> Result<&'k BlockCipher, KeyError> {
     key.require(Operation::Data)?;
     let n = key.algorithm().block_len();
     if iv.len() != n || !data.len().is_multiple_of(n) {
@@ -450,6 +472,7 @@ fn data_cipher(key: &Key, iv: &[u8], data: &[u8]) -> Result<BlockCipher, KeyErro
 
 /// The block ciphers poscore uses, behind one type. RustCrypto ciphers wipe their key schedule
 /// on drop (feature `zeroize`).
+#[derive(Clone)]
 pub(crate) enum BlockCipher {
     Des(des::Des),
     Tdes2(des::TdesEde2),

@@ -231,17 +231,24 @@ pub(crate) fn compute(
     algorithm.check_key(key)?;
     let c = key.cipher();
     Ok(match algorithm {
-        MacAlgorithm::Iso9797Alg1 => cbc_mac(&c, &padding.apply(data, 8)),
+        MacAlgorithm::Iso9797Alg1 => cbc_mac(c, &padding.apply(data, 8)),
         MacAlgorithm::Iso9797Alg3 => {
-            let k = key.dangerous_reveal();
-            let left = BlockCipher::new(Algorithm::Des, &k[..8]);
-            let right = BlockCipher::new(Algorithm::Des, &k[8..16]);
-            let mut m = cbc_mac(&left, &padding.apply(data, 8));
-            right.decrypt_block(&mut m);
-            left.encrypt_block(&mut m);
+            // CBC under K1 up to the last block, then the last chained block under the whole
+            // 2TDEA key: E(K1) D(K2) E(K1) is the TDES-EDE2 encryption, so both ciphers come
+            // scheduled from the key and no per-call key schedule runs.
+            let left = key.left_half().ok_or(KeyError::WrongAlgorithm {
+                algorithm: key.algorithm(),
+                operation: algorithm.name(),
+                expected: "2TDEA",
+            })?;
+            let padded = padding.apply(data, 8);
+            let (head, last) = padded.split_at(padded.len() - 8);
+            let mut m = cbc_mac(left, head);
+            xor_in_place(&mut m, last);
+            c.encrypt_block(&mut m);
             m
         }
-        MacAlgorithm::CupEcb => cup_ecb(&c, data),
+        MacAlgorithm::CupEcb => cup_ecb(c, data),
         MacAlgorithm::AesCmac | MacAlgorithm::Sm4Cmac => c.cmac(data),
     })
 }
@@ -288,7 +295,7 @@ fn cup_ecb(c: &BlockCipher, data: &[u8]) -> Vec<u8> {
 pub fn terminal_sn_ciphertext(key: &Key, serial: &str, factor: &str) -> Result<String, crate::Error> {
     key.require(Operation::MacGenerate)?;
     let data = format!("{serial}{factor}");
-    let out = cup_ecb(&key.cipher(), data.as_bytes());
+    let out = cup_ecb(key.cipher(), data.as_bytes());
     Ok(String::from_utf8_lossy(&out).into_owned())
 }
 
