@@ -34,6 +34,7 @@ mod gbk;
 pub mod iso8583;
 pub mod keys;
 pub mod mac;
+pub mod order;
 pub mod pin;
 pub mod receipt;
 pub mod report;
