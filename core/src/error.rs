@@ -72,6 +72,9 @@ pub enum Error {
     /// EMV issuer cryptograms: ICC master keys, session keys, ARQC and ARPC.
     #[error(transparent)]
     Emv(#[from] EmvError),
+    /// Payment-code orders: unknown wallet, an answer out of turn.
+    #[error(transparent)]
+    Order(#[from] crate::order::OrderError),
 }
 
 impl Error {
@@ -94,6 +97,7 @@ impl Error {
             Self::Terminal(_) => "terminal",
             Self::Tms(_) => "tms",
             Self::Emv(_) => "emv",
+            Self::Order(_) => "order",
         }
     }
 
@@ -116,6 +120,7 @@ impl Error {
             Self::Terminal(e) => e.code(),
             Self::Tms(e) => e.code(),
             Self::Emv(e) => e.code(),
+            Self::Order(e) => e.code(),
         }
     }
 }

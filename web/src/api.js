@@ -28,11 +28,13 @@ export {
   TerminalError,
   TmsError,
   EmvError,
+  OrderError,
 } from './errors.js';
 export { Key, PinBlock, Mac, Data, WorkingKeys, Dukpt, DukptTerminal, Tr31 } from './crypto.js';
 export { Emv, EmvIssuer } from './emv.js';
 export { Terminal } from './terminal.js';
 export { Tms } from './tms.js';
+export { PaymentOrder } from './order.js';
 export { MemoryStore, IndexedDbStore, MAX_VALUE_LEN } from './store.js';
 
 // Card data and response codes come from the same code as the `poscore/checkout` entry.

@@ -81,6 +81,9 @@ export const TmsError = moduleError('TmsError');
 /** An EMV cryptogram input is malformed or unsupported (`emv.bad_length`, `emv.unsupported_cvn`...); `verifyArqc` and `checkArqc` answer `false` instead of throwing `emv.arqc_mismatch`. */
 export const EmvError = moduleError('EmvError');
 
+/** A payment-code order refused a call: `order.unknown_wallet`, `order.unexpected_answer` (an answer out of turn). */
+export const OrderError = moduleError('OrderError');
+
 const byModule = {
   card: CardError,
   response: ResponseError,
@@ -98,6 +101,7 @@ const byModule = {
   terminal: TerminalError,
   tms: TmsError,
   emv: EmvError,
+  order: OrderError,
 };
 
 /** Convert an error thrown by the wasm layer to the right PoscoreError subclass. */

@@ -616,6 +616,48 @@ export const Tr31: {
  */
 export class EmvError extends PoscoreError {}
 
+// ---- Payment-code orders (docs/orders.md) ----------------------------------------------------
+
+/** A payment-code order refused a call: `order.unknown_wallet`, `order.unexpected_answer`. */
+export class OrderError extends PoscoreError {}
+
+/** The request an order needs sent. */
+export type OrderAction = 'pay' | 'query' | 'cancel';
+
+/** A wallet's answer, classified (WeChat / Alipay codes map onto these; see docs/orders.md). */
+export type OrderAnswer =
+  | 'paid' | 'in_progress' | 'unknown' | 'declined'
+  | 'waiting' | 'closed' | 'not_found'
+  | 'cancel_closed' | 'cancel_refunded' | 'cancel_done' | 'cancel_retry' | 'cancel_refused';
+
+/** Where an order stands. */
+export type OrderState =
+  | { state: 'new' }
+  | { state: 'awaiting'; action: OrderAction }
+  | { state: 'querying'; at: number }
+  | { state: 'cancelling'; at: number; attempts: number }
+  | { state: 'paid' }
+  | { state: 'closed' }
+  | { state: 'revoked'; refunded: boolean | null }
+  | { state: 'cancel_exhausted' }
+  | { state: 'cancel_refused' };
+
+/** One payment-code order's schedule: pay, query while open, cancel at the deadline. */
+export class PaymentOrder {
+  /** `wallet`: `'wechat'` or `'alipay'`; `now`: creation time, ms on the caller's clock. */
+  constructor(wallet: 'wechat' | 'alipay' | (string & {}), now: number);
+  /** The request due at `now`, or null. */
+  poll(now: number): OrderAction | null;
+  /** When the next request is due, or null (awaiting an answer, or over). */
+  nextTimeout(): number | null;
+  handle(answer: OrderAnswer, now: number): void;
+  /** The operator gives up: cancel as soon as the wallet allows. */
+  abandon(now: number): void;
+  /** Resend a cancel that used up its attempts. */
+  retryCancel(now: number): void;
+  readonly state: OrderState;
+}
+
 /** A Cryptogram Version Number poscore computes: Visa CVN 10 or 18. */
 export type Cvn = 10 | 18;
 /** ICC master key derivation, EMV Book 2 A1.4.1 / A1.4.2 (B is A for PANs of up to 16 digits). */

@@ -32,6 +32,7 @@ mod card;
 mod crypto;
 mod emv;
 mod iso8583;
+mod order;
 mod receipt;
 mod report;
 mod response;
@@ -195,6 +196,15 @@ pub enum PoscoreError {
         /// Human-readable message (names the input: `pan`, `atc`, ...).
         detail: String,
     },
+    /// Payment-code order: unknown wallet (`order.unknown_wallet`), an answer out of turn
+    /// (`order.unexpected_answer`).
+    #[error("{detail}")]
+    Order {
+        /// Stable code, `order.reason`.
+        code: String,
+        /// Human-readable message.
+        detail: String,
+    },
 }
 
 impl From<poscore::Error> for PoscoreError {
@@ -220,6 +230,7 @@ impl From<poscore::Error> for PoscoreError {
             poscore::Error::Terminal(_) => Self::Terminal { code, detail, diagnosis_json: None },
             poscore::Error::Tms(e) => Self::Tms { code, detail, offset: e.offset().map(|o| o as u32), tag: e.tag() },
             poscore::Error::Emv(_) => Self::Emv { code, detail },
+            poscore::Error::Order(_) => Self::Order { code, detail },
             _ => Self::Card { code, detail, offset: None },
         }
     }
@@ -236,6 +247,7 @@ macro_rules! via_core_error {
     )+};
 }
 via_core_error!(
+    poscore::order::OrderError,
     poscore::card::CardError,
     poscore::response::ResponseError,
     poscore::receipt::ReceiptError,

@@ -19,6 +19,8 @@ mod emv;
 #[cfg(feature = "full")]
 mod iso8583;
 #[cfg(feature = "full")]
+mod order;
+#[cfg(feature = "full")]
 mod receipt;
 mod response;
 #[cfg(feature = "full")]

@@ -7,6 +7,7 @@ import { iso8583Cases, tlvCases } from './iso8583-vectors.js';
 import { pinCases, macCases, kcvCases, dukptCases, tr31Cases, cryptoApiCases } from './crypto-vectors.js';
 import { tmsCases } from './tms-vectors.js';
 import { emvCases } from './emv-vectors.js';
+import { orderCases } from './order-vectors.js';
 
 const json = async (load, file) => JSON.parse(await load(file));
 
@@ -24,6 +25,7 @@ export const suites = {
   crypto: async (poscore) => cryptoApiCases(poscore),
   tms: async (poscore, load) => tmsCases(poscore, await json(load, 'tms.json')),
   emv: async (poscore, load) => emvCases(poscore, await json(load, 'emv.json')),
+  order: async (poscore, load) => orderCases(poscore, await json(load, 'order_rules.json')),
 };
 
 export async function allCases(poscore, load) {

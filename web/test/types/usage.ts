@@ -12,6 +12,8 @@ import { Tms, TmsError } from 'poscore';
 import type { TmsCapk, TmsContinuation, TmsKeyRef } from 'poscore';
 import { Emv, EmvIssuer, EmvError } from 'poscore';
 import type { Cvn, EmvCard } from 'poscore';
+import { PaymentOrder, OrderError } from 'poscore';
+import type { OrderAction, OrderAnswer, OrderState } from 'poscore';
 
 function assert(cond: boolean, what: string): asserts cond {
   if (!cond) throw new Error(`usage.ts: ${what}`);
@@ -183,6 +185,21 @@ try {
   assert(e instanceof EmvError && e.code === 'emv.unsupported_cvn', 'EmvError');
 }
 issuer.free();
+// A payment-code order: the schedule narrows on `state`.
+const order = new PaymentOrder('wechat', 0);
+const first: OrderAction | null = order.poll(0);
+assert(first === 'pay', 'pay first');
+const userPaying: OrderAnswer = 'in_progress';
+order.handle(userPaying, 400);
+const open: OrderState = order.state;
+if (open.state === 'querying') assert(open.at === order.nextTimeout(), 'query due at nextTimeout');
+else assert(false, `querying expected, got ${open.state}`);
+try {
+  order.retryCancel(500);
+  assert(false, 'order.unexpected_answer expected');
+} catch (e) {
+  assert(e instanceof OrderError && e.code === 'order.unexpected_answer', 'OrderError');
+}
 // The engine, without a network: sign-on hands out an 0800 frame; events narrow on `type`.
 const PAN_NEVER = '6212345678901232';
 const store: TerminalStore = new MemoryStore();

@@ -58,6 +58,7 @@ object Vectors {
         is PoscoreException.Terminal -> e.code
         is PoscoreException.Tms -> e.code
         is PoscoreException.Emv -> e.code
+        is PoscoreException.Order -> e.code
     }
 
     fun errorOffset(e: PoscoreException): Int? = when (e) {
