@@ -303,7 +303,7 @@ impl Key {
             };
             return Err(KeyError::BadLength { algorithm, len: bytes.len(), expected });
         }
-        Ok(Self::scheduled(algorithm, usage, Zeroizing::new(bytes.to_vec())))
+        Ok(Self::with_bytes(algorithm, usage, Zeroizing::new(bytes.to_vec())))
     }
 
     /// [`Key::dangerous_from_bytes`] from hex. **Dangerous** for the same reasons.
@@ -322,11 +322,11 @@ impl Key {
                 *b = (*b & 0xFE) | u8::from((*b >> 1).count_ones() % 2 == 0);
             }
         }
-        Ok(Self::scheduled(algorithm, usage, bytes))
+        Ok(Self::with_bytes(algorithm, usage, bytes))
     }
 
     /// `bytes` has `algorithm.key_len()` bytes; the ciphers are scheduled on first use.
-    fn scheduled(algorithm: Algorithm, usage: KeyUsage, bytes: Zeroizing<Vec<u8>>) -> Self {
+    fn with_bytes(algorithm: Algorithm, usage: KeyUsage, bytes: Zeroizing<Vec<u8>>) -> Self {
         Self { algorithm, usage, bytes, cipher: OnceLock::new(), left: OnceLock::new() }
     }
 

@@ -93,6 +93,28 @@ fn every_rule_value_and_case_has_a_source() {
     assert_eq!(WalletRules::for_wallet("paypal").unwrap_err().code(), "order.unknown_wallet");
 }
 
+/// The names the bindings hand out are the serialized names the vectors use.
+#[test]
+fn names_are_the_serialized_names() {
+    for a in [Action::Pay, Action::Query, Action::Cancel] {
+        assert_eq!(serde_json::to_value(a).unwrap(), a.name());
+    }
+    let states = [
+        OrderState::New,
+        OrderState::Awaiting { action: Action::Pay },
+        OrderState::Querying { at: 1 },
+        OrderState::Cancelling { at: 1, attempts: 1 },
+        OrderState::Paid,
+        OrderState::Closed,
+        OrderState::Revoked { refunded: None },
+        OrderState::CancelExhausted,
+        OrderState::CancelRefused,
+    ];
+    for s in states {
+        assert_eq!(serde_json::to_value(s).unwrap()["state"], s.name());
+    }
+}
+
 /// An answer with no request on the line is refused, never acted on.
 #[test]
 fn answers_out_of_turn_are_refused() {

@@ -85,13 +85,9 @@ struct TlsFile {
     server_name: Option<String>,
 }
 
-/// Largest PEM file read (a CA bundle of a few hundred certificates).
-const MAX_PEM: u64 = 1 << 20;
-
 impl TlsFile {
     fn connector(&self, host: &str) -> poscore::Result<TlsConnector> {
-        let read =
-            |p: &Path| input::read_file_bytes(p, MAX_PEM).map_err(|e| bad("tls", format!("{}: {e}", p.display())));
+        let read = crate::tls::read_pem;
         let opts = TlsOptions {
             ca_pem: self.ca_file.as_deref().map(read).transpose()?,
             pins: self.pins.clone(),

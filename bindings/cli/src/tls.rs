@@ -2,7 +2,7 @@
 //! `SubjectPublicKeyInfo`, base64) of every certificate in a PEM file, for the `pins` of a
 //! terminal's `tls` config (or the Kotlin/JS `TlsOptions`).
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use clap::Subcommand;
 use poscore::terminal::TerminalError;
@@ -19,11 +19,22 @@ pub enum TlsCmd {
     },
 }
 
+/// Largest PEM file read (a CA bundle of a few hundred certificates).
+const MAX_PEM: u64 = 1 << 20;
+
+/// A PEM file of the TLS settings (`poscore tls pin`, the terminal config's `tls` files), size
+/// checked; a failure is `terminal.bad_request` on field `tls`, naming the file.
+pub(crate) fn read_pem(path: &Path) -> poscore::Result<Vec<u8>> {
+    input::read_file_bytes(path, MAX_PEM).map_err(|e| bad(format!("{}: {e}", path.display())))
+}
+
+fn bad(reason: String) -> poscore::Error {
+    poscore::Error::from(TerminalError::BadRequest { field: "tls", reason })
+}
+
 pub fn run(c: &TlsCmd) -> poscore::Result<Output> {
     let TlsCmd::Pin { file } = c;
-    let bad = |reason: String| poscore::Error::from(TerminalError::BadRequest { field: "tls", reason });
-    let pem = input::read_file_bytes(file, 1 << 20).map_err(|e| bad(format!("{}: {e}", file.display())))?;
-    let pins = poscore::terminal::driver::tls::spki_pins_pem(&pem).map_err(|e| bad(e.to_string()))?;
+    let pins = poscore::terminal::driver::tls::spki_pins_pem(&read_pem(file)?).map_err(|e| bad(e.to_string()))?;
     let text = pins.join("\n");
     Ok(Output::new(json!({ "pins": pins }), text))
 }

@@ -93,15 +93,9 @@ fn a_terminal_day_over_tls_verified_by_the_ca_and_by_a_pin() {
     pki::write(&pki).unwrap();
     let sim = tls_sim(&dir.0, &pki, "server");
 
-    let ca = Term::new(&dir.0, "ca", sim.port, &serde_json::json!({ "ca_file": pki.join("ca.pem") }));
-    let (ok, v) = ca.run(&["sign-on"], "");
-    assert!(ok, "{v}");
-    let (ok, v) = ca.sale();
-    assert!(ok && has_event(&v, "approved"), "{v}");
-
-    // `poscore tls pin` prints the pins of a PEM chain, leaf first. Pins only: the acquirer's CA
-    // pinned (a CA-issued leaf pinned alone is refused on every surface: pin its CA, or give
-    // the CA file too, as the second terminal does).
+    // `poscore tls pin` prints the pins of a PEM chain, leaf first. Trusted by the CA file; by
+    // the acquirer's CA pinned alone (a CA-issued leaf pinned alone is refused on every surface:
+    // pin its CA, or give the CA file too, as the third terminal does).
     let out = Command::new(env!("CARGO_BIN_EXE_poscore"))
         .args(["--json", "tls", "pin"])
         .arg(pki.join("server.pem"))
@@ -112,6 +106,7 @@ fn a_terminal_day_over_tls_verified_by_the_ca_and_by_a_pin() {
     assert_eq!(printed["pins"][0], pins(&pki)["server"], "{printed}");
     assert_eq!(printed["pins"][1], pins(&pki)["ca"], "{printed}");
     let configs = [
+        ("ca", serde_json::json!({ "ca_file": pki.join("ca.pem") })),
         ("pin", serde_json::json!({ "pins": [printed["pins"][1]] })),
         ("ca-pin", serde_json::json!({ "ca_file": pki.join("ca.pem"), "pins": [printed["pins"][0]] })),
     ];
@@ -125,7 +120,7 @@ fn a_terminal_day_over_tls_verified_by_the_ca_and_by_a_pin() {
     assert_eq!(sim.requests("0200"), 3);
 }
 
-/// Each refusal: the command fails with the diagnosis code, the host saw no 0200 and the
+/// Each refusal: the sign-on fails with the diagnosis code, no host saw an 0800 and the
 /// terminal owes nothing.
 #[test]
 fn refused_handshakes_show_their_diagnosis_and_leave_nothing_to_reverse() {

@@ -78,10 +78,6 @@ fn to_core(a: OrderAnswer) -> core::Answer {
 }
 
 fn status(s: core::OrderState) -> OrderStatus {
-    let name = match serde_json::to_value(s) {
-        Ok(v) => v["state"].as_str().unwrap_or_default().to_owned(),
-        Err(_) => String::new(),
-    };
     let (mut a, mut at_ms, mut attempts, mut refunded) = (None, None, None, None);
     match s {
         core::OrderState::Awaiting { action: x } => a = Some(action(x)),
@@ -90,7 +86,7 @@ fn status(s: core::OrderState) -> OrderStatus {
         core::OrderState::Revoked { refunded: r } => refunded = r,
         _ => {}
     }
-    OrderStatus { state: name, action: a, at_ms, attempts, refunded, is_final: s.is_final() }
+    OrderStatus { state: s.name().to_owned(), action: a, at_ms, attempts, refunded, is_final: s.is_final() }
 }
 
 impl PaymentOrder {

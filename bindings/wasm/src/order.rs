@@ -31,10 +31,7 @@ impl JsOrder {
     /// `pay`, `query` or `cancel` when one is due at `now`, else undefined.
     pub fn poll(&mut self, now: f64) -> Result<Option<String>, JsValue> {
         let now = ms("now", now)?;
-        Ok(self
-            .0
-            .poll(now)
-            .map(|a| serde_json::to_value(a).ok().and_then(|v| v.as_str().map(str::to_owned)).unwrap_or_default()))
+        Ok(self.0.poll(now).map(|a| a.name().to_owned()))
     }
 
     /// When the next request is due, or undefined.

@@ -131,6 +131,17 @@ pub enum Action {
     Cancel,
 }
 
+impl Action {
+    /// The action's name, as serialized (`pay`, `query`, `cancel`).
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Pay => "pay",
+            Self::Query => "query",
+            Self::Cancel => "cancel",
+        }
+    }
+}
+
 /// A wallet's answer, classified (the wallet adapter maps its codes onto these).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -205,7 +216,8 @@ pub enum OrderState {
 }
 
 impl OrderState {
-    fn name(self) -> &'static str {
+    /// The state's name, as serialized (`querying`, `cancel_exhausted`, ...).
+    pub fn name(self) -> &'static str {
         match self {
             Self::New => "new",
             Self::Awaiting { .. } => "awaiting",
@@ -260,8 +272,8 @@ impl Order {
         let action = match self.state {
             OrderState::New => Action::Pay,
             OrderState::Querying { at } if now >= at => Action::Query,
-            OrderState::Cancelling { at, attempts } if now >= at => {
-                self.cancel_attempts = attempts + 1;
+            OrderState::Cancelling { at, .. } if now >= at => {
+                self.cancel_attempts += 1;
                 Action::Cancel
             }
             _ => return None,
@@ -344,7 +356,7 @@ impl Order {
         }
         OrderState::Cancelling {
             at: now.max(self.created_ms.saturating_add(self.rules.cancel_min_age_ms)),
-            attempts: 0,
+            attempts: self.cancel_attempts,
         }
     }
 }
